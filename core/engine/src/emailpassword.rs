@@ -1,0 +1,219 @@
+//! The emailpassword recipe: sign-up, sign-in, credential changes and password reset tokens.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use supertokens_cdi::emailpassword::{
+    ConsumeResetTokenResponse, CreateResetTokenResponse, ResetPasswordResponse, SignInResponse,
+    SignUpResponse, UpdateUserResponse,
+};
+use supertokens_crypto::hashing::sha256_hex;
+use supertokens_crypto::random::{RandomSource, random_token, random_uuid_v4};
+use supertokens_storage::{
+    InsertUserOutcome, PasswordResetTokenRecord, RECIPE_EMAILPASSWORD, Storage, UpdateEmailOutcome,
+    UserRecord,
+};
+
+use crate::clock::{Clock, millis};
+use crate::error::{EngineError, Result};
+use crate::passwords::PasswordHasher;
+use crate::users::{normalise_email, to_auth_recipe_user};
+
+/// Random bytes in a password reset token (384 bits).
+const RESET_TOKEN_BYTES: usize = 48;
+
+/// The emailpassword recipe.
+pub struct EmailPassword {
+    storage: Arc<dyn Storage>,
+    hasher: Arc<PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    rng: Arc<dyn RandomSource>,
+    reset_token_lifetime: Duration,
+}
+
+impl std::fmt::Debug for EmailPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailPassword").finish_non_exhaustive()
+    }
+}
+
+fn require_password(password: &str) -> Result<()> {
+    if password.is_empty() {
+        return Err(EngineError::bad_request("Password cannot be an empty string"));
+    }
+    Ok(())
+}
+
+fn require_email(email: &str) -> Result<String> {
+    let email = normalise_email(email);
+    if email.is_empty() {
+        return Err(EngineError::bad_request("Email cannot be an empty string"));
+    }
+    Ok(email)
+}
+
+impl EmailPassword {
+    /// The recipe over this storage.
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        hasher: Arc<PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn RandomSource>,
+        reset_token_lifetime: Duration,
+    ) -> Self {
+        Self { storage, hasher, clock, rng, reset_token_lifetime }
+    }
+
+    /// Creates a user unless the email is taken in the tenant.
+    pub async fn sign_up(&self, tenant_id: &str, email: &str, password: &str) -> Result<SignUpResponse> {
+        require_password(password)?;
+        let email = require_email(email)?;
+        if self.storage.user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email).await?.is_some() {
+            return Ok(SignUpResponse::EmailAlreadyExistsError);
+        }
+        let password_hash = self.hasher.hash(password).await?;
+        let record = UserRecord {
+            user_id: random_uuid_v4(self.rng.as_ref()),
+            recipe_id: RECIPE_EMAILPASSWORD.to_owned(),
+            tenant_id: tenant_id.to_owned(),
+            email: Some(email),
+            phone_number: None,
+            password_hash: Some(password_hash),
+            time_joined_ms: self.clock.now_ms(),
+        };
+        match self.storage.insert_user(&record).await? {
+            InsertUserOutcome::Inserted => Ok(SignUpResponse::Ok {
+                user: to_auth_recipe_user(&record),
+                recipe_user_id: record.user_id.clone(),
+            }),
+            InsertUserOutcome::EmailTaken => Ok(SignUpResponse::EmailAlreadyExistsError),
+            InsertUserOutcome::PhoneNumberTaken | InsertUserOutcome::UserIdTaken => Err(
+                EngineError::Crypto("a freshly generated user id collided; retry the request".into()),
+            ),
+        }
+    }
+
+    /// Checks credentials. An unknown email costs one hash verification like a known one,
+    /// and both failures give the same answer.
+    pub async fn sign_in(&self, tenant_id: &str, email: &str, password: &str) -> Result<SignInResponse> {
+        let email = normalise_email(email);
+        let user = self.storage.user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email).await?;
+        let Some((user, hash)) = user.and_then(|user| {
+            let hash = user.password_hash.clone()?;
+            Some((user, hash))
+        }) else {
+            self.hasher.verify_against_dummy(password).await?;
+            return Ok(SignInResponse::WrongCredentialsError);
+        };
+        if self.hasher.verify(password, &hash).await? {
+            Ok(SignInResponse::Ok { user: to_auth_recipe_user(&user), recipe_user_id: user.user_id.clone() })
+        } else {
+            Ok(SignInResponse::WrongCredentialsError)
+        }
+    }
+
+    /// The emailpassword user with this id.
+    pub async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>> {
+        Ok(self
+            .storage
+            .user_by_id(user_id)
+            .await?
+            .filter(|user| user.recipe_id == RECIPE_EMAILPASSWORD))
+    }
+
+    /// The emailpassword user with this email in the tenant.
+    pub async fn user_by_email(&self, tenant_id: &str, email: &str) -> Result<Option<UserRecord>> {
+        Ok(self.storage.user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &normalise_email(email)).await?)
+    }
+
+    /// Changes a user's email and/or password.
+    pub async fn update_user(
+        &self,
+        user_id: &str,
+        email: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<UpdateUserResponse> {
+        if email.is_none() && password.is_none() {
+            return Err(EngineError::bad_request(
+                "You have to provide either email or password.",
+            ));
+        }
+        if let Some(password) = password {
+            require_password(password)?;
+        }
+        let email = email.map(require_email).transpose()?;
+        if self.user_by_id(user_id).await?.is_none() {
+            return Ok(UpdateUserResponse::UnknownUserIdError);
+        }
+        // Hash first so that a failure here leaves the email unchanged too.
+        let password_hash = match password {
+            Some(password) => Some(self.hasher.hash(password).await?),
+            None => None,
+        };
+        if let Some(email) = &email {
+            match self.storage.update_user_email(user_id, email).await? {
+                UpdateEmailOutcome::Updated => {}
+                UpdateEmailOutcome::UnknownUser => return Ok(UpdateUserResponse::UnknownUserIdError),
+                UpdateEmailOutcome::EmailTaken => return Ok(UpdateUserResponse::EmailAlreadyExistsError),
+            }
+        }
+        if let Some(hash) = &password_hash
+            && !self.storage.update_password_hash(user_id, hash).await? {
+                return Ok(UpdateUserResponse::UnknownUserIdError);
+            }
+        Ok(UpdateUserResponse::Ok)
+    }
+
+    /// Issues a password reset token for a user (the SDK emails it).
+    pub async fn create_reset_token(
+        &self,
+        user_id: &str,
+        email: Option<&str>,
+    ) -> Result<CreateResetTokenResponse> {
+        let Some(user) = self.user_by_id(user_id).await? else {
+            return Ok(CreateResetTokenResponse::UnknownUserIdError);
+        };
+        let email = match email {
+            Some(email) => require_email(email)?,
+            None => user.email.clone().unwrap_or_default(),
+        };
+        let token = random_token(self.rng.as_ref(), RESET_TOKEN_BYTES);
+        let record = PasswordResetTokenRecord {
+            token_hash: sha256_hex(token.as_bytes()),
+            user_id: user.user_id,
+            email,
+            expires_at_ms: self.clock.now_ms().saturating_add(millis(self.reset_token_lifetime)),
+        };
+        self.storage.insert_password_reset_token(&record).await?;
+        Ok(CreateResetTokenResponse::Ok { token })
+    }
+
+    /// Uses up a reset token: every token of its user is deleted, valid or not.
+    pub async fn consume_reset_token(&self, token: &str) -> Result<ConsumeResetTokenResponse> {
+        let consumed = self.storage.consume_password_reset_token(&sha256_hex(token.as_bytes())).await?;
+        match consumed {
+            Some(record) if record.expires_at_ms > self.clock.now_ms() => {
+                Ok(ConsumeResetTokenResponse::Ok { user_id: record.user_id, email: record.email })
+            }
+            _ => Ok(ConsumeResetTokenResponse::ResetPasswordInvalidTokenError),
+        }
+    }
+
+    /// The older combined flow: consume a token and set the new password.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<ResetPasswordResponse> {
+        require_password(new_password)?;
+        match self.consume_reset_token(token).await? {
+            ConsumeResetTokenResponse::Ok { user_id, .. } => {
+                let hash = self.hasher.hash(new_password).await?;
+                if self.storage.update_password_hash(&user_id, &hash).await? {
+                    Ok(ResetPasswordResponse::Ok { user_id })
+                } else {
+                    Ok(ResetPasswordResponse::ResetPasswordInvalidTokenError)
+                }
+            }
+            ConsumeResetTokenResponse::ResetPasswordInvalidTokenError => {
+                Ok(ResetPasswordResponse::ResetPasswordInvalidTokenError)
+            }
+        }
+    }
+}

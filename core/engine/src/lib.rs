@@ -1,0 +1,109 @@
+//! The domain services of the SuperTokens-compatible core, independent of HTTP.
+//!
+//! [`Core`] bundles the recipes over one [`Storage`]. Time comes from an injected [`Clock`]
+//! and randomness from an injected [`RandomSource`], so expiry, rotation and theft detection
+//! are tested without sleeping.
+
+pub mod cleanup;
+pub mod clock;
+pub mod config;
+pub mod emailpassword;
+pub mod error;
+pub mod jwt;
+pub mod keys;
+pub mod passwords;
+pub mod session;
+pub mod users;
+
+use std::sync::Arc;
+
+use supertokens_crypto::aead::RefreshTokenCipher;
+use supertokens_crypto::random::RandomSource;
+pub use supertokens_storage::{Storage, StorageError};
+
+pub use crate::clock::{Clock, ManualClock, SystemClock};
+pub use crate::config::{CleanupConfig, CoreConfig};
+pub use crate::error::{EngineError, Result};
+
+/// Name under which the refresh-token key is kept in storage.
+const REFRESH_TOKEN_KEY_SECRET: &str = "refresh_token_key_v1";
+
+/// Every recipe of the core, ready to serve.
+pub struct Core {
+    /// Validated configuration.
+    pub config: CoreConfig,
+    /// The storage backend.
+    pub storage: Arc<dyn Storage>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Users across recipes.
+    pub users: users::Users,
+    /// The emailpassword recipe.
+    pub emailpassword: emailpassword::EmailPassword,
+    /// The session recipe.
+    pub sessions: session::Sessions,
+    /// The JWT recipe.
+    pub jwts: jwt::Jwts,
+    /// Signing keys.
+    pub keys: Arc<keys::SigningKeys>,
+    /// The password hashing pool.
+    pub hasher: Arc<passwords::PasswordHasher>,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// Builds the core: loads (or creates) the refresh-token key shared through storage and
+    /// makes sure a current signing key exists.
+    pub async fn new(
+        storage: Arc<dyn Storage>,
+        config: CoreConfig,
+        clock: Arc<dyn Clock>,
+        rng: Arc<dyn RandomSource>,
+    ) -> Result<Self> {
+        let candidate = RefreshTokenCipher::generate_key(rng.as_ref());
+        let key = storage.get_or_insert_secret(REFRESH_TOKEN_KEY_SECRET, &candidate).await?;
+        let cipher = RefreshTokenCipher::from_hex_key(&key)?;
+        let hasher = Arc::new(passwords::PasswordHasher::new(
+            config.password_hashing,
+            config.password_hashing_pool_size,
+            Arc::clone(&rng),
+        )?);
+        let keys = Arc::new(keys::SigningKeys::new(
+            Arc::clone(&storage),
+            Arc::clone(&rng),
+            config.signing_key_update_interval,
+            config.access_token_validity,
+        ));
+        keys.ensure_current(clock.now_ms()).await?;
+        Ok(Self {
+            users: users::Users::new(Arc::clone(&storage)),
+            emailpassword: emailpassword::EmailPassword::new(
+                Arc::clone(&storage),
+                Arc::clone(&hasher),
+                Arc::clone(&clock),
+                Arc::clone(&rng),
+                config.password_reset_token_lifetime,
+            ),
+            sessions: session::Sessions::new(
+                Arc::clone(&storage),
+                Arc::clone(&keys),
+                cipher,
+                Arc::clone(&clock),
+                rng,
+                config.access_token_validity,
+                config.refresh_token_validity,
+            ),
+            jwts: jwt::Jwts::new(Arc::clone(&keys), Arc::clone(&clock)),
+            keys,
+            hasher,
+            config,
+            storage,
+            clock,
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! The emailpassword recipe's endpoints.
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use supertokens_cdi::emailpassword::{
+    ConsumeResetTokenRequest, ConsumeResetTokenResponse, CreateResetTokenRequest, CreateResetTokenResponse,
+    Credentials, ResetPasswordRequest, ResetPasswordResponse, SignInResponse, SignUpResponse, UpdateUserRequest,
+    UpdateUserResponse,
+};
+use supertokens_cdi::user::GetUserResponse;
+use supertokens_cdi::version::HEADER_RID;
+use supertokens_core_engine::users::to_auth_recipe_user;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, QueryParams};
+use crate::routing::Tenant;
+
+/// `POST /recipe/signup`.
+pub(super) async fn sign_up(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<Credentials>,
+) -> ApiResult<Json<SignUpResponse>> {
+    Ok(Json(state.core.emailpassword.sign_up(&tenant_id, &request.email, &request.password).await?))
+}
+
+/// `POST /recipe/signin`.
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<Credentials>,
+) -> ApiResult<Json<SignInResponse>> {
+    Ok(Json(state.core.emailpassword.sign_in(&tenant_id, &request.email, &request.password).await?))
+}
+
+fn check_rid(headers: &HeaderMap) -> ApiResult<()> {
+    match headers.get(HEADER_RID).and_then(|rid| rid.to_str().ok()) {
+        None | Some("emailpassword") => Ok(()),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "The recipe {other:?} has no users in this core; only emailpassword is supported"
+        ))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GetUserQuery {
+    user_id: Option<String>,
+    email: Option<String>,
+}
+
+/// `GET /recipe/user` (routed by `rid`): one of `userId`, `email`.
+pub(super) async fn get_user(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    headers: HeaderMap,
+    QueryParams(query): QueryParams<GetUserQuery>,
+) -> ApiResult<Json<GetUserResponse>> {
+    check_rid(&headers)?;
+    let recipe = &state.core.emailpassword;
+    let response = match (&query.user_id, &query.email) {
+        (Some(user_id), None) => match recipe.user_by_id(user_id).await? {
+            Some(user) => GetUserResponse::Ok { user: to_auth_recipe_user(&user) },
+            None => GetUserResponse::UnknownUserIdError,
+        },
+        (None, Some(email)) => match recipe.user_by_email(&tenant_id, email).await? {
+            Some(user) => GetUserResponse::Ok { user: to_auth_recipe_user(&user) },
+            None => GetUserResponse::UnknownEmailError,
+        },
+        _ => return Err(ApiError::bad_request("Please provide exactly one of userId or email")),
+    };
+    Ok(Json(response))
+}
+
+/// `PUT /recipe/user` (routed by `rid`): change email and/or password.
+pub(super) async fn update_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<UpdateUserRequest>,
+) -> ApiResult<Json<UpdateUserResponse>> {
+    check_rid(&headers)?;
+    let user_id = request
+        .recipe_user_id
+        .as_deref()
+        .or(request.user_id.as_deref())
+        .ok_or_else(|| ApiError::bad_request("Field name 'recipeUserId' is invalid in JSON input"))?;
+    let response = state
+        .core
+        .emailpassword
+        .update_user(user_id, request.email.as_deref(), request.password.as_deref())
+        .await?;
+    Ok(Json(response))
+}
+
+/// `POST /recipe/user/password/reset/token`.
+pub(super) async fn create_reset_token(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<CreateResetTokenRequest>,
+) -> ApiResult<Json<CreateResetTokenResponse>> {
+    Ok(Json(state.core.emailpassword.create_reset_token(&request.user_id, request.email.as_deref()).await?))
+}
+
+/// `POST /recipe/user/password/reset/token/consume`.
+pub(super) async fn consume_reset_token(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<ConsumeResetTokenRequest>,
+) -> ApiResult<Json<ConsumeResetTokenResponse>> {
+    Ok(Json(state.core.emailpassword.consume_reset_token(&request.token).await?))
+}
+
+/// `POST /recipe/user/password/reset` (older combined flow).
+pub(super) async fn reset_password(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<ResetPasswordRequest>,
+) -> ApiResult<Json<ResetPasswordResponse>> {
+    if request.method != "token" {
+        return Err(ApiError::bad_request("Unsupported method for password reset"));
+    }
+    Ok(Json(state.core.emailpassword.reset_password(&request.token, &request.new_password).await?))
+}

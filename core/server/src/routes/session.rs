@@ -1,0 +1,212 @@
+//! The session recipe's endpoints.
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use serde::Deserialize;
+use supertokens_cdi::session::{
+    CreateSessionRequest, CreateSessionResponse, JwtDataResponse, RefreshSessionRequest, RefreshSessionResponse,
+    RegenerateSessionRequest, RegenerateSessionResponse, RemoveSessionsRequest, RemoveSessionsResponse,
+    SessionDataResponse, SessionDetailsResponse, SessionHandlesResponse, UpdateDataResponse, UpdateJwtDataRequest,
+    UpdateSessionDataRequest, VerifySessionRequest, VerifySessionResponse,
+};
+use supertokens_core_engine::session::{CreateSession, RefreshSession, VerifySession};
+
+use super::required;
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{JsonBody, QueryParams, parse_bool};
+use crate::routing::{PUBLIC, Tenant};
+
+const SESSION_GONE: &str = "Session does not exist.";
+
+/// `POST /recipe/session`.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<CreateSessionRequest>,
+) -> ApiResult<Json<CreateSessionResponse>> {
+    let session = state
+        .core
+        .sessions
+        .create(CreateSession {
+            tenant_id: &tenant_id,
+            user_id: &request.user_id,
+            jwt_payload: request.user_data_in_jwt,
+            session_data: request.user_data_in_database,
+            enable_anti_csrf: request.enable_anti_csrf,
+            use_dynamic_key: request.use_dynamic_signing_key.unwrap_or(true),
+        })
+        .await?;
+    Ok(Json(CreateSessionResponse::Ok(session)))
+}
+
+/// `POST /recipe/session/verify`.
+pub(super) async fn verify(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<VerifySessionRequest>,
+) -> ApiResult<Json<VerifySessionResponse>> {
+    let response = state
+        .core
+        .sessions
+        .verify(VerifySession {
+            access_token: &request.access_token,
+            anti_csrf_token: request.anti_csrf_token.as_deref(),
+            do_anti_csrf_check: request.do_anti_csrf_check,
+            enable_anti_csrf: request.enable_anti_csrf,
+            check_database: request.check_database,
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+/// `POST /recipe/session/refresh`.
+pub(super) async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<RefreshSessionRequest>,
+) -> ApiResult<Json<RefreshSessionResponse>> {
+    let response = state
+        .core
+        .sessions
+        .refresh(RefreshSession {
+            refresh_token: &request.refresh_token,
+            anti_csrf_token: request.anti_csrf_token.as_deref(),
+            enable_anti_csrf: request.enable_anti_csrf,
+            use_dynamic_key: request.use_dynamic_signing_key,
+        })
+        .await?;
+    Ok(Json(response))
+}
+
+/// `POST /recipe/session/regenerate`.
+pub(super) async fn regenerate(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<RegenerateSessionRequest>,
+) -> ApiResult<Json<RegenerateSessionResponse>> {
+    Ok(Json(state.core.sessions.regenerate(&request.access_token, request.user_data_in_jwt).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct HandleQuery {
+    session_handle: Option<String>,
+}
+
+/// `GET /recipe/session`.
+pub(super) async fn details(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<HandleQuery>,
+) -> ApiResult<Json<SessionDetailsResponse>> {
+    let handle = required("sessionHandle", &query.session_handle)?;
+    Ok(Json(state.core.sessions.details(handle).await?))
+}
+
+/// `POST /recipe/session/remove`: by handles, or every session of a user.
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<RemoveSessionsRequest>,
+) -> ApiResult<Json<RemoveSessionsResponse>> {
+    let sessions = &state.core.sessions;
+    let revoked = match (&request.session_handles, &request.user_id) {
+        (Some(handles), None) => {
+            if request.revoke_across_all_tenants.is_some() || request.revoke_sessions_for_linked_accounts.is_some() {
+                return Err(ApiError::bad_request(
+                    "revokeAcrossAllTenants and revokeSessionsForLinkedAccounts can only be used with userId",
+                ));
+            }
+            sessions.revoke(handles).await?
+        }
+        (None, Some(user_id)) => {
+            let across_tenants = request.revoke_across_all_tenants.unwrap_or(true);
+            if across_tenants && tenant_id != PUBLIC {
+                return Err(ApiError::bad_request(
+                    "revokeAcrossAllTenants can only be true on the public tenant",
+                ));
+            }
+            let tenant = (!across_tenants).then_some(tenant_id.as_str());
+            sessions.revoke_all_of_user(user_id, tenant).await?
+        }
+        _ => return Err(ApiError::bad_request("Please provide exactly one of sessionHandles or userId")),
+    };
+    Ok(Json(RemoveSessionsResponse::Ok { session_handles_revoked: revoked }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct UserSessionsQuery {
+    user_id: Option<String>,
+    fetch_across_all_tenants: Option<String>,
+    fetch_sessions_for_all_linked_accounts: Option<String>,
+}
+
+/// `GET /recipe/session/user`.
+pub(super) async fn handles_of_user(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    QueryParams(query): QueryParams<UserSessionsQuery>,
+) -> ApiResult<Json<SessionHandlesResponse>> {
+    let user_id = required("userId", &query.user_id)?;
+    let across = parse_bool("fetchAcrossAllTenants", query.fetch_across_all_tenants.as_deref(), true)?;
+    parse_bool(
+        "fetchSessionsForAllLinkedAccounts",
+        query.fetch_sessions_for_all_linked_accounts.as_deref(),
+        true,
+    )?;
+    let tenant = (!across).then_some(tenant_id.as_str());
+    let handles = state.core.sessions.handles_of_user(user_id, tenant).await?;
+    Ok(Json(SessionHandlesResponse::Ok { session_handles: handles }))
+}
+
+/// `GET /recipe/session/data`.
+pub(super) async fn get_session_data(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<HandleQuery>,
+) -> ApiResult<Json<SessionDataResponse>> {
+    let handle = required("sessionHandle", &query.session_handle)?;
+    Ok(Json(match state.core.sessions.live_session(handle).await? {
+        Some(record) => SessionDataResponse::Ok {
+            user_data_in_database: record.session_data.as_object().cloned().unwrap_or_default(),
+        },
+        None => SessionDataResponse::Unauthorised { message: SESSION_GONE.into() },
+    }))
+}
+
+/// `PUT /recipe/session/data`.
+pub(super) async fn put_session_data(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<UpdateSessionDataRequest>,
+) -> ApiResult<Json<UpdateDataResponse>> {
+    let updated = state.core.sessions.update_session_data(&request.session_handle, request.user_data_in_database).await?;
+    Ok(Json(update_outcome(updated)))
+}
+
+/// `GET /recipe/jwt/data`.
+pub(super) async fn get_jwt_data(
+    State(state): State<AppState>,
+    QueryParams(query): QueryParams<HandleQuery>,
+) -> ApiResult<Json<JwtDataResponse>> {
+    let handle = required("sessionHandle", &query.session_handle)?;
+    Ok(Json(match state.core.sessions.live_session(handle).await? {
+        Some(record) => JwtDataResponse::Ok {
+            user_data_in_jwt: record.jwt_payload.as_object().cloned().unwrap_or_default(),
+        },
+        None => JwtDataResponse::Unauthorised { message: SESSION_GONE.into() },
+    }))
+}
+
+/// `PUT /recipe/jwt/data`.
+pub(super) async fn put_jwt_data(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<UpdateJwtDataRequest>,
+) -> ApiResult<Json<UpdateDataResponse>> {
+    let updated = state.core.sessions.update_jwt_payload(&request.session_handle, request.user_data_in_jwt).await?;
+    Ok(Json(update_outcome(updated)))
+}
+
+fn update_outcome(updated: bool) -> UpdateDataResponse {
+    if updated {
+        UpdateDataResponse::Ok
+    } else {
+        UpdateDataResponse::Unauthorised { message: SESSION_GONE.into() }
+    }
+}

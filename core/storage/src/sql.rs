@@ -1,0 +1,958 @@
+//! What the three SQL backends share: the SQL text (written once, with per-dialect
+//! variations), row types, error mapping, and [`impl_storage!`], which writes the trait
+//! implementations once for every backend.
+//!
+//! The backends differ only in:
+//! - placeholders (`?` for SQLite and MySQL, `$n` for PostgreSQL; static SQL here is written
+//!   with `?` and renumbered for PostgreSQL, dynamic SQL goes through `sqlx::QueryBuilder`);
+//! - "insert unless present" (`ON CONFLICT DO NOTHING` vs `INSERT IGNORE`);
+//! - batched deletes (`IN (SELECT … LIMIT n)` vs MySQL's `DELETE … LIMIT n`);
+//! - row locks (`FOR UPDATE` on PostgreSQL and MySQL; SQLite transactions start with
+//!   `BEGIN IMMEDIATE` instead, which takes the database write lock up front);
+//! - how a unique violation names the violated constraint.
+
+use std::borrow::Cow;
+
+use crate::error::StorageError;
+use crate::model::{PasswordResetTokenRecord, SessionRecord, SigningKeyKind, SigningKeyRecord, UserRecord};
+
+/// The SQL dialect of a backend; each backend module defines its constant.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dialect {
+    /// `$1, $2, …` placeholders (PostgreSQL) instead of `?`.
+    pub(crate) numbered_placeholders: bool,
+    /// MySQL syntax: `INSERT IGNORE` and `DELETE … LIMIT n` (MySQL cannot `LIMIT` inside
+    /// an `IN` subquery).
+    pub(crate) mysql: bool,
+    /// `SELECT … FOR UPDATE` locks rows (not SQLite, whose transactions lock the database).
+    pub(crate) row_locks: bool,
+}
+
+impl Dialect {
+    /// Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL. The static SQL of this crate
+    /// never contains a literal `?`.
+    fn placeholders(self, sql: &str) -> String {
+        if !self.numbered_placeholders {
+            return sql.to_owned();
+        }
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        for c in sql.chars() {
+            if c == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// `DELETE` of up to `?` (the last placeholder) rows of `table` matching `filter`,
+    /// oldest `order` first.
+    fn delete_batch(self, table: &str, key: &str, filter: &str, order: &str) -> String {
+        if self.mysql {
+            format!("DELETE FROM {table} WHERE {filter} ORDER BY {order} LIMIT ?")
+        } else {
+            format!(
+                "DELETE FROM {table} WHERE {key} IN \
+                 (SELECT {key} FROM {table} WHERE {filter} ORDER BY {order} LIMIT ?)"
+            )
+        }
+    }
+
+    /// `INSERT` that silently does nothing when a unique key is taken; the caller checks
+    /// `rows_affected`.
+    fn insert_if_absent(self, table: &str, columns: &str) -> String {
+        let values = vec!["?"; columns.split(',').count()].join(", ");
+        if self.mysql {
+            format!("INSERT IGNORE INTO {table} ({columns}) VALUES ({values})")
+        } else {
+            format!("INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING")
+        }
+    }
+
+    /// Suffix of a `SELECT` that locks the rows it reads until the transaction ends.
+    pub(crate) fn lock_suffix(self) -> &'static str {
+        if self.row_locks {
+            " FOR UPDATE"
+        } else {
+            ""
+        }
+    }
+}
+
+pub(crate) const USER_COLUMNS: &str =
+    "user_id, recipe_id, tenant_id, email, phone_number, password_hash, time_joined";
+const TOKEN_COLUMNS: &str = "token_hash, user_id, email, expires_at";
+const SESSION_COLUMNS: &str = "session_handle, user_id, recipe_user_id, tenant_id, \
+     refresh_token_hash_2, session_data, jwt_payload, expires_at, created_at, use_static_key";
+const SIGNING_KEY_COLUMNS: &str = "kid, kind, generation, algorithm, private_key_pem, created_at";
+
+/// The static SQL of one backend, built once per dialect.
+pub(crate) struct Queries {
+    pub(crate) dialect: Dialect,
+    pub(crate) insert_user: String,
+    pub(crate) user_by_id: String,
+    pub(crate) user_by_email: String,
+    pub(crate) users_by_email: String,
+    pub(crate) users_by_phone_number: String,
+    pub(crate) update_user_email: String,
+    pub(crate) update_password_hash: String,
+    pub(crate) delete_user: String,
+    pub(crate) delete_sessions_by_user_id: String,
+    pub(crate) delete_sessions_by_recipe_user_id: String,
+    pub(crate) insert_token: String,
+    pub(crate) token_by_hash: String,
+    pub(crate) lock_tokens_of_user: String,
+    pub(crate) delete_tokens_of_user: String,
+    pub(crate) delete_expired_tokens: String,
+    pub(crate) insert_session: String,
+    pub(crate) session_by_handle: String,
+    pub(crate) swap_refresh_token_hash: String,
+    pub(crate) set_use_static_key: String,
+    pub(crate) update_session_data: String,
+    pub(crate) update_jwt_payload: String,
+    pub(crate) delete_expired_sessions: String,
+    pub(crate) signing_keys: String,
+    pub(crate) insert_signing_key: String,
+    pub(crate) delete_signing_keys_before: String,
+    pub(crate) insert_secret: String,
+    pub(crate) secret_by_name: String,
+}
+
+impl Queries {
+    pub(crate) fn new(d: Dialect) -> Self {
+        let q = |sql: &str| d.placeholders(sql);
+        let lock = d.lock_suffix();
+        Self {
+            dialect: d,
+            insert_user: q(&format!(
+                "INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            )),
+            user_by_id: q(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?")),
+            user_by_email: q(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND recipe_id = ? AND email = ?"
+            )),
+            users_by_email: q(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND email = ? \
+                 ORDER BY time_joined, user_id"
+            )),
+            users_by_phone_number: q(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND phone_number = ? \
+                 ORDER BY time_joined, user_id"
+            )),
+            update_user_email: q("UPDATE users SET email = ? WHERE user_id = ?"),
+            update_password_hash: q("UPDATE users SET password_hash = ? WHERE user_id = ?"),
+            delete_user: q("DELETE FROM users WHERE user_id = ?"),
+            delete_sessions_by_user_id: q("DELETE FROM sessions WHERE user_id = ?"),
+            delete_sessions_by_recipe_user_id: q("DELETE FROM sessions WHERE recipe_user_id = ?"),
+            insert_token: q(&format!(
+                "INSERT INTO password_reset_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?)"
+            )),
+            token_by_hash: q(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM password_reset_tokens WHERE token_hash = ?"
+            )),
+            lock_tokens_of_user: q(&format!(
+                "SELECT token_hash FROM password_reset_tokens WHERE user_id = ? \
+                 ORDER BY token_hash{lock}"
+            )),
+            delete_tokens_of_user: q("DELETE FROM password_reset_tokens WHERE user_id = ?"),
+            delete_expired_tokens: q(&d.delete_batch(
+                "password_reset_tokens",
+                "token_hash",
+                "expires_at < ?",
+                "expires_at",
+            )),
+            insert_session: q(&format!(
+                "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            )),
+            session_by_handle: q(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE session_handle = ?"
+            )),
+            swap_refresh_token_hash: q("UPDATE sessions SET refresh_token_hash_2 = ?, expires_at = ? \
+                 WHERE session_handle = ? AND refresh_token_hash_2 = ?"),
+            set_use_static_key: q("UPDATE sessions SET use_static_key = ? WHERE session_handle = ?"),
+            update_session_data: q("UPDATE sessions SET session_data = ? WHERE session_handle = ?"),
+            update_jwt_payload: q("UPDATE sessions SET jwt_payload = ? WHERE session_handle = ?"),
+            delete_expired_sessions: q(&d.delete_batch(
+                "sessions",
+                "session_handle",
+                "expires_at < ?",
+                "expires_at",
+            )),
+            signing_keys: q(&format!(
+                "SELECT {SIGNING_KEY_COLUMNS} FROM signing_keys WHERE kind = ? \
+                 ORDER BY generation DESC, created_at DESC"
+            )),
+            insert_signing_key: q(&d.insert_if_absent("signing_keys", SIGNING_KEY_COLUMNS)),
+            delete_signing_keys_before: q(&d.delete_batch(
+                "signing_keys",
+                "kid",
+                "kind = ? AND created_at < ?",
+                "created_at",
+            )),
+            insert_secret: q(&d.insert_if_absent("secrets", "name, value")),
+            secret_by_name: q("SELECT value FROM secrets WHERE name = ?"),
+        }
+    }
+}
+
+/// Maps a driver error: lost connectivity becomes [`StorageError::Unavailable`].
+pub(crate) fn map_err(e: sqlx::Error) -> StorageError {
+    use sqlx::Error as E;
+    match e {
+        E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Io(_) | E::Tls(_) => {
+            StorageError::Unavailable(e.to_string())
+        }
+        E::Configuration(_) => StorageError::Config(e.to_string()),
+        E::Decode(_) | E::ColumnDecode { .. } => StorageError::Corrupt(e.to_string()),
+        E::Database(ref db) if is_connection_failure(db.code().as_deref()) => {
+            StorageError::Unavailable(e.to_string())
+        }
+        E::Migrate(m) => map_migrate_err(*m),
+        _ => StorageError::Database(e.to_string()),
+    }
+}
+
+/// SQLSTATE classes that mean the server went away: `08` (connection exception) and
+/// PostgreSQL's `57P01`-`57P03` (shutdown, crash, cannot connect now).
+fn is_connection_failure(sqlstate: Option<&str>) -> bool {
+    sqlstate.is_some_and(|c| c.starts_with("08") || c.starts_with("57P0"))
+}
+
+/// Maps a migration failure.
+pub(crate) fn map_migrate_err(e: sqlx::migrate::MigrateError) -> StorageError {
+    match e {
+        sqlx::migrate::MigrateError::Execute(inner) => map_err(inner),
+        other => StorageError::Database(format!("migration failed: {other}")),
+    }
+}
+
+/// The unique key a failed write collided with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UniqueKey {
+    Email,
+    PhoneNumber,
+    /// The primary key (or any other unique key).
+    Primary,
+}
+
+/// When `e` is a unique violation, which key was violated.
+///
+/// The key is recognised by name: PostgreSQL reports the constraint (`users_email_uq`),
+/// MySQL/MariaDB the key (`… for key 'users_email_uq'`), and SQLite the columns
+/// (`UNIQUE constraint failed: users.tenant_id, users.recipe_id, users.email`). Only the
+/// part naming the key is inspected, never the duplicated value.
+pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<UniqueKey> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    let message = db.message();
+    let key: Cow<'_, str> = if let Some(constraint) = db.constraint() {
+        Cow::Borrowed(constraint)
+    } else if let Some(idx) = message.rfind(" for key ") {
+        Cow::Borrowed(&message[idx..])
+    } else if let Some(idx) = message.find("constraint failed:") {
+        Cow::Borrowed(&message[idx..])
+    } else {
+        Cow::Borrowed("")
+    };
+    Some(if key.contains("email") {
+        UniqueKey::Email
+    } else if key.contains("phone") {
+        UniqueKey::PhoneNumber
+    } else {
+        UniqueKey::Primary
+    })
+}
+
+/// Converts a count column.
+pub(crate) fn count_to_u64(n: i64) -> crate::error::Result<u64> {
+    u64::try_from(n).map_err(|_| StorageError::Corrupt(format!("negative count {n}")))
+}
+
+/// A `users` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    user_id: String,
+    recipe_id: String,
+    tenant_id: String,
+    email: Option<String>,
+    phone_number: Option<String>,
+    password_hash: Option<String>,
+    time_joined: i64,
+}
+
+impl From<UserRow> for UserRecord {
+    fn from(r: UserRow) -> Self {
+        Self {
+            user_id: r.user_id,
+            recipe_id: r.recipe_id,
+            tenant_id: r.tenant_id,
+            email: r.email,
+            phone_number: r.phone_number,
+            password_hash: r.password_hash,
+            time_joined_ms: r.time_joined,
+        }
+    }
+}
+
+/// A `password_reset_tokens` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TokenRow {
+    token_hash: String,
+    user_id: String,
+    email: String,
+    expires_at: i64,
+}
+
+impl From<TokenRow> for PasswordResetTokenRecord {
+    fn from(r: TokenRow) -> Self {
+        Self {
+            token_hash: r.token_hash,
+            user_id: r.user_id,
+            email: r.email,
+            expires_at_ms: r.expires_at,
+        }
+    }
+}
+
+/// A `sessions` row; the JSON columns are TEXT.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    session_handle: String,
+    user_id: String,
+    recipe_user_id: String,
+    tenant_id: String,
+    refresh_token_hash_2: String,
+    session_data: String,
+    jwt_payload: String,
+    expires_at: i64,
+    created_at: i64,
+    use_static_key: bool,
+}
+
+impl TryFrom<SessionRow> for SessionRecord {
+    type Error = StorageError;
+
+    fn try_from(r: SessionRow) -> Result<Self, StorageError> {
+        let json = |column: &str, text: &str| {
+            serde_json::from_str(text).map_err(|e| {
+                StorageError::Corrupt(format!("sessions.{column} of {}: {e}", r.session_handle))
+            })
+        };
+        let session_data = json("session_data", &r.session_data)?;
+        let jwt_payload = json("jwt_payload", &r.jwt_payload)?;
+        Ok(Self {
+            session_handle: r.session_handle,
+            user_id: r.user_id,
+            recipe_user_id: r.recipe_user_id,
+            tenant_id: r.tenant_id,
+            refresh_token_hash_2: r.refresh_token_hash_2,
+            session_data,
+            jwt_payload,
+            expires_at_ms: r.expires_at,
+            created_at_ms: r.created_at,
+            use_static_key: r.use_static_key,
+        })
+    }
+}
+
+/// A `signing_keys` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SigningKeyRow {
+    kid: String,
+    kind: String,
+    generation: i64,
+    algorithm: String,
+    private_key_pem: String,
+    created_at: i64,
+}
+
+impl TryFrom<SigningKeyRow> for SigningKeyRecord {
+    type Error = StorageError;
+
+    fn try_from(r: SigningKeyRow) -> Result<Self, StorageError> {
+        let kind = match r.kind.as_str() {
+            "dynamic" => SigningKeyKind::Dynamic,
+            "static" => SigningKeyKind::Static,
+            other => {
+                return Err(StorageError::Corrupt(format!(
+                    "signing_keys.kind of {} is `{other}`",
+                    r.kid
+                )));
+            }
+        };
+        Ok(Self {
+            kid: r.kid,
+            kind,
+            generation: r.generation,
+            algorithm: r.algorithm,
+            private_key_pem: r.private_key_pem,
+            created_at_ms: r.created_at,
+        })
+    }
+}
+
+/// Implements every storage trait for a backend struct, once for all backends.
+///
+/// The struct must have fields `pool: sqlx::Pool<$db>` and `q: &'static Queries`, and an
+/// inherent `async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, $db>>`.
+macro_rules! impl_storage {
+    ($ty:ty, $db:ty, $name:literal) => {
+        const _: () = {
+            use async_trait::async_trait;
+            use serde_json::Value;
+            use sqlx::QueryBuilder;
+
+            use $crate::error::Result;
+            use $crate::model::{
+                InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord, SessionRecord,
+                SigningKeyKind, SigningKeyRecord, UpdateEmailOutcome, UserRecord,
+            };
+            use $crate::sql::{
+                count_to_u64, map_err, unique_violation, SessionRow, SigningKeyRow, TokenRow,
+                UniqueKey, UserRow, USER_COLUMNS,
+            };
+            use $crate::traits::{
+                PasswordResetStore, SecretStore, SessionStore, SigningKeyStore, Storage,
+                UserStore,
+            };
+
+            /// Appends ` AND tenant_id = ?` (when a tenant is given) and
+            /// ` AND recipe_id IN (…)` (when recipes are given).
+            fn push_user_filters<'a>(
+                qb: &mut QueryBuilder<'a, $db>,
+                tenant_id: Option<&'a str>,
+                recipe_ids: &'a [String],
+            ) {
+                if let Some(tenant_id) = tenant_id {
+                    qb.push(" AND tenant_id = ").push_bind(tenant_id);
+                }
+                if !recipe_ids.is_empty() {
+                    qb.push(" AND recipe_id IN (");
+                    let mut list = qb.separated(", ");
+                    for recipe_id in recipe_ids {
+                        list.push_bind(recipe_id.as_str());
+                    }
+                    qb.push(")");
+                }
+            }
+
+            /// `WHERE session_handle IN (…)`.
+            fn push_handles<'a>(qb: &mut QueryBuilder<'a, $db>, handles: &'a [String]) {
+                qb.push(" WHERE session_handle IN (");
+                let mut list = qb.separated(", ");
+                for handle in handles {
+                    list.push_bind(handle.as_str());
+                }
+                qb.push(")");
+            }
+
+            #[async_trait]
+            impl UserStore for $ty {
+                async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome> {
+                    let result = sqlx::query(&self.q.insert_user)
+                        .bind(&user.user_id)
+                        .bind(&user.recipe_id)
+                        .bind(&user.tenant_id)
+                        .bind(user.email.as_deref())
+                        .bind(user.phone_number.as_deref())
+                        .bind(user.password_hash.as_deref())
+                        .bind(user.time_joined_ms)
+                        .execute(&self.pool)
+                        .await;
+                    match result {
+                        Ok(_) => Ok(InsertUserOutcome::Inserted),
+                        Err(e) => match unique_violation(&e) {
+                            Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
+                            Some(UniqueKey::PhoneNumber) => Ok(InsertUserOutcome::PhoneNumberTaken),
+                            Some(UniqueKey::Primary) => Ok(InsertUserOutcome::UserIdTaken),
+                            None => Err(map_err(e)),
+                        },
+                    }
+                }
+
+                async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>> {
+                    let row = sqlx::query_as::<_, UserRow>(&self.q.user_by_id)
+                        .bind(user_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(row.map(UserRecord::from))
+                }
+
+                async fn user_by_email(
+                    &self,
+                    tenant_id: &str,
+                    recipe_id: &str,
+                    email: &str,
+                ) -> Result<Option<UserRecord>> {
+                    let row = sqlx::query_as::<_, UserRow>(&self.q.user_by_email)
+                        .bind(tenant_id)
+                        .bind(recipe_id)
+                        .bind(email)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(row.map(UserRecord::from))
+                }
+
+                async fn users_by_email(
+                    &self,
+                    tenant_id: &str,
+                    email: &str,
+                ) -> Result<Vec<UserRecord>> {
+                    let rows = sqlx::query_as::<_, UserRow>(&self.q.users_by_email)
+                        .bind(tenant_id)
+                        .bind(email)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(rows.into_iter().map(UserRecord::from).collect())
+                }
+
+                async fn users_by_phone_number(
+                    &self,
+                    tenant_id: &str,
+                    phone_number: &str,
+                ) -> Result<Vec<UserRecord>> {
+                    let rows = sqlx::query_as::<_, UserRow>(&self.q.users_by_phone_number)
+                        .bind(tenant_id)
+                        .bind(phone_number)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(rows.into_iter().map(UserRecord::from).collect())
+                }
+
+                async fn update_user_email(
+                    &self,
+                    user_id: &str,
+                    email: &str,
+                ) -> Result<UpdateEmailOutcome> {
+                    let result = sqlx::query(&self.q.update_user_email)
+                        .bind(email)
+                        .bind(user_id)
+                        .execute(&self.pool)
+                        .await;
+                    match result {
+                        // MySQL connections set CLIENT_FOUND_ROWS: an unchanged row counts too.
+                        Ok(done) if done.rows_affected() == 0 => Ok(UpdateEmailOutcome::UnknownUser),
+                        Ok(_) => Ok(UpdateEmailOutcome::Updated),
+                        Err(e) if unique_violation(&e).is_some() => {
+                            Ok(UpdateEmailOutcome::EmailTaken)
+                        }
+                        Err(e) => Err(map_err(e)),
+                    }
+                }
+
+                async fn update_password_hash(
+                    &self,
+                    user_id: &str,
+                    password_hash: &str,
+                ) -> Result<bool> {
+                    let done = sqlx::query(&self.q.update_password_hash)
+                        .bind(password_hash)
+                        .bind(user_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn delete_user(&self, user_id: &str) -> Result<bool> {
+                    // Sessions and tokens are removed even when the user row is already gone,
+                    // so that a retried delete cleans up fully.
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let deleted = sqlx::query(&self.q.delete_user)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .rows_affected();
+                    for sql in [
+                        &self.q.delete_sessions_by_user_id,
+                        &self.q.delete_sessions_by_recipe_user_id,
+                        &self.q.delete_tokens_of_user,
+                    ] {
+                        sqlx::query(sql)
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(deleted > 0)
+                }
+
+                async fn list_users(&self, query: &ListUsersQuery) -> Result<Vec<UserRecord>> {
+                    if query.limit == 0 {
+                        return Ok(Vec::new());
+                    }
+                    let (cmp, dir) = if query.newest_first { ("<", "DESC") } else { (">", "ASC") };
+                    let mut qb = QueryBuilder::<$db>::new(format!(
+                        "SELECT {USER_COLUMNS} FROM users WHERE 1 = 1"
+                    ));
+                    push_user_filters(&mut qb, query.tenant_id.as_deref(), &query.recipe_ids);
+                    if let Some((time_joined, user_id)) = &query.after {
+                        qb.push(format!(" AND (time_joined {cmp} "))
+                            .push_bind(*time_joined)
+                            .push(" OR (time_joined = ")
+                            .push_bind(*time_joined)
+                            .push(format!(" AND user_id {cmp} "))
+                            .push_bind(user_id.as_str())
+                            .push("))");
+                    }
+                    qb.push(format!(" ORDER BY time_joined {dir}, user_id {dir} LIMIT "))
+                        .push_bind(i64::from(query.limit));
+                    let rows = qb
+                        .build_query_as::<UserRow>()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(rows.into_iter().map(UserRecord::from).collect())
+                }
+
+                async fn count_users(
+                    &self,
+                    tenant_id: Option<&str>,
+                    recipe_ids: &[String],
+                ) -> Result<u64> {
+                    let mut qb = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM users WHERE 1 = 1");
+                    push_user_filters(&mut qb, tenant_id, recipe_ids);
+                    let n: i64 = qb
+                        .build_query_scalar()
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    count_to_u64(n)
+                }
+            }
+
+            #[async_trait]
+            impl PasswordResetStore for $ty {
+                async fn insert_password_reset_token(
+                    &self,
+                    token: &PasswordResetTokenRecord,
+                ) -> Result<()> {
+                    sqlx::query(&self.q.insert_token)
+                        .bind(&token.token_hash)
+                        .bind(&token.user_id)
+                        .bind(&token.email)
+                        .bind(token.expires_at_ms)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn consume_password_reset_token(
+                    &self,
+                    token_hash: &str,
+                ) -> Result<Option<PasswordResetTokenRecord>> {
+                    // Token rows never change, so reading one outside the transaction is safe.
+                    let Some(token) = sqlx::query_as::<_, TokenRow>(&self.q.token_by_hash)
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .map(PasswordResetTokenRecord::from)
+                    else {
+                        return Ok(None);
+                    };
+                    // Lock all of the user's tokens, always in the same order, so that two
+                    // consumers of the same user's tokens queue instead of deadlocking; the one
+                    // that waited then no longer finds its token.
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let hashes: Vec<String> = sqlx::query_scalar(&self.q.lock_tokens_of_user)
+                        .bind(&token.user_id)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if !hashes.iter().any(|h| h == token_hash) {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(None);
+                    }
+                    sqlx::query(&self.q.delete_tokens_of_user)
+                        .bind(&token.user_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(Some(token))
+                }
+
+                async fn delete_expired_password_reset_tokens(
+                    &self,
+                    now_ms: i64,
+                    limit: u32,
+                ) -> Result<u64> {
+                    let done = sqlx::query(&self.q.delete_expired_tokens)
+                        .bind(now_ms)
+                        .bind(i64::from(limit))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl SessionStore for $ty {
+                async fn insert_session(&self, session: &SessionRecord) -> Result<()> {
+                    sqlx::query(&self.q.insert_session)
+                        .bind(&session.session_handle)
+                        .bind(&session.user_id)
+                        .bind(&session.recipe_user_id)
+                        .bind(&session.tenant_id)
+                        .bind(&session.refresh_token_hash_2)
+                        .bind(session.session_data.to_string())
+                        .bind(session.jwt_payload.to_string())
+                        .bind(session.expires_at_ms)
+                        .bind(session.created_at_ms)
+                        .bind(session.use_static_key)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn session(&self, session_handle: &str) -> Result<Option<SessionRecord>> {
+                    sqlx::query_as::<_, SessionRow>(&self.q.session_by_handle)
+                        .bind(session_handle)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .map(SessionRecord::try_from)
+                        .transpose()
+                }
+
+                async fn swap_refresh_token_hash(
+                    &self,
+                    session_handle: &str,
+                    expected_hash_2: &str,
+                    new_hash_2: &str,
+                    new_expires_at_ms: i64,
+                ) -> Result<bool> {
+                    let done = sqlx::query(&self.q.swap_refresh_token_hash)
+                        .bind(new_hash_2)
+                        .bind(new_expires_at_ms)
+                        .bind(session_handle)
+                        .bind(expected_hash_2)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn set_use_static_key(
+                    &self,
+                    session_handle: &str,
+                    use_static_key: bool,
+                ) -> Result<bool> {
+                    let done = sqlx::query(&self.q.set_use_static_key)
+                        .bind(use_static_key)
+                        .bind(session_handle)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn update_session_data(
+                    &self,
+                    session_handle: &str,
+                    data: &Value,
+                ) -> Result<bool> {
+                    let done = sqlx::query(&self.q.update_session_data)
+                        .bind(data.to_string())
+                        .bind(session_handle)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn update_jwt_payload(
+                    &self,
+                    session_handle: &str,
+                    payload: &Value,
+                ) -> Result<bool> {
+                    let done = sqlx::query(&self.q.update_jwt_payload)
+                        .bind(payload.to_string())
+                        .bind(session_handle)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn delete_sessions(&self, session_handles: &[String]) -> Result<Vec<String>> {
+                    if session_handles.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let mut qb = QueryBuilder::<$db>::new("SELECT session_handle FROM sessions");
+                    push_handles(&mut qb, session_handles);
+                    qb.push(" ORDER BY session_handle").push(self.q.dialect.lock_suffix());
+                    let existing: Vec<String> = qb
+                        .build_query_scalar()
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if !existing.is_empty() {
+                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM sessions");
+                        push_handles(&mut qb, &existing);
+                        qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(existing)
+                }
+
+                async fn delete_sessions_of_user(
+                    &self,
+                    user_id: &str,
+                    tenant_id: Option<&str>,
+                ) -> Result<Vec<String>> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "SELECT session_handle FROM sessions WHERE user_id = ",
+                    );
+                    qb.push_bind(user_id);
+                    if let Some(tenant_id) = tenant_id {
+                        qb.push(" AND tenant_id = ").push_bind(tenant_id);
+                    }
+                    qb.push(" ORDER BY session_handle").push(self.q.dialect.lock_suffix());
+                    let handles: Vec<String> = qb
+                        .build_query_scalar()
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if !handles.is_empty() {
+                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM sessions");
+                        push_handles(&mut qb, &handles);
+                        qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(handles)
+                }
+
+                async fn session_handles_of_user(
+                    &self,
+                    user_id: &str,
+                    tenant_id: Option<&str>,
+                    now_ms: i64,
+                ) -> Result<Vec<String>> {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "SELECT session_handle FROM sessions WHERE user_id = ",
+                    );
+                    qb.push_bind(user_id);
+                    if let Some(tenant_id) = tenant_id {
+                        qb.push(" AND tenant_id = ").push_bind(tenant_id);
+                    }
+                    qb.push(" AND expires_at >= ")
+                        .push_bind(now_ms)
+                        .push(" ORDER BY created_at, session_handle");
+                    qb.build_query_scalar()
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)
+                }
+
+                async fn delete_expired_sessions(&self, now_ms: i64, limit: u32) -> Result<u64> {
+                    let done = sqlx::query(&self.q.delete_expired_sessions)
+                        .bind(now_ms)
+                        .bind(i64::from(limit))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl SigningKeyStore for $ty {
+                async fn signing_keys(&self, kind: SigningKeyKind) -> Result<Vec<SigningKeyRecord>> {
+                    sqlx::query_as::<_, SigningKeyRow>(&self.q.signing_keys)
+                        .bind(kind.as_str())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .into_iter()
+                        .map(SigningKeyRecord::try_from)
+                        .collect()
+                }
+
+                async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<bool> {
+                    let done = sqlx::query(&self.q.insert_signing_key)
+                        .bind(&key.kid)
+                        .bind(key.kind.as_str())
+                        .bind(key.generation)
+                        .bind(&key.algorithm)
+                        .bind(&key.private_key_pem)
+                        .bind(key.created_at_ms)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn delete_signing_keys_created_before(
+                    &self,
+                    kind: SigningKeyKind,
+                    before_ms: i64,
+                    limit: u32,
+                ) -> Result<u64> {
+                    let done = sqlx::query(&self.q.delete_signing_keys_before)
+                        .bind(kind.as_str())
+                        .bind(before_ms)
+                        .bind(i64::from(limit))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl SecretStore for $ty {
+                async fn get_or_insert_secret(&self, name: &str, candidate: &str) -> Result<String> {
+                    sqlx::query(&self.q.insert_secret)
+                        .bind(name)
+                        .bind(candidate)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    sqlx::query_scalar(&self.q.secret_by_name)
+                        .bind(name)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(map_err)
+                }
+            }
+
+            #[async_trait]
+            impl Storage for $ty {
+                fn backend(&self) -> &'static str {
+                    $name
+                }
+
+                async fn ping(&self) -> Result<()> {
+                    sqlx::query("SELECT 1")
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use impl_storage;

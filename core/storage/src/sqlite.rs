@@ -1,0 +1,103 @@
+//! SQLite backend (WAL journal, `synchronous=NORMAL`, 5 s busy timeout, foreign keys on).
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::error::{Result, StorageError};
+use crate::sql::{Dialect, Queries, impl_storage, map_err, map_migrate_err};
+use crate::ConnectOptions;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+const DIALECT: Dialect = Dialect {
+    numbered_placeholders: false,
+    mysql: false,
+    row_locks: false,
+};
+
+static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));
+
+/// How long a connection waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// [`Storage`](crate::Storage) on SQLite.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    pool: SqlitePool,
+    q: &'static Queries,
+}
+
+impl fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStorage").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStorage {
+    /// Opens (creating the file if missing) the database at `url` (`sqlite:path`,
+    /// `sqlite://path`, `sqlite::memory:`) and runs the migrations.
+    ///
+    /// An in-memory database lives in its one connection: the pool is then limited to a
+    /// single connection that is never closed, so every caller sees the same database.
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self> {
+        let in_memory = is_in_memory(url);
+        let connect_options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StorageError::Config(format!("invalid sqlite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(if in_memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let mut pool_options = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(false);
+        if in_memory {
+            pool_options = pool_options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
+        let pool = pool_options
+            .connect_with(connect_options)
+            .await
+            .map_err(map_err)?;
+        MIGRATOR.run(&pool).await.map_err(map_migrate_err)?;
+        Ok(Self::from_migrated_pool(pool))
+    }
+
+    /// Wraps a pool whose database is already migrated.
+    pub fn from_migrated_pool(pool: SqlitePool) -> Self {
+        Self { pool, q: &QUERIES }
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the busy timeout), so a
+    /// transaction that reads before it writes never fails to upgrade its lock.
+    async fn begin(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+/// Whether `url` names an in-memory database.
+fn is_in_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+impl_storage!(SqliteStorage, Sqlite, "sqlite");

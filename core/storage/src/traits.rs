@@ -1,0 +1,144 @@
+//! The storage contract of the core. Every backend implements [`Storage`]; the conformance
+//! suite in `tests/conformance.rs` runs the same tests against each.
+//!
+//! Operations that must be atomic (a user with its unique email, consuming a reset token,
+//! rotating a refresh token) are single calls here, so that each backend makes them atomic
+//! in its own way (a transaction, a conditional `UPDATE`), and the engine never holds a
+//! transaction across an await point of its own.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::model::{
+    InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord, SessionRecord, SigningKeyKind,
+    SigningKeyRecord, UpdateEmailOutcome, UserRecord,
+};
+
+/// Users of every recipe.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Stores a new user. Email and phone number are unique per `(tenant_id, recipe_id)`.
+    async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome>;
+    /// The user with this id, of any recipe.
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>>;
+    /// The user of `recipe_id` in `tenant_id` with this (normalised) email.
+    async fn user_by_email(
+        &self,
+        tenant_id: &str,
+        recipe_id: &str,
+        email: &str,
+    ) -> Result<Option<UserRecord>>;
+    /// Users of every recipe in `tenant_id` with this email, oldest first.
+    async fn users_by_email(&self, tenant_id: &str, email: &str) -> Result<Vec<UserRecord>>;
+    /// Users of every recipe in `tenant_id` with this phone number, oldest first.
+    async fn users_by_phone_number(
+        &self,
+        tenant_id: &str,
+        phone_number: &str,
+    ) -> Result<Vec<UserRecord>>;
+    /// Changes a user's email, keeping it unique per `(tenant_id, recipe_id)`.
+    async fn update_user_email(&self, user_id: &str, email: &str) -> Result<UpdateEmailOutcome>;
+    /// Replaces a user's password hash. Returns false when no user has this id.
+    async fn update_password_hash(&self, user_id: &str, password_hash: &str) -> Result<bool>;
+    /// Deletes a user together with its sessions and password reset tokens.
+    /// Returns false when no user had this id.
+    async fn delete_user(&self, user_id: &str) -> Result<bool>;
+    /// A page of users; see [`ListUsersQuery`].
+    async fn list_users(&self, query: &ListUsersQuery) -> Result<Vec<UserRecord>>;
+    /// How many users match the tenant (`None` = all) and recipes (empty = all).
+    async fn count_users(&self, tenant_id: Option<&str>, recipe_ids: &[String]) -> Result<u64>;
+}
+
+/// Password reset tokens of the emailpassword recipe.
+#[async_trait]
+pub trait PasswordResetStore: Send + Sync {
+    /// Stores a token (already hashed).
+    async fn insert_password_reset_token(&self, token: &PasswordResetTokenRecord) -> Result<()>;
+    /// Atomically takes the token with this hash and deletes every token of its user.
+    /// Returns the token as it was stored (the caller checks its expiry), or `None`.
+    async fn consume_password_reset_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<PasswordResetTokenRecord>>;
+    /// Deletes up to `limit` tokens that expired before `now_ms`; returns how many.
+    async fn delete_expired_password_reset_tokens(&self, now_ms: i64, limit: u32) -> Result<u64>;
+}
+
+/// Sessions (refresh-token state).
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session.
+    async fn insert_session(&self, session: &SessionRecord) -> Result<()>;
+    /// The session with this handle, expired or not.
+    async fn session(&self, session_handle: &str) -> Result<Option<SessionRecord>>;
+    /// Compare-and-swap of the refresh token hash: when the stored hash equals
+    /// `expected_hash_2`, stores `new_hash_2` and `new_expires_at_ms` and returns true;
+    /// otherwise changes nothing and returns false.
+    async fn swap_refresh_token_hash(
+        &self,
+        session_handle: &str,
+        expected_hash_2: &str,
+        new_hash_2: &str,
+        new_expires_at_ms: i64,
+    ) -> Result<bool>;
+    /// Sets whether the session's access tokens use the static key. False if no such session.
+    async fn set_use_static_key(&self, session_handle: &str, use_static_key: bool) -> Result<bool>;
+    /// Replaces `userDataInDatabase`. False if no such session.
+    async fn update_session_data(&self, session_handle: &str, data: &Value) -> Result<bool>;
+    /// Replaces `userDataInJWT`. False if no such session.
+    async fn update_jwt_payload(&self, session_handle: &str, payload: &Value) -> Result<bool>;
+    /// Deletes these sessions; returns the handles that existed.
+    async fn delete_sessions(&self, session_handles: &[String]) -> Result<Vec<String>>;
+    /// Deletes every session of a user (of one tenant, or all when `None`); returns their handles.
+    async fn delete_sessions_of_user(
+        &self,
+        user_id: &str,
+        tenant_id: Option<&str>,
+    ) -> Result<Vec<String>>;
+    /// Handles of a user's sessions that have not expired at `now_ms` (one tenant or all).
+    async fn session_handles_of_user(
+        &self,
+        user_id: &str,
+        tenant_id: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Vec<String>>;
+    /// Deletes up to `limit` sessions whose refresh token expired before `now_ms`; returns how many.
+    async fn delete_expired_sessions(&self, now_ms: i64, limit: u32) -> Result<u64>;
+}
+
+/// Access-token signing keys.
+#[async_trait]
+pub trait SigningKeyStore: Send + Sync {
+    /// Every stored key of this kind, newest (highest generation) first.
+    async fn signing_keys(&self, kind: SigningKeyKind) -> Result<Vec<SigningKeyRecord>>;
+    /// Stores a key unless one of the same kind and generation exists. Returns true if stored,
+    /// false if another core won the race (the caller then re-reads the keys).
+    async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<bool>;
+    /// Deletes up to `limit` keys of this kind created before `before_ms`; returns how many.
+    async fn delete_signing_keys_created_before(
+        &self,
+        kind: SigningKeyKind,
+        before_ms: i64,
+        limit: u32,
+    ) -> Result<u64>;
+}
+
+/// Process-wide secrets shared by every core on the same database (e.g. the refresh-token key).
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// Stores `candidate` under `name` unless a value is there already, then returns the
+    /// stored value. Racing callers all get the same value.
+    async fn get_or_insert_secret(&self, name: &str, candidate: &str) -> Result<String>;
+}
+
+/// Everything the core stores, behind one object.
+#[async_trait]
+pub trait Storage:
+    UserStore + PasswordResetStore + SessionStore + SigningKeyStore + SecretStore + Send + Sync
+{
+    /// Backend name for logs: `sqlite`, `postgres` or `mysql`.
+    fn backend(&self) -> &'static str;
+    /// Round-trips to the database; fails while it is unreachable.
+    async fn ping(&self) -> Result<()>;
+}
