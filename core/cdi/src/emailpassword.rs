@@ -193,3 +193,38 @@ pub enum ResetPasswordResponse {
     /// Unknown, used or expired token.
     ResetPasswordInvalidTokenError,
 }
+
+/// `POST /recipe/user/passwordhash/import` body: a user moved from another system.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPasswordHashRequest {
+    /// The user's email.
+    pub email: String,
+    /// The hash as the other system stored it.
+    pub password_hash: String,
+    /// `argon2` or `bcrypt`; detected from the hash when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hashing_algorithm: Option<String>,
+}
+
+impl fmt::Debug for ImportPasswordHashRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportPasswordHashRequest")
+            .field("email", &self.email)
+            .field("hashing_algorithm", &self.hashing_algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /recipe/user/passwordhash/import` outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+pub enum ImportPasswordHashResponse {
+    /// Imported (or the existing user's hash replaced).
+    Ok {
+        /// The user.
+        user: AuthRecipeUser,
+        /// Whether a user with this email existed already.
+        did_user_already_exist: bool,
+    },
+}

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use supertokens_cdi::emailpassword::{
-    ConsumeResetTokenResponse, CreateResetTokenResponse, ResetPasswordResponse, SignInResponse,
+    ConsumeResetTokenResponse, CreateResetTokenResponse, ImportPasswordHashResponse,
+    ResetPasswordResponse, SignInResponse,
     SignUpResponse, UpdateUserResponse,
 };
 use supertokens_crypto::hashing::sha256_hex;
@@ -214,6 +215,64 @@ impl EmailPassword {
             ConsumeResetTokenResponse::ResetPasswordInvalidTokenError => {
                 Ok(ResetPasswordResponse::ResetPasswordInvalidTokenError)
             }
+        }
+    }
+
+    /// Imports a user whose password was hashed elsewhere (argon2 or bcrypt), or replaces the
+    /// hash of the existing user with that email. The user signs in with the old password.
+    pub async fn import_password_hash(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        password_hash: &str,
+        hashing_algorithm: Option<&str>,
+    ) -> Result<ImportPasswordHashResponse> {
+        let email = require_email(email)?;
+        let detected = if password_hash.starts_with("$argon2") {
+            "argon2"
+        } else if ["$2a$", "$2b$", "$2y$"].iter().any(|prefix| password_hash.starts_with(prefix)) {
+            "bcrypt"
+        } else {
+            return Err(EngineError::bad_request(
+                "passwordHash is not a supported hash: expected an argon2 PHC string or a bcrypt hash",
+            ));
+        };
+        if let Some(algorithm) = hashing_algorithm {
+            if !algorithm.eq_ignore_ascii_case(detected) {
+                return Err(EngineError::bad_request(format!(
+                    "passwordHash is a {detected} hash but hashingAlgorithm says {algorithm}"
+                )));
+            }
+        }
+        // Reject hashes the verifier cannot read before storing them.
+        if let Err(error) = self.hasher.verify("", password_hash).await {
+            return Err(EngineError::bad_request(format!("passwordHash is invalid: {error}")));
+        }
+        if let Some(mut existing) = self.user_by_email(tenant_id, &email).await? {
+            self.storage.update_password_hash(&existing.user_id, password_hash).await?;
+            existing.password_hash = Some(password_hash.to_owned());
+            return Ok(ImportPasswordHashResponse::Ok {
+                user: to_auth_recipe_user(&existing),
+                did_user_already_exist: true,
+            });
+        }
+        let record = UserRecord {
+            user_id: random_uuid_v4(self.rng.as_ref()),
+            recipe_id: RECIPE_EMAILPASSWORD.to_owned(),
+            tenant_id: tenant_id.to_owned(),
+            email: Some(email),
+            phone_number: None,
+            password_hash: Some(password_hash.to_owned()),
+            time_joined_ms: self.clock.now_ms(),
+        };
+        match self.storage.insert_user(&record).await? {
+            InsertUserOutcome::Inserted => Ok(ImportPasswordHashResponse::Ok {
+                user: to_auth_recipe_user(&record),
+                did_user_already_exist: false,
+            }),
+            _ => Err(EngineError::Unavailable(
+                "another request created this user at the same time; retry".into(),
+            )),
         }
     }
 }

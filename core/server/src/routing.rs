@@ -35,6 +35,7 @@ pub const API_PATHS: &[&str] = &[
     "/recipe/user/password/reset/token",
     "/recipe/user/password/reset/token/consume",
     "/recipe/user/password/reset",
+    "/recipe/user/passwordhash/import",
     "/recipe/session",
     "/recipe/session/verify",
     "/recipe/session/refresh",

@@ -53,6 +53,10 @@ impl Default for ConnectOptions {
 /// The scheme picks the backend: `sqlite:` (the file is created if missing;
 /// `sqlite::memory:` gives a private in-memory database), `postgres://` or `postgresql://`,
 /// `mysql://` or `mariadb://`. Error messages never repeat the URL, which may hold a password.
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
+    allow(unused_variables)
+)]
 pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Storage>> {
     let scheme = match url.split_once(':') {
         Some((scheme, _)) => scheme.to_ascii_lowercase(),

@@ -36,7 +36,10 @@ impl fmt::Debug for UserRecord {
             .field("tenant_id", &self.tenant_id)
             .field("email", &self.email)
             .field("phone_number", &self.phone_number)
-            .field("password_hash", &self.password_hash.as_ref().map(|_| "<redacted>"))
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "<redacted>"),
+            )
             .field("time_joined_ms", &self.time_joined_ms)
             .finish()
     }

@@ -8,9 +8,9 @@ use std::sync::LazyLock;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::{MySql, Transaction};
 
+use crate::ConnectOptions;
 use crate::error::{Result, StorageError};
 use crate::sql::{Dialect, Queries, impl_storage, map_err, map_migrate_err};
-use crate::ConnectOptions;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
 

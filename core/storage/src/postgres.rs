@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
+use crate::ConnectOptions;
 use crate::error::{Result, StorageError};
 use crate::sql::{Dialect, Queries, impl_storage, map_err, map_migrate_err};
-use crate::ConnectOptions;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -14,7 +14,9 @@
 use std::borrow::Cow;
 
 use crate::error::StorageError;
-use crate::model::{PasswordResetTokenRecord, SessionRecord, SigningKeyKind, SigningKeyRecord, UserRecord};
+use crate::model::{
+    PasswordResetTokenRecord, SessionRecord, SigningKeyKind, SigningKeyRecord, UserRecord,
+};
 
 /// The SQL dialect of a backend; each backend module defines its constant.
 #[derive(Debug, Clone, Copy)]
@@ -73,17 +75,41 @@ impl Dialect {
         }
     }
 
+    /// A `SELECT` list of `columns`. MySQL reports columns with a binary collation
+    /// (`utf8mb4_bin`, used for exact comparisons) as `VARBINARY`/`BLOB`, which sqlx will not
+    /// decode as `String`; converting them in the select list keeps the column exact for
+    /// `WHERE` and indexes while reading back as text. Output names stay the column names, so
+    /// `ORDER BY` must qualify columns (`users.user_id`) to sort by the stored value.
+    fn select_list(self, columns: &str) -> String {
+        columns
+            .split(',')
+            .map(str::trim)
+            .map(|column| {
+                if self.mysql && !NON_TEXT_COLUMNS.contains(&column) {
+                    format!("CONVERT({column} USING utf8mb4) AS {column}")
+                } else {
+                    column.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Suffix of a `SELECT` that locks the rows it reads until the transaction ends.
     pub(crate) fn lock_suffix(self) -> &'static str {
-        if self.row_locks {
-            " FOR UPDATE"
-        } else {
-            ""
-        }
+        if self.row_locks { " FOR UPDATE" } else { "" }
     }
 }
 
-pub(crate) const USER_COLUMNS: &str =
+/// Columns that are not text (see [`Dialect::select_list`]).
+const NON_TEXT_COLUMNS: &[&str] = &[
+    "time_joined",
+    "expires_at",
+    "created_at",
+    "generation",
+    "use_static_key",
+];
+const USER_COLUMNS: &str =
     "user_id, recipe_id, tenant_id, email, phone_number, password_hash, time_joined";
 const TOKEN_COLUMNS: &str = "token_hash, user_id, email, expires_at";
 const SESSION_COLUMNS: &str = "session_handle, user_id, recipe_user_id, tenant_id, \
@@ -93,6 +119,10 @@ const SIGNING_KEY_COLUMNS: &str = "kid, kind, generation, algorithm, private_key
 /// The static SQL of one backend, built once per dialect.
 pub(crate) struct Queries {
     pub(crate) dialect: Dialect,
+    /// `SELECT <user columns> FROM users`, for dynamic queries.
+    pub(crate) select_users: String,
+    /// `SELECT session_handle FROM sessions`, for dynamic queries.
+    pub(crate) select_session_handles: String,
     pub(crate) insert_user: String,
     pub(crate) user_by_id: String,
     pub(crate) user_by_email: String,
@@ -126,22 +156,36 @@ impl Queries {
     pub(crate) fn new(d: Dialect) -> Self {
         let q = |sql: &str| d.placeholders(sql);
         let lock = d.lock_suffix();
+        let select_users = format!("SELECT {} FROM users", d.select_list(USER_COLUMNS));
+        let select_tokens = format!(
+            "SELECT {} FROM password_reset_tokens",
+            d.select_list(TOKEN_COLUMNS)
+        );
+        let select_sessions = format!("SELECT {} FROM sessions", d.select_list(SESSION_COLUMNS));
+        let select_keys = format!(
+            "SELECT {} FROM signing_keys",
+            d.select_list(SIGNING_KEY_COLUMNS)
+        );
         Self {
             dialect: d,
+            select_session_handles: format!(
+                "SELECT {} FROM sessions",
+                d.select_list("session_handle")
+            ),
             insert_user: q(&format!(
                 "INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
             )),
-            user_by_id: q(&format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = ?")),
+            user_by_id: q(&format!("{select_users} WHERE user_id = ?")),
             user_by_email: q(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND recipe_id = ? AND email = ?"
+                "{select_users} WHERE tenant_id = ? AND recipe_id = ? AND email = ?"
             )),
             users_by_email: q(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND email = ? \
-                 ORDER BY time_joined, user_id"
+                "{select_users} WHERE tenant_id = ? AND email = ? \
+                 ORDER BY users.time_joined, users.user_id"
             )),
             users_by_phone_number: q(&format!(
-                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = ? AND phone_number = ? \
-                 ORDER BY time_joined, user_id"
+                "{select_users} WHERE tenant_id = ? AND phone_number = ? \
+                 ORDER BY users.time_joined, users.user_id"
             )),
             update_user_email: q("UPDATE users SET email = ? WHERE user_id = ?"),
             update_password_hash: q("UPDATE users SET password_hash = ? WHERE user_id = ?"),
@@ -151,12 +195,11 @@ impl Queries {
             insert_token: q(&format!(
                 "INSERT INTO password_reset_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?)"
             )),
-            token_by_hash: q(&format!(
-                "SELECT {TOKEN_COLUMNS} FROM password_reset_tokens WHERE token_hash = ?"
-            )),
+            token_by_hash: q(&format!("{select_tokens} WHERE token_hash = ?")),
             lock_tokens_of_user: q(&format!(
-                "SELECT token_hash FROM password_reset_tokens WHERE user_id = ? \
-                 ORDER BY token_hash{lock}"
+                "SELECT {} FROM password_reset_tokens WHERE user_id = ? \
+                 ORDER BY password_reset_tokens.token_hash{lock}",
+                d.select_list("token_hash")
             )),
             delete_tokens_of_user: q("DELETE FROM password_reset_tokens WHERE user_id = ?"),
             delete_expired_tokens: q(&d.delete_batch(
@@ -168,12 +211,14 @@ impl Queries {
             insert_session: q(&format!(
                 "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             )),
-            session_by_handle: q(&format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions WHERE session_handle = ?"
-            )),
-            swap_refresh_token_hash: q("UPDATE sessions SET refresh_token_hash_2 = ?, expires_at = ? \
-                 WHERE session_handle = ? AND refresh_token_hash_2 = ?"),
-            set_use_static_key: q("UPDATE sessions SET use_static_key = ? WHERE session_handle = ?"),
+            session_by_handle: q(&format!("{select_sessions} WHERE session_handle = ?")),
+            swap_refresh_token_hash: q(
+                "UPDATE sessions SET refresh_token_hash_2 = ?, expires_at = ? \
+                 WHERE session_handle = ? AND refresh_token_hash_2 = ?",
+            ),
+            set_use_static_key: q(
+                "UPDATE sessions SET use_static_key = ? WHERE session_handle = ?",
+            ),
             update_session_data: q("UPDATE sessions SET session_data = ? WHERE session_handle = ?"),
             update_jwt_payload: q("UPDATE sessions SET jwt_payload = ? WHERE session_handle = ?"),
             delete_expired_sessions: q(&d.delete_batch(
@@ -183,8 +228,8 @@ impl Queries {
                 "expires_at",
             )),
             signing_keys: q(&format!(
-                "SELECT {SIGNING_KEY_COLUMNS} FROM signing_keys WHERE kind = ? \
-                 ORDER BY generation DESC, created_at DESC"
+                "{select_keys} WHERE kind = ? \
+                 ORDER BY signing_keys.generation DESC, signing_keys.created_at DESC"
             )),
             insert_signing_key: q(&d.insert_if_absent("signing_keys", SIGNING_KEY_COLUMNS)),
             delete_signing_keys_before: q(&d.delete_batch(
@@ -194,7 +239,11 @@ impl Queries {
                 "created_at",
             )),
             insert_secret: q(&d.insert_if_absent("secrets", "name, value")),
-            secret_by_name: q("SELECT value FROM secrets WHERE name = ?"),
+            secret_by_name: q(&format!(
+                "SELECT {} FROM secrets WHERE name = ?",
+                d.select_list("value")
+            )),
+            select_users,
         }
     }
 }
@@ -416,12 +465,11 @@ macro_rules! impl_storage {
                 SigningKeyKind, SigningKeyRecord, UpdateEmailOutcome, UserRecord,
             };
             use $crate::sql::{
-                count_to_u64, map_err, unique_violation, SessionRow, SigningKeyRow, TokenRow,
-                UniqueKey, UserRow, USER_COLUMNS,
+                SessionRow, SigningKeyRow, TokenRow, UniqueKey, UserRow, count_to_u64, map_err,
+                unique_violation,
             };
             use $crate::traits::{
-                PasswordResetStore, SecretStore, SessionStore, SigningKeyStore, Storage,
-                UserStore,
+                PasswordResetStore, SecretStore, SessionStore, SigningKeyStore, Storage, UserStore,
             };
 
             /// Appends ` AND tenant_id = ?` (when a tenant is given) and
@@ -543,7 +591,9 @@ macro_rules! impl_storage {
                         .await;
                     match result {
                         // MySQL connections set CLIENT_FOUND_ROWS: an unchanged row counts too.
-                        Ok(done) if done.rows_affected() == 0 => Ok(UpdateEmailOutcome::UnknownUser),
+                        Ok(done) if done.rows_affected() == 0 => {
+                            Ok(UpdateEmailOutcome::UnknownUser)
+                        }
                         Ok(_) => Ok(UpdateEmailOutcome::Updated),
                         Err(e) if unique_violation(&e).is_some() => {
                             Ok(UpdateEmailOutcome::EmailTaken)
@@ -595,10 +645,13 @@ macro_rules! impl_storage {
                     if query.limit == 0 {
                         return Ok(Vec::new());
                     }
-                    let (cmp, dir) = if query.newest_first { ("<", "DESC") } else { (">", "ASC") };
-                    let mut qb = QueryBuilder::<$db>::new(format!(
-                        "SELECT {USER_COLUMNS} FROM users WHERE 1 = 1"
-                    ));
+                    let (cmp, dir) = if query.newest_first {
+                        ("<", "DESC")
+                    } else {
+                        (">", "ASC")
+                    };
+                    let mut qb = QueryBuilder::<$db>::new(&self.q.select_users);
+                    qb.push(" WHERE 1 = 1");
                     push_user_filters(&mut qb, query.tenant_id.as_deref(), &query.recipe_ids);
                     if let Some((time_joined, user_id)) = &query.after {
                         qb.push(format!(" AND (time_joined {cmp} "))
@@ -609,8 +662,10 @@ macro_rules! impl_storage {
                             .push_bind(user_id.as_str())
                             .push("))");
                     }
-                    qb.push(format!(" ORDER BY time_joined {dir}, user_id {dir} LIMIT "))
-                        .push_bind(i64::from(query.limit));
+                    qb.push(format!(
+                        " ORDER BY users.time_joined {dir}, users.user_id {dir} LIMIT "
+                    ))
+                    .push_bind(i64::from(query.limit));
                     let rows = qb
                         .build_query_as::<UserRow>()
                         .fetch_all(&self.pool)
@@ -798,9 +853,10 @@ macro_rules! impl_storage {
                         return Ok(Vec::new());
                     }
                     let mut tx = self.begin().await.map_err(map_err)?;
-                    let mut qb = QueryBuilder::<$db>::new("SELECT session_handle FROM sessions");
+                    let mut qb = QueryBuilder::<$db>::new(&self.q.select_session_handles);
                     push_handles(&mut qb, session_handles);
-                    qb.push(" ORDER BY session_handle").push(self.q.dialect.lock_suffix());
+                    qb.push(" ORDER BY sessions.session_handle")
+                        .push(self.q.dialect.lock_suffix());
                     let existing: Vec<String> = qb
                         .build_query_scalar()
                         .fetch_all(&mut *tx)
@@ -821,14 +877,14 @@ macro_rules! impl_storage {
                     tenant_id: Option<&str>,
                 ) -> Result<Vec<String>> {
                     let mut tx = self.begin().await.map_err(map_err)?;
-                    let mut qb = QueryBuilder::<$db>::new(
-                        "SELECT session_handle FROM sessions WHERE user_id = ",
-                    );
+                    let mut qb = QueryBuilder::<$db>::new(&self.q.select_session_handles);
+                    qb.push(" WHERE user_id = ");
                     qb.push_bind(user_id);
                     if let Some(tenant_id) = tenant_id {
                         qb.push(" AND tenant_id = ").push_bind(tenant_id);
                     }
-                    qb.push(" ORDER BY session_handle").push(self.q.dialect.lock_suffix());
+                    qb.push(" ORDER BY sessions.session_handle")
+                        .push(self.q.dialect.lock_suffix());
                     let handles: Vec<String> = qb
                         .build_query_scalar()
                         .fetch_all(&mut *tx)
@@ -849,16 +905,15 @@ macro_rules! impl_storage {
                     tenant_id: Option<&str>,
                     now_ms: i64,
                 ) -> Result<Vec<String>> {
-                    let mut qb = QueryBuilder::<$db>::new(
-                        "SELECT session_handle FROM sessions WHERE user_id = ",
-                    );
+                    let mut qb = QueryBuilder::<$db>::new(&self.q.select_session_handles);
+                    qb.push(" WHERE user_id = ");
                     qb.push_bind(user_id);
                     if let Some(tenant_id) = tenant_id {
                         qb.push(" AND tenant_id = ").push_bind(tenant_id);
                     }
                     qb.push(" AND expires_at >= ")
                         .push_bind(now_ms)
-                        .push(" ORDER BY created_at, session_handle");
+                        .push(" ORDER BY sessions.created_at, sessions.session_handle");
                     qb.build_query_scalar()
                         .fetch_all(&self.pool)
                         .await
@@ -878,7 +933,10 @@ macro_rules! impl_storage {
 
             #[async_trait]
             impl SigningKeyStore for $ty {
-                async fn signing_keys(&self, kind: SigningKeyKind) -> Result<Vec<SigningKeyRecord>> {
+                async fn signing_keys(
+                    &self,
+                    kind: SigningKeyKind,
+                ) -> Result<Vec<SigningKeyRecord>> {
                     sqlx::query_as::<_, SigningKeyRow>(&self.q.signing_keys)
                         .bind(kind.as_str())
                         .fetch_all(&self.pool)
@@ -922,7 +980,11 @@ macro_rules! impl_storage {
 
             #[async_trait]
             impl SecretStore for $ty {
-                async fn get_or_insert_secret(&self, name: &str, candidate: &str) -> Result<String> {
+                async fn get_or_insert_secret(
+                    &self,
+                    name: &str,
+                    candidate: &str,
+                ) -> Result<String> {
                     sqlx::query(&self.q.insert_secret)
                         .bind(name)
                         .bind(candidate)

@@ -10,9 +10,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
+use crate::ConnectOptions;
 use crate::error::{Result, StorageError};
 use crate::sql::{Dialect, Queries, impl_storage, map_err, map_migrate_err};
-use crate::ConnectOptions;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -5,7 +5,7 @@ use axum::extract::{Extension, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use supertokens_cdi::emailpassword::{
-    ConsumeResetTokenRequest, ConsumeResetTokenResponse, CreateResetTokenRequest, CreateResetTokenResponse,
+    ConsumeResetTokenRequest, ConsumeResetTokenResponse, ImportPasswordHashRequest, ImportPasswordHashResponse, CreateResetTokenRequest, CreateResetTokenResponse,
     Credentials, ResetPasswordRequest, ResetPasswordResponse, SignInResponse, SignUpResponse, UpdateUserRequest,
     UpdateUserResponse,
 };
@@ -120,4 +120,18 @@ pub(super) async fn reset_password(
         return Err(ApiError::bad_request("Unsupported method for password reset"));
     }
     Ok(Json(state.core.emailpassword.reset_password(&request.token, &request.new_password).await?))
+}
+
+/// `POST /recipe/user/passwordhash/import`.
+pub(super) async fn import_password_hash(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<ImportPasswordHashRequest>,
+) -> ApiResult<Json<ImportPasswordHashResponse>> {
+    let response = state
+        .core
+        .emailpassword
+        .import_password_hash(&tenant_id, &request.email, &request.password_hash, request.hashing_algorithm.as_deref())
+        .await?;
+    Ok(Json(response))
 }

@@ -37,6 +37,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/recipe/user/password/reset/token", post(emailpassword::create_reset_token))
         .route("/recipe/user/password/reset/token/consume", post(emailpassword::consume_reset_token))
         .route("/recipe/user/password/reset", post(emailpassword::reset_password))
+        .route("/recipe/user/passwordhash/import", post(emailpassword::import_password_hash))
         .route("/recipe/session", post(session::create).get(session::details))
         .route("/recipe/session/verify", post(session::verify))
         .route("/recipe/session/refresh", post(session::refresh))

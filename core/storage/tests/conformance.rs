@@ -1,0 +1,1416 @@
+//! Storage conformance suite: the same tests against every backend.
+//!
+//! `storage_conformance!(backend, make_db)` expands one `#[tokio::test]` per case in
+//! [`cases`] for a backend. Every test gets its own freshly created database, dropped again
+//! afterwards even when the test fails:
+//! - SQLite: a file in a temporary directory;
+//! - PostgreSQL: `st_test_<uuid>` on `ST_TEST_POSTGRES_URL`
+//!   (default `postgres://postgres@127.0.0.1:5432/postgres`);
+//! - MySQL/MariaDB: `st_test_<uuid>` on `ST_TEST_MYSQL_URL`
+//!   (default `mysql://root@127.0.0.1:3306/`).
+//!
+//! A database server that cannot be reached fails the tests (they are never skipped).
+//! The suite needs all three backend features (the crate's defaults).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use supertokens_storage::{ConnectOptions, Storage};
+
+/// What a test case gets.
+struct Ctx {
+    /// The store under test, connected to a fresh database.
+    store: Arc<dyn Storage>,
+    /// URL of that database (to connect a second time).
+    url: String,
+    /// Expected `Storage::backend()`.
+    backend: &'static str,
+}
+
+mod harness {
+    use sqlx::Connection;
+
+    use super::*;
+
+    /// A database created for one test.
+    pub(crate) struct TestDb {
+        pub(crate) url: String,
+        drop: DropWith,
+    }
+
+    enum DropWith {
+        TempDir(#[allow(dead_code)] tempfile::TempDir),
+        Postgres { admin_url: String, name: String },
+        MySql { admin_url: String, name: String },
+    }
+
+    fn unique_name() -> String {
+        format!("st_test_{}", uuid::Uuid::new_v4().simple())
+    }
+
+    /// `admin_url` with its database path replaced by `name` (query string kept).
+    fn with_database(admin_url: &str, name: &str) -> String {
+        let (base, query) = match admin_url.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (admin_url, String::new()),
+        };
+        let authority_start = base.find("://").map_or(0, |i| i + 3);
+        let path_start = base[authority_start..]
+            .find('/')
+            .map_or(base.len(), |i| authority_start + i);
+        format!("{}/{name}{query}", &base[..path_start])
+    }
+
+    fn postgres_admin_url() -> String {
+        std::env::var("ST_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    }
+
+    fn mysql_admin_url() -> String {
+        std::env::var("ST_TEST_MYSQL_URL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/".to_owned())
+    }
+
+    async fn postgres_admin(admin_url: &str) -> sqlx::PgConnection {
+        sqlx::PgConnection::connect(admin_url).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is not reachable ({e}); the conformance tests need it. Start it with \
+                 `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or \
+                 point ST_TEST_POSTGRES_URL at a server where the user may CREATE DATABASE."
+            )
+        })
+    }
+
+    async fn mysql_admin(admin_url: &str) -> sqlx::MySqlConnection {
+        sqlx::MySqlConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "MariaDB/MySQL is not reachable ({e}); the conformance tests need it. Start it \
+                 with `start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`, \
+                 or point ST_TEST_MYSQL_URL at a server where the user may CREATE DATABASE."
+                )
+            })
+    }
+
+    pub(crate) async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("storage.db").display());
+        TestDb {
+            url,
+            drop: DropWith::TempDir(dir),
+        }
+    }
+
+    pub(crate) async fn postgres() -> TestDb {
+        let admin_url = postgres_admin_url();
+        let name = unique_name();
+        let mut admin = postgres_admin(&admin_url).await;
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.ok();
+        TestDb {
+            url: with_database(&admin_url, &name),
+            drop: DropWith::Postgres { admin_url, name },
+        }
+    }
+
+    pub(crate) async fn mysql() -> TestDb {
+        let admin_url = mysql_admin_url();
+        let name = unique_name();
+        let mut admin = mysql_admin(&admin_url).await;
+        sqlx::raw_sql(&format!(
+            "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        ))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+        admin.close().await.ok();
+        TestDb {
+            url: with_database(&admin_url, &name),
+            drop: DropWith::MySql { admin_url, name },
+        }
+    }
+
+    impl TestDb {
+        /// Drops the database; failures are reported, not raised, so they never hide the
+        /// test's own outcome.
+        async fn destroy(self) {
+            let result = match self.drop {
+                DropWith::TempDir(dir) => dir.close().map_err(|e| e.to_string()),
+                DropWith::Postgres { admin_url, name } => {
+                    let mut admin = postgres_admin(&admin_url).await;
+                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+                DropWith::MySql { admin_url, name } => {
+                    let mut admin = mysql_admin(&admin_url).await;
+                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+                        .execute(&mut admin)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                }
+            };
+            if let Err(e) = result {
+                eprintln!("warning: could not drop the test database: {e}");
+            }
+        }
+    }
+
+    /// Runs `case` against a fresh database from `make`, drops the database, then re-raises
+    /// the case's panic, if any.
+    pub(crate) async fn run<M, MF, C, CF>(backend: &'static str, make: M, case: C)
+    where
+        M: FnOnce() -> MF,
+        MF: Future<Output = TestDb>,
+        C: FnOnce(Ctx) -> CF + Send + 'static,
+        CF: Future<Output = ()> + Send + 'static,
+    {
+        let db = make().await;
+        let url = db.url.clone();
+        let outcome = tokio::spawn(async move {
+            let store = supertokens_storage::connect(&url, &ConnectOptions::default())
+                .await
+                .unwrap_or_else(|e| panic!("connect to the {backend} test database: {e}"));
+            case(Ctx {
+                store,
+                url,
+                backend,
+            })
+            .await;
+        })
+        .await;
+        db.destroy().await;
+        if let Err(e) = outcome {
+            match e.try_into_panic() {
+                Ok(payload) => std::panic::resume_unwind(payload),
+                Err(e) => panic!("test task failed: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn database_url_rewriting() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("mysql://root@127.0.0.1:3306/", "x"),
+            "mysql://root@127.0.0.1:3306/x"
+        );
+        assert_eq!(
+            with_database("mysql://root@127.0.0.1:3306", "x"),
+            "mysql://root@127.0.0.1:3306/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+    }
+}
+
+/// Expands every case of [`cases`] as a test of one backend.
+macro_rules! storage_conformance {
+    ($backend:ident, $make_db:path) => {
+        storage_conformance!(@expand $backend, $make_db, [
+            users_insert_and_get,
+            users_unique_email_and_phone,
+            users_lookup_by_email_and_phone,
+            users_update_email,
+            users_update_password_hash,
+            users_delete_cascades,
+            users_list_pagination,
+            users_count,
+            reset_tokens_consume,
+            reset_tokens_concurrent_consume,
+            reset_tokens_delete_expired_in_batches,
+            sessions_round_trip,
+            sessions_swap_refresh_token_hash,
+            sessions_concurrent_swaps,
+            sessions_updates,
+            sessions_delete_by_handles,
+            sessions_delete_of_user,
+            sessions_handles_of_user,
+            sessions_delete_expired_in_batches,
+            signing_keys_lifecycle,
+            signing_keys_concurrent_insert,
+            secrets_get_or_insert,
+            ping_and_backend,
+            migrations_run_twice,
+        ]);
+    };
+    (@expand $backend:ident, $make_db:path, [$($case:ident),* $(,)?]) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    super::harness::run(stringify!($backend), $make_db, super::cases::$case).await;
+                }
+            )*
+        }
+    };
+}
+
+storage_conformance!(sqlite, crate::harness::sqlite);
+storage_conformance!(postgres, crate::harness::postgres);
+storage_conformance!(mysql, crate::harness::mysql);
+
+mod cases {
+    use serde_json::json;
+    use supertokens_storage::{
+        InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord, RECIPE_EMAILPASSWORD as EP,
+        RECIPE_PASSWORDLESS as PL, SessionRecord, SigningKeyKind, SigningKeyRecord,
+        UpdateEmailOutcome, UserRecord,
+    };
+
+    use super::*;
+
+    const T0: i64 = 1_700_000_000_000;
+
+    fn user(id: &str, recipe: &str, tenant: &str, email: Option<&str>, time: i64) -> UserRecord {
+        UserRecord {
+            user_id: id.to_owned(),
+            recipe_id: recipe.to_owned(),
+            tenant_id: tenant.to_owned(),
+            email: email.map(str::to_owned),
+            phone_number: None,
+            password_hash: (recipe == EP)
+                .then(|| format!("$argon2id$v=19$m=19456,t=2,p=1$salt${id}")),
+            time_joined_ms: time,
+        }
+    }
+
+    fn phone_user(id: &str, recipe: &str, tenant: &str, phone: &str, time: i64) -> UserRecord {
+        UserRecord {
+            phone_number: Some(phone.to_owned()),
+            ..user(id, recipe, tenant, None, time)
+        }
+    }
+
+    fn token(hash: &str, user_id: &str, expires_at_ms: i64) -> PasswordResetTokenRecord {
+        PasswordResetTokenRecord {
+            token_hash: hash.to_owned(),
+            user_id: user_id.to_owned(),
+            email: format!("{user_id}@example.com"),
+            expires_at_ms,
+        }
+    }
+
+    fn session(handle: &str, user_id: &str, tenant: &str, expires_at_ms: i64) -> SessionRecord {
+        SessionRecord {
+            session_handle: handle.to_owned(),
+            user_id: user_id.to_owned(),
+            recipe_user_id: user_id.to_owned(),
+            tenant_id: tenant.to_owned(),
+            refresh_token_hash_2: "h0".to_owned(),
+            session_data: json!({}),
+            jwt_payload: json!({}),
+            expires_at_ms,
+            created_at_ms: T0,
+            use_static_key: false,
+        }
+    }
+
+    fn key(kid: &str, kind: SigningKeyKind, generation: i64, created: i64) -> SigningKeyRecord {
+        SigningKeyRecord {
+            kid: kid.to_owned(),
+            kind,
+            generation,
+            algorithm: "RS256".to_owned(),
+            private_key_pem: format!(
+                "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+                "A".repeat(1600)
+            ),
+            created_at_ms: created,
+        }
+    }
+
+    fn sorted(mut v: Vec<String>) -> Vec<String> {
+        v.sort();
+        v
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    async fn insert_all(store: &dyn Storage, users: &[UserRecord]) {
+        for u in users {
+            assert_eq!(
+                store.insert_user(u).await.unwrap(),
+                InsertUserOutcome::Inserted,
+                "{u:?}"
+            );
+        }
+    }
+
+    pub(crate) async fn users_insert_and_get(ctx: Ctx) {
+        let s = &*ctx.store;
+        let u = user("u1", EP, "public", Some("a@x.com"), T0);
+        assert_eq!(
+            s.insert_user(&u).await.unwrap(),
+            InsertUserOutcome::Inserted
+        );
+        assert_eq!(s.user_by_id("u1").await.unwrap(), Some(u.clone()));
+        assert_eq!(s.user_by_id("unknown").await.unwrap(), None);
+
+        let same_id = user("u1", PL, "public", Some("other@x.com"), T0 + 1);
+        assert_eq!(
+            s.insert_user(&same_id).await.unwrap(),
+            InsertUserOutcome::UserIdTaken
+        );
+        assert_eq!(s.user_by_id("u1").await.unwrap(), Some(u));
+
+        let p = phone_user("p1", PL, "public", "+15550000001", T0 + 2);
+        assert_eq!(
+            s.insert_user(&p).await.unwrap(),
+            InsertUserOutcome::Inserted
+        );
+        let stored = s.user_by_id("p1").await.unwrap().unwrap();
+        assert_eq!(stored, p);
+        assert_eq!(stored.email, None);
+        assert_eq!(stored.password_hash, None);
+    }
+
+    pub(crate) async fn users_unique_email_and_phone(ctx: Ctx) {
+        let s = &*ctx.store;
+        let insert = |u: UserRecord| async move { s.insert_user(&u).await.unwrap() };
+        use InsertUserOutcome::*;
+        assert_eq!(
+            insert(user("u1", EP, "public", Some("a@x.com"), T0)).await,
+            Inserted
+        );
+        assert_eq!(
+            insert(user("u2", EP, "public", Some("a@x.com"), T0)).await,
+            EmailTaken
+        );
+        assert_eq!(s.user_by_id("u2").await.unwrap(), None);
+        // Same email in another recipe or another tenant is fine.
+        assert_eq!(
+            insert(user("u3", PL, "public", Some("a@x.com"), T0)).await,
+            Inserted
+        );
+        assert_eq!(
+            insert(user("u4", EP, "t1", Some("a@x.com"), T0)).await,
+            Inserted
+        );
+
+        assert_eq!(
+            insert(phone_user("p1", PL, "public", "+15550001", T0)).await,
+            Inserted
+        );
+        assert_eq!(
+            insert(phone_user("p2", PL, "public", "+15550001", T0)).await,
+            PhoneNumberTaken
+        );
+        assert_eq!(s.user_by_id("p2").await.unwrap(), None);
+        assert_eq!(
+            insert(phone_user("p3", PL, "t1", "+15550001", T0)).await,
+            Inserted
+        );
+        assert_eq!(
+            insert(phone_user("p4", EP, "public", "+15550001", T0)).await,
+            Inserted
+        );
+        // Users without email (or without phone) never collide on the missing value.
+        assert_eq!(
+            insert(phone_user("p5", PL, "public", "+15550002", T0)).await,
+            Inserted
+        );
+        assert_eq!(
+            insert(user("e1", PL, "public", Some("b@x.com"), T0)).await,
+            Inserted
+        );
+        assert_eq!(
+            insert(user("e2", PL, "public", Some("c@x.com"), T0)).await,
+            Inserted
+        );
+        // The id is checked too when the email is free.
+        assert_eq!(
+            insert(user("u1", EP, "public", Some("new@x.com"), T0)).await,
+            UserIdTaken
+        );
+    }
+
+    pub(crate) async fn users_lookup_by_email_and_phone(ctx: Ctx) {
+        let s = &*ctx.store;
+        let ep = user("ep", EP, "public", Some("a@x.com"), T0 + 20);
+        let pl = user("pl", PL, "public", Some("a@x.com"), T0 + 10);
+        let other_tenant = user("ot", EP, "t1", Some("a@x.com"), T0);
+        let other_email = user("oe", EP, "public", Some("b@x.com"), T0);
+        insert_all(
+            s,
+            &[ep.clone(), pl.clone(), other_tenant.clone(), other_email],
+        )
+        .await;
+
+        assert_eq!(
+            s.user_by_email("public", EP, "a@x.com").await.unwrap(),
+            Some(ep.clone())
+        );
+        assert_eq!(
+            s.user_by_email("public", PL, "a@x.com").await.unwrap(),
+            Some(pl.clone())
+        );
+        assert_eq!(
+            s.user_by_email("t1", EP, "a@x.com").await.unwrap(),
+            Some(other_tenant)
+        );
+        assert_eq!(
+            s.user_by_email("public", EP, "c@x.com").await.unwrap(),
+            None
+        );
+        assert_eq!(s.user_by_email("t2", EP, "a@x.com").await.unwrap(), None);
+        assert_eq!(s.user_by_email("public", EP, "a@x.co").await.unwrap(), None);
+
+        assert_eq!(
+            s.users_by_email("public", "a@x.com").await.unwrap(),
+            vec![pl, ep]
+        );
+        assert!(s.users_by_email("t2", "a@x.com").await.unwrap().is_empty());
+
+        let p1 = phone_user("p1", PL, "public", "+15550001", T0 + 5);
+        let p2 = phone_user("p2", EP, "public", "+15550001", T0 + 1);
+        let p3 = phone_user("p3", PL, "t1", "+15550001", T0);
+        insert_all(s, &[p1.clone(), p2.clone(), p3.clone()]).await;
+        assert_eq!(
+            s.users_by_phone_number("public", "+15550001")
+                .await
+                .unwrap(),
+            vec![p2, p1]
+        );
+        assert_eq!(
+            s.users_by_phone_number("t1", "+15550001").await.unwrap(),
+            vec![p3]
+        );
+        assert!(
+            s.users_by_phone_number("public", "+15550009")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    pub(crate) async fn users_update_email(ctx: Ctx) {
+        let s = &*ctx.store;
+        insert_all(
+            s,
+            &[
+                user("u1", EP, "public", Some("a@x.com"), T0),
+                user("u2", EP, "public", Some("b@x.com"), T0),
+                user("u3", PL, "public", Some("c@x.com"), T0),
+            ],
+        )
+        .await;
+        use UpdateEmailOutcome::*;
+        assert_eq!(
+            s.update_user_email("u1", "a2@x.com").await.unwrap(),
+            Updated
+        );
+        assert_eq!(
+            s.user_by_email("public", EP, "a2@x.com")
+                .await
+                .unwrap()
+                .unwrap()
+                .user_id,
+            "u1"
+        );
+        assert_eq!(
+            s.user_by_email("public", EP, "a@x.com").await.unwrap(),
+            None
+        );
+
+        assert_eq!(
+            s.update_user_email("u1", "b@x.com").await.unwrap(),
+            EmailTaken
+        );
+        assert_eq!(
+            s.user_by_id("u1").await.unwrap().unwrap().email.as_deref(),
+            Some("a2@x.com")
+        );
+        // Unchanged value still counts as updated.
+        assert_eq!(
+            s.update_user_email("u1", "a2@x.com").await.unwrap(),
+            Updated
+        );
+        // c@x.com belongs to a passwordless user only.
+        assert_eq!(s.update_user_email("u1", "c@x.com").await.unwrap(), Updated);
+        assert_eq!(
+            s.update_user_email("unknown", "z@x.com").await.unwrap(),
+            UnknownUser
+        );
+        assert_eq!(
+            s.user_by_email("public", EP, "z@x.com").await.unwrap(),
+            None
+        );
+    }
+
+    pub(crate) async fn users_update_password_hash(ctx: Ctx) {
+        let s = &*ctx.store;
+        insert_all(s, &[user("u1", EP, "public", Some("a@x.com"), T0)]).await;
+        assert!(
+            s.update_password_hash("u1", "$2a$10$newhash")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            s.user_by_id("u1")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash
+                .as_deref(),
+            Some("$2a$10$newhash")
+        );
+        assert!(
+            s.update_password_hash("u1", "$2a$10$newhash")
+                .await
+                .unwrap()
+        );
+        assert!(!s.update_password_hash("unknown", "x").await.unwrap());
+    }
+
+    pub(crate) async fn users_delete_cascades(ctx: Ctx) {
+        let s = &*ctx.store;
+        insert_all(
+            s,
+            &[
+                user("u1", EP, "public", Some("a@x.com"), T0),
+                user("u2", EP, "public", Some("b@x.com"), T0),
+            ],
+        )
+        .await;
+        s.insert_session(&session("s1", "u1", "public", T0 + 1000))
+            .await
+            .unwrap();
+        s.insert_session(&SessionRecord {
+            user_id: "primary".to_owned(),
+            ..session("s2", "u1", "public", T0 + 1000)
+        })
+        .await
+        .unwrap();
+        s.insert_session(&session("s3", "u2", "public", T0 + 1000))
+            .await
+            .unwrap();
+        for t in [
+            token("t1", "u1", T0),
+            token("t2", "u1", T0),
+            token("t3", "u2", T0),
+        ] {
+            s.insert_password_reset_token(&t).await.unwrap();
+        }
+
+        assert!(s.delete_user("u1").await.unwrap());
+        assert_eq!(s.user_by_id("u1").await.unwrap(), None);
+        assert_eq!(
+            s.user_by_email("public", EP, "a@x.com").await.unwrap(),
+            None
+        );
+        assert_eq!(s.session("s1").await.unwrap(), None);
+        assert_eq!(s.session("s2").await.unwrap(), None);
+        assert!(s.session("s3").await.unwrap().is_some());
+        assert_eq!(s.consume_password_reset_token("t1").await.unwrap(), None);
+        assert_eq!(s.consume_password_reset_token("t2").await.unwrap(), None);
+        assert!(s.user_by_id("u2").await.unwrap().is_some());
+        assert_eq!(
+            s.consume_password_reset_token("t3").await.unwrap(),
+            Some(token("t3", "u2", T0))
+        );
+
+        assert!(!s.delete_user("u1").await.unwrap());
+        // The email is free again.
+        insert_all(s, &[user("u1b", EP, "public", Some("a@x.com"), T0)]).await;
+    }
+
+    fn list_fixture() -> Vec<UserRecord> {
+        let u = |id: &str, recipe: &str, tenant: &str, t: i64| {
+            user(id, recipe, tenant, Some(&format!("{id}@x.com")), t)
+        };
+        vec![
+            u("b", EP, "public", 200),
+            u("e", EP, "public", 300),
+            u("a", EP, "public", 100),
+            u("d", EP, "public", 200),
+            u("g", PL, "public", 150),
+            u("c", EP, "public", 200),
+            u("h", EP, "t1", 250),
+            u("f", EP, "public", 100),
+        ]
+    }
+
+    /// Pages through `query` (from its `after`) `page` rows at a time; returns the ids in order.
+    async fn page_through(s: &dyn Storage, query: &ListUsersQuery, page: u32) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut query = ListUsersQuery {
+            limit: page,
+            ..query.clone()
+        };
+        loop {
+            let rows = s.list_users(&query).await.unwrap();
+            assert!(rows.len() <= page as usize);
+            let Some(last) = rows.last() else { break };
+            query.after = Some((last.time_joined_ms, last.user_id.clone()));
+            let full = rows.len() == page as usize;
+            ids.extend(rows.into_iter().map(|u| u.user_id));
+            if !full {
+                break;
+            }
+        }
+        ids
+    }
+
+    pub(crate) async fn users_list_pagination(ctx: Ctx) {
+        let s = &*ctx.store;
+        let fixture = list_fixture();
+        insert_all(s, &fixture).await;
+
+        let all = ListUsersQuery {
+            tenant_id: None,
+            recipe_ids: Vec::new(),
+            newest_first: false,
+            after: None,
+            limit: 100,
+        };
+        let oldest_first = strings(&["a", "f", "g", "b", "c", "d", "h", "e"]);
+        let newest_first: Vec<String> = oldest_first.iter().rev().cloned().collect();
+
+        let rows = s.list_users(&all).await.unwrap();
+        let ids: Vec<String> = rows.iter().map(|u| u.user_id.clone()).collect();
+        assert_eq!(ids, oldest_first);
+        let stored_a = rows.iter().find(|u| u.user_id == "a").unwrap();
+        assert_eq!(stored_a, fixture.iter().find(|u| u.user_id == "a").unwrap());
+
+        for page in [1, 2, 3, 8, 10] {
+            assert_eq!(
+                page_through(s, &all, page).await,
+                oldest_first,
+                "page {page}"
+            );
+            let desc = ListUsersQuery {
+                newest_first: true,
+                ..all.clone()
+            };
+            assert_eq!(
+                page_through(s, &desc, page).await,
+                newest_first,
+                "page {page}"
+            );
+        }
+
+        // A cursor between tied rows.
+        let after = ListUsersQuery {
+            after: Some((200, "bb".to_owned())),
+            ..all.clone()
+        };
+        assert_eq!(
+            page_through(s, &after, 2).await,
+            strings(&["c", "d", "h", "e"])
+        );
+        let after_desc = ListUsersQuery {
+            newest_first: true,
+            after: Some((200, "cc".to_owned())),
+            ..all.clone()
+        };
+        assert_eq!(
+            page_through(s, &after_desc, 2).await,
+            strings(&["c", "b", "g", "f", "a"])
+        );
+
+        let public_ep = ListUsersQuery {
+            tenant_id: Some("public".to_owned()),
+            recipe_ids: vec![EP.to_owned()],
+            ..all.clone()
+        };
+        assert_eq!(
+            page_through(s, &public_ep, 2).await,
+            strings(&["a", "f", "b", "c", "d", "e"])
+        );
+        let public_both = ListUsersQuery {
+            recipe_ids: vec![EP.to_owned(), PL.to_owned()],
+            newest_first: true,
+            ..public_ep.clone()
+        };
+        assert_eq!(
+            page_through(s, &public_both, 3).await,
+            strings(&["e", "d", "c", "b", "g", "f", "a"])
+        );
+        let pl_only = ListUsersQuery {
+            recipe_ids: vec![PL.to_owned()],
+            ..all.clone()
+        };
+        assert_eq!(page_through(s, &pl_only, 5).await, strings(&["g"]));
+        let nobody = ListUsersQuery {
+            tenant_id: Some("t9".to_owned()),
+            ..all.clone()
+        };
+        assert!(s.list_users(&nobody).await.unwrap().is_empty());
+        let zero = ListUsersQuery {
+            limit: 0,
+            ..all.clone()
+        };
+        assert!(s.list_users(&zero).await.unwrap().is_empty());
+    }
+
+    pub(crate) async fn users_count(ctx: Ctx) {
+        let s = &*ctx.store;
+        assert_eq!(s.count_users(None, &[]).await.unwrap(), 0);
+        insert_all(s, &list_fixture()).await;
+        let ep = vec![EP.to_owned()];
+        let pl = vec![PL.to_owned()];
+        let both = vec![EP.to_owned(), PL.to_owned()];
+        assert_eq!(s.count_users(None, &[]).await.unwrap(), 8);
+        assert_eq!(s.count_users(Some("public"), &[]).await.unwrap(), 7);
+        assert_eq!(s.count_users(Some("t1"), &[]).await.unwrap(), 1);
+        assert_eq!(s.count_users(Some("public"), &ep).await.unwrap(), 6);
+        assert_eq!(s.count_users(None, &ep).await.unwrap(), 7);
+        assert_eq!(s.count_users(None, &pl).await.unwrap(), 1);
+        assert_eq!(s.count_users(Some("t1"), &pl).await.unwrap(), 0);
+        assert_eq!(s.count_users(None, &both).await.unwrap(), 8);
+        assert_eq!(s.count_users(Some("t9"), &[]).await.unwrap(), 0);
+    }
+
+    pub(crate) async fn reset_tokens_consume(ctx: Ctx) {
+        let s = &*ctx.store;
+        let t1 = token("h1", "u1", T0 + 1000);
+        let t2 = token("h2", "u1", T0 + 2000);
+        let t3 = token("h3", "u2", T0 + 1000);
+        let expired = token("h4", "u3", T0 - 1);
+        for t in [&t1, &t2, &t3, &expired] {
+            s.insert_password_reset_token(t).await.unwrap();
+        }
+        assert_eq!(
+            s.consume_password_reset_token("unknown").await.unwrap(),
+            None
+        );
+        assert_eq!(
+            s.consume_password_reset_token("h1").await.unwrap(),
+            Some(t1)
+        );
+        assert_eq!(s.consume_password_reset_token("h1").await.unwrap(), None);
+        // Consuming h1 removed every token of u1.
+        assert_eq!(s.consume_password_reset_token("h2").await.unwrap(), None);
+        assert_eq!(
+            s.consume_password_reset_token("h3").await.unwrap(),
+            Some(t3)
+        );
+        // Expiry is the caller's business: the stored token comes back as it was.
+        assert_eq!(
+            s.consume_password_reset_token("h4").await.unwrap(),
+            Some(expired)
+        );
+        assert_eq!(s.consume_password_reset_token("h4").await.unwrap(), None);
+    }
+
+    pub(crate) async fn reset_tokens_concurrent_consume(ctx: Ctx) {
+        let s = &ctx.store;
+        for i in 0..4 {
+            s.insert_password_reset_token(&token(&format!("h{i}"), "u1", T0))
+                .await
+                .unwrap();
+        }
+        s.insert_password_reset_token(&token("other", "u2", T0))
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    s.consume_password_reset_token(&format!("h{}", i % 4))
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for task in tasks {
+            if let Some(t) = task.await.unwrap() {
+                assert_eq!(t.user_id, "u1");
+                won += 1;
+            }
+        }
+        assert_eq!(won, 1, "exactly one consumer wins");
+        for i in 0..4 {
+            assert_eq!(
+                s.consume_password_reset_token(&format!("h{i}"))
+                    .await
+                    .unwrap(),
+                None
+            );
+        }
+        assert!(
+            s.consume_password_reset_token("other")
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    pub(crate) async fn reset_tokens_delete_expired_in_batches(ctx: Ctx) {
+        let s = &*ctx.store;
+        for i in 0..7 {
+            s.insert_password_reset_token(&token(&format!("old{i}"), &format!("o{i}"), T0 - 1 - i))
+                .await
+                .unwrap();
+        }
+        s.insert_password_reset_token(&token("at_now", "n1", T0))
+            .await
+            .unwrap();
+        s.insert_password_reset_token(&token("fresh", "f1", T0 + 10_000))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            s.delete_expired_password_reset_tokens(T0, 3).await.unwrap(),
+            3
+        );
+        assert_eq!(
+            s.delete_expired_password_reset_tokens(T0, 3).await.unwrap(),
+            3
+        );
+        assert_eq!(
+            s.delete_expired_password_reset_tokens(T0, 3).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            s.delete_expired_password_reset_tokens(T0, 3).await.unwrap(),
+            0
+        );
+        for i in 0..7 {
+            assert_eq!(
+                s.consume_password_reset_token(&format!("old{i}"))
+                    .await
+                    .unwrap(),
+                None
+            );
+        }
+        assert!(
+            s.consume_password_reset_token("at_now")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            s.consume_password_reset_token("fresh")
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    pub(crate) async fn sessions_round_trip(ctx: Ctx) {
+        let s = &*ctx.store;
+        let record = SessionRecord {
+            session_handle: "3f1c9a0e-0000-4000-8000-000000000001_tenant1".to_owned(),
+            user_id: "primary".to_owned(),
+            recipe_user_id: "recipe".to_owned(),
+            tenant_id: "tenant1".to_owned(),
+            refresh_token_hash_2: "ab".repeat(32),
+            session_data: json!({
+                "role": "admin",
+                "nested": {"list": [1, "two", null, true, 2.5], "empty": {}},
+                "unicode": "héllo ✓ 🎉 \"quoted\" \\ back",
+                "big": 9_007_199_254_740_993_u64,
+                "negative": -42,
+            }),
+            jwt_payload: json!({"scope": ["read", "write"], "org": null}),
+            expires_at_ms: T0 + 100_000,
+            created_at_ms: T0,
+            use_static_key: true,
+        };
+        s.insert_session(&record).await.unwrap();
+        assert_eq!(
+            s.session(&record.session_handle).await.unwrap(),
+            Some(record.clone())
+        );
+        assert_eq!(s.session("unknown").await.unwrap(), None);
+
+        let plain = session("s2", "u1", "public", T0 - 5);
+        s.insert_session(&plain).await.unwrap();
+        // Expired sessions are still returned.
+        assert_eq!(s.session("s2").await.unwrap(), Some(plain));
+        // The handle is unique.
+        assert!(
+            s.insert_session(&session("s2", "u9", "public", T0))
+                .await
+                .is_err()
+        );
+    }
+
+    pub(crate) async fn sessions_swap_refresh_token_hash(ctx: Ctx) {
+        let s = &*ctx.store;
+        s.insert_session(&session("s1", "u1", "public", T0 + 1000))
+            .await
+            .unwrap();
+
+        assert!(
+            s.swap_refresh_token_hash("s1", "h0", "h1", T0 + 5000)
+                .await
+                .unwrap()
+        );
+        let stored = s.session("s1").await.unwrap().unwrap();
+        assert_eq!(stored.refresh_token_hash_2, "h1");
+        assert_eq!(stored.expires_at_ms, T0 + 5000);
+
+        // A stale expected hash changes nothing.
+        assert!(
+            !s.swap_refresh_token_hash("s1", "h0", "h2", T0 + 9000)
+                .await
+                .unwrap()
+        );
+        let stored = s.session("s1").await.unwrap().unwrap();
+        assert_eq!(stored.refresh_token_hash_2, "h1");
+        assert_eq!(stored.expires_at_ms, T0 + 5000);
+
+        assert!(
+            !s.swap_refresh_token_hash("unknown", "h1", "h2", T0)
+                .await
+                .unwrap()
+        );
+        // Storing the same values again still reports success.
+        assert!(
+            s.swap_refresh_token_hash("s1", "h1", "h1", T0 + 5000)
+                .await
+                .unwrap()
+        );
+        assert!(
+            s.swap_refresh_token_hash("s1", "h1", "h1", T0 + 5000)
+                .await
+                .unwrap()
+        );
+        let mut expected = session("s1", "u1", "public", T0 + 5000);
+        expected.refresh_token_hash_2 = "h1".to_owned();
+        assert_eq!(s.session("s1").await.unwrap(), Some(expected));
+    }
+
+    pub(crate) async fn sessions_concurrent_swaps(ctx: Ctx) {
+        let s = &ctx.store;
+        s.insert_session(&session("s1", "u1", "public", T0))
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    let new = format!("h{}", i + 1);
+                    let won = s
+                        .swap_refresh_token_hash("s1", "h0", &new, T0 + i)
+                        .await
+                        .unwrap();
+                    (won, new, T0 + i)
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for task in tasks {
+            let (won, new, expires) = task.await.unwrap();
+            if won {
+                winners.push((new, expires));
+            }
+        }
+        assert_eq!(winners.len(), 1, "exactly one swap succeeds: {winners:?}");
+        let stored = s.session("s1").await.unwrap().unwrap();
+        assert_eq!(
+            (stored.refresh_token_hash_2, stored.expires_at_ms),
+            winners[0]
+        );
+    }
+
+    pub(crate) async fn sessions_updates(ctx: Ctx) {
+        let s = &*ctx.store;
+        let original = session("s1", "u1", "public", T0);
+        s.insert_session(&original).await.unwrap();
+
+        assert!(s.set_use_static_key("s1", true).await.unwrap());
+        assert!(s.session("s1").await.unwrap().unwrap().use_static_key);
+        assert!(s.set_use_static_key("s1", true).await.unwrap());
+        assert!(s.set_use_static_key("s1", false).await.unwrap());
+        assert!(!s.session("s1").await.unwrap().unwrap().use_static_key);
+        assert!(!s.set_use_static_key("unknown", true).await.unwrap());
+
+        let data = json!({"cart": [1, 2, 3], "note": "ünïcode"});
+        assert!(s.update_session_data("s1", &data).await.unwrap());
+        assert!(s.update_session_data("s1", &data).await.unwrap());
+        assert!(!s.update_session_data("unknown", &data).await.unwrap());
+
+        let payload = json!({"role": "admin", "level": 3});
+        assert!(s.update_jwt_payload("s1", &payload).await.unwrap());
+        assert!(!s.update_jwt_payload("unknown", &payload).await.unwrap());
+
+        let expected = SessionRecord {
+            session_data: data,
+            jwt_payload: payload,
+            ..original
+        };
+        assert_eq!(s.session("s1").await.unwrap(), Some(expected));
+    }
+
+    pub(crate) async fn sessions_delete_by_handles(ctx: Ctx) {
+        let s = &*ctx.store;
+        for h in ["s1", "s2", "s3"] {
+            s.insert_session(&session(h, "u1", "public", T0))
+                .await
+                .unwrap();
+        }
+        let deleted = s
+            .delete_sessions(&strings(&["s3", "unknown", "s1"]))
+            .await
+            .unwrap();
+        assert_eq!(sorted(deleted), strings(&["s1", "s3"]));
+        assert_eq!(s.session("s1").await.unwrap(), None);
+        assert_eq!(s.session("s3").await.unwrap(), None);
+        assert!(s.session("s2").await.unwrap().is_some());
+        assert!(s.delete_sessions(&[]).await.unwrap().is_empty());
+        assert!(
+            s.delete_sessions(&strings(&["s1"]))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            s.delete_sessions(&strings(&["s2"])).await.unwrap(),
+            strings(&["s2"])
+        );
+    }
+
+    pub(crate) async fn sessions_delete_of_user(ctx: Ctx) {
+        let s = &*ctx.store;
+        s.insert_session(&session("sa", "u1", "public", T0))
+            .await
+            .unwrap();
+        s.insert_session(&session("sb", "u1", "public", T0 - 10))
+            .await
+            .unwrap();
+        s.insert_session(&session("sc", "u1", "t1", T0))
+            .await
+            .unwrap();
+        s.insert_session(&session("sd", "u2", "public", T0))
+            .await
+            .unwrap();
+
+        assert_eq!(
+            s.delete_sessions_of_user("u1", Some("t1")).await.unwrap(),
+            strings(&["sc"])
+        );
+        assert_eq!(s.session("sc").await.unwrap(), None);
+        assert!(s.session("sa").await.unwrap().is_some());
+
+        let deleted = s.delete_sessions_of_user("u1", None).await.unwrap();
+        assert_eq!(sorted(deleted), strings(&["sa", "sb"]));
+        assert!(s.session("sd").await.unwrap().is_some());
+        assert!(
+            s.delete_sessions_of_user("u1", None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            s.delete_sessions_of_user("u2", Some("t1"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(s.session("sd").await.unwrap().is_some());
+    }
+
+    pub(crate) async fn sessions_handles_of_user(ctx: Ctx) {
+        let s = &*ctx.store;
+        s.insert_session(&session("live", "u1", "public", T0 + 1000))
+            .await
+            .unwrap();
+        s.insert_session(&session("expired", "u1", "public", T0 - 1))
+            .await
+            .unwrap();
+        s.insert_session(&session("at_now", "u1", "public", T0))
+            .await
+            .unwrap();
+        s.insert_session(&session("t1_live", "u1", "t1", T0 + 1000))
+            .await
+            .unwrap();
+        s.insert_session(&session("other", "u2", "public", T0 + 1000))
+            .await
+            .unwrap();
+
+        let all = s.session_handles_of_user("u1", None, T0).await.unwrap();
+        assert_eq!(sorted(all), strings(&["at_now", "live", "t1_live"]));
+        let public = s
+            .session_handles_of_user("u1", Some("public"), T0)
+            .await
+            .unwrap();
+        assert_eq!(sorted(public), strings(&["at_now", "live"]));
+        assert!(
+            s.session_handles_of_user("u1", Some("t1"), T0 + 2000)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            s.session_handles_of_user("u3", None, T0)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    pub(crate) async fn sessions_delete_expired_in_batches(ctx: Ctx) {
+        let s = &*ctx.store;
+        for i in 0..5 {
+            s.insert_session(&session(&format!("old{i}"), "u1", "public", T0 - 1 - i))
+                .await
+                .unwrap();
+        }
+        s.insert_session(&session("at_now", "u1", "public", T0))
+            .await
+            .unwrap();
+        s.insert_session(&session("live", "u1", "public", T0 + 1))
+            .await
+            .unwrap();
+
+        assert_eq!(s.delete_expired_sessions(T0, 2).await.unwrap(), 2);
+        assert_eq!(s.delete_expired_sessions(T0, 2).await.unwrap(), 2);
+        assert_eq!(s.delete_expired_sessions(T0, 2).await.unwrap(), 1);
+        assert_eq!(s.delete_expired_sessions(T0, 2).await.unwrap(), 0);
+        for i in 0..5 {
+            assert_eq!(s.session(&format!("old{i}")).await.unwrap(), None);
+        }
+        assert!(s.session("at_now").await.unwrap().is_some());
+        assert!(s.session("live").await.unwrap().is_some());
+    }
+
+    pub(crate) async fn signing_keys_lifecycle(ctx: Ctx) {
+        use SigningKeyKind::{Dynamic, Static};
+        let s = &*ctx.store;
+        let d1 = key("d-100", Dynamic, 1, 100);
+        let d2 = key("d-200", Dynamic, 2, 200);
+        let s1 = key("s-1", Static, 1, 50);
+        for k in [&d1, &d2, &s1] {
+            assert!(s.insert_signing_key(k).await.unwrap(), "{k:?}");
+        }
+        // Same (kind, generation): the first key stays.
+        assert!(
+            !s.insert_signing_key(&key("d-201", Dynamic, 2, 201))
+                .await
+                .unwrap()
+        );
+        // Same kid.
+        assert!(!s.insert_signing_key(&d1).await.unwrap());
+        assert_eq!(
+            s.signing_keys(Dynamic).await.unwrap(),
+            vec![d2.clone(), d1.clone()]
+        );
+        assert_eq!(s.signing_keys(Static).await.unwrap(), vec![s1.clone()]);
+
+        let d3 = key("d-300", Dynamic, 3, 300);
+        assert!(s.insert_signing_key(&d3).await.unwrap());
+        assert_eq!(
+            s.signing_keys(Dynamic).await.unwrap(),
+            vec![d3.clone(), d2, d1]
+        );
+
+        // Oldest first, at most `limit`, only the given kind.
+        assert_eq!(
+            s.delete_signing_keys_created_before(Dynamic, 250, 1)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.signing_keys(Dynamic).await.unwrap().len(), 2);
+        assert_eq!(
+            s.delete_signing_keys_created_before(Dynamic, 250, 10)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.delete_signing_keys_created_before(Dynamic, 250, 10)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(s.signing_keys(Dynamic).await.unwrap(), vec![d3]);
+        assert_eq!(s.signing_keys(Static).await.unwrap(), vec![s1]);
+        assert_eq!(
+            s.delete_signing_keys_created_before(Static, 50, 10)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            s.delete_signing_keys_created_before(Static, 51, 10)
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(s.signing_keys(Static).await.unwrap().is_empty());
+    }
+
+    pub(crate) async fn signing_keys_concurrent_insert(ctx: Ctx) {
+        let s = &ctx.store;
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    let k = key(&format!("d-{i}"), SigningKeyKind::Dynamic, 7, T0 + i);
+                    (s.insert_signing_key(&k).await.unwrap(), k)
+                })
+            })
+            .collect();
+        let mut winners = Vec::new();
+        for task in tasks {
+            let (won, k) = task.await.unwrap();
+            if won {
+                winners.push(k);
+            }
+        }
+        assert_eq!(winners.len(), 1);
+        assert_eq!(
+            s.signing_keys(SigningKeyKind::Dynamic).await.unwrap(),
+            winners
+        );
+    }
+
+    pub(crate) async fn secrets_get_or_insert(ctx: Ctx) {
+        let s = &ctx.store;
+        assert_eq!(
+            s.get_or_insert_secret("refresh_key", "v1").await.unwrap(),
+            "v1"
+        );
+        assert_eq!(
+            s.get_or_insert_secret("refresh_key", "v2").await.unwrap(),
+            "v1"
+        );
+        assert_eq!(s.get_or_insert_secret("other", "v3").await.unwrap(), "v3");
+        assert_eq!(
+            s.get_or_insert_secret("refresh_key", "v4").await.unwrap(),
+            "v1"
+        );
+
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    s.get_or_insert_secret("race", &format!("c{i}"))
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut seen = Vec::new();
+        for task in tasks {
+            seen.push(task.await.unwrap());
+        }
+        assert!(
+            seen.windows(2).all(|w| w[0] == w[1]),
+            "racing callers disagree: {seen:?}"
+        );
+        assert!(seen[0].starts_with('c'));
+        assert_eq!(
+            s.get_or_insert_secret("race", "late").await.unwrap(),
+            seen[0]
+        );
+    }
+
+    pub(crate) async fn ping_and_backend(ctx: Ctx) {
+        ctx.store.ping().await.unwrap();
+        assert_eq!(ctx.store.backend(), ctx.backend);
+    }
+
+    pub(crate) async fn migrations_run_twice(ctx: Ctx) {
+        insert_all(
+            &*ctx.store,
+            &[user("u1", EP, "public", Some("a@x.com"), T0)],
+        )
+        .await;
+        let again = supertokens_storage::connect(&ctx.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        again.ping().await.unwrap();
+        assert!(again.user_by_id("u1").await.unwrap().is_some());
+        let third = supertokens_storage::connect(&ctx.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(third.count_users(None, &[]).await.unwrap(), 1);
+    }
+}
+
+/// `connect` itself, independent of a backend's conformance.
+mod connect {
+    use supertokens_storage::{RECIPE_EMAILPASSWORD, StorageError, UserRecord};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn rejects_unknown_schemes() {
+        for url in ["redis://localhost", "no-scheme-here", "oracle:thin@x"] {
+            match supertokens_storage::connect(url, &ConnectOptions::default()).await {
+                Err(StorageError::Config(msg)) => assert!(msg.contains("scheme"), "{msg}"),
+                other => panic!(
+                    "{url}: expected a config error, got {:?}",
+                    other.map(|_| ())
+                ),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn errors_never_show_the_password() {
+        for url in [
+            "postgres://user:hunter2secret@127.0.0.1:1/db",
+            "mysql://user:hunter2secret@127.0.0.1:1/db",
+            "mariadb://user:hunter2secret@127.0.0.1:1/db",
+        ] {
+            let options = ConnectOptions {
+                max_connections: 1,
+                acquire_timeout: std::time::Duration::from_secs(2),
+            };
+            let err = supertokens_storage::connect(url, &options)
+                .await
+                .err()
+                .unwrap();
+            assert!(matches!(err, StorageError::Unavailable(_)), "{url}: {err}");
+            assert!(!err.to_string().contains("hunter2secret"), "{err}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn in_memory_sqlite_is_one_shared_database() {
+        let store = supertokens_storage::connect("sqlite::memory:", &ConnectOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(store.backend(), "sqlite");
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move {
+                    let user = UserRecord {
+                        user_id: format!("u{i}"),
+                        recipe_id: RECIPE_EMAILPASSWORD.to_owned(),
+                        tenant_id: "public".to_owned(),
+                        email: Some(format!("u{i}@x.com")),
+                        phone_number: None,
+                        password_hash: None,
+                        time_joined_ms: i,
+                    };
+                    store.insert_user(&user).await.unwrap();
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(store.count_users(None, &[]).await.unwrap(), 10);
+        // A second in-memory store is a different database.
+        let other = supertokens_storage::connect("sqlite::memory:", &ConnectOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(other.count_users(None, &[]).await.unwrap(), 0);
+    }
+}
