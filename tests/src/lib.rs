@@ -82,12 +82,21 @@ pub async fn start_core(options: TestCoreOptions) -> anyhow::Result<TestCore> {
 }
 
 /// Starts a core sharing `clock` (several cores on one database in one test).
-pub async fn start_core_with_clock(options: TestCoreOptions, clock: Arc<ManualClock>) -> anyhow::Result<TestCore> {
-    let storage = connect(&options.database_url, &options.connect).await.context("connecting storage")?;
-    let core = Arc::new(Core::new(storage, options.config, clock.clone(), Arc::new(OsRandom)).await?);
+pub async fn start_core_with_clock(
+    options: TestCoreOptions,
+    clock: Arc<ManualClock>,
+) -> anyhow::Result<TestCore> {
+    let storage = connect(&options.database_url, &options.connect)
+        .await
+        .context("connecting storage")?;
+    let core =
+        Arc::new(Core::new(storage, options.config, clock.clone(), Arc::new(OsRandom)).await?);
     let state = AppState {
         core: core.clone(),
-        config: Arc::new(ServerConfig { api_keys: options.api_keys, base_path: String::new() }),
+        config: Arc::new(ServerConfig {
+            api_keys: options.api_keys,
+            base_path: String::new(),
+        }),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base_url = format!("http://{}", listener.local_addr()?);
@@ -96,32 +105,71 @@ pub async fn start_core_with_clock(options: TestCoreOptions, clock: Arc<ManualCl
         let _ = axum_serve(listener, app).await;
     });
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("api-key", reqwest::header::HeaderValue::from_static(API_KEY));
-    headers.insert("cdi-version", reqwest::header::HeaderValue::from_static("5.4"));
-    let client = reqwest::Client::builder().default_headers(headers).build()?;
-    Ok(TestCore { base_url, core, clock, client, server })
+    headers.insert(
+        "api-key",
+        reqwest::header::HeaderValue::from_static(API_KEY),
+    );
+    headers.insert(
+        "cdi-version",
+        reqwest::header::HeaderValue::from_static("5.4"),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
+    Ok(TestCore {
+        base_url,
+        core,
+        clock,
+        client,
+        server,
+    })
 }
 
-async fn axum_serve(listener: TcpListener, app: supertokens_core_http::Router) -> std::io::Result<()> {
+async fn axum_serve(
+    listener: TcpListener,
+    app: supertokens_core_http::Router,
+) -> std::io::Result<()> {
     supertokens_core_http::serve(listener, app, std::future::pending()).await
 }
 
 impl TestCore {
     /// `POST` JSON to a CDI path; returns the status and the body (JSON when it parses).
-    pub async fn post(&self, path: &str, body: serde_json::Value) -> anyhow::Result<(u16, serde_json::Value)> {
-        let response = self.client.post(format!("{}{path}", self.base_url)).json(&body).send().await?;
+    pub async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base_url))
+            .json(&body)
+            .send()
+            .await?;
         read(response).await
     }
 
     /// `PUT` JSON to a CDI path.
-    pub async fn put(&self, path: &str, body: serde_json::Value) -> anyhow::Result<(u16, serde_json::Value)> {
-        let response = self.client.put(format!("{}{path}", self.base_url)).json(&body).send().await?;
+    pub async fn put(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let response = self
+            .client
+            .put(format!("{}{path}", self.base_url))
+            .json(&body)
+            .send()
+            .await?;
         read(response).await
     }
 
     /// `GET` a CDI path (query included in `path`).
     pub async fn get(&self, path: &str) -> anyhow::Result<(u16, serde_json::Value)> {
-        let response = self.client.get(format!("{}{path}", self.base_url)).send().await?;
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await?;
         read(response).await
     }
 }
@@ -135,7 +183,8 @@ async fn read(response: reqwest::Response) -> anyhow::Result<(u16, serde_json::V
 
 /// Admin URL of the test PostgreSQL server (`ST_TEST_POSTGRES_URL` overrides).
 pub fn postgres_admin_url() -> String {
-    std::env::var("ST_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("ST_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A uniquely named PostgreSQL database, dropped by [`PostgresDatabase::drop_database`].
@@ -159,16 +208,29 @@ impl PostgresDatabase {
             )
         })?;
         let name = format!("st_e2e_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut connection).await?;
-        let base = admin.rsplit_once('/').map(|(base, _)| base.to_owned()).unwrap_or(admin);
-        Ok(Self { url: format!("{base}/{name}"), name })
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut connection)
+            .await?;
+        let base = admin
+            .rsplit_once('/')
+            .map(|(base, _)| base.to_owned())
+            .unwrap_or(admin);
+        Ok(Self {
+            url: format!("{base}/{name}"),
+            name,
+        })
     }
 
     /// Drops the database, closing whatever still uses it.
     pub async fn drop_database(self) -> anyhow::Result<()> {
         use sqlx::Connection;
         let mut connection = sqlx::PgConnection::connect(&postgres_admin_url()).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut connection).await?;
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut connection)
+        .await?;
         Ok(())
     }
 }
@@ -208,14 +270,20 @@ impl SwitchableProxy {
                     let target = target.clone();
                     let task = tokio::spawn(async move {
                         if let Ok(mut outbound) = TcpStream::connect(&target).await {
-                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                         }
                     });
                     connections.lock().await.push(task);
                 }
             })
         };
-        Ok(Self { address, enabled, connections, accept })
+        Ok(Self {
+            address,
+            enabled,
+            connections,
+            accept,
+        })
     }
 
     /// Cuts every open connection and refuses new ones.

@@ -1,5 +1,7 @@
 //! End-to-end tests of the core over HTTP: one test binary, a module per area.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod e2e {
     mod cdi_contract;
     mod database_faults;

@@ -27,7 +27,11 @@ impl fmt::Debug for Credentials {
 
 /// `POST /recipe/signup` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum SignUpResponse {
     /// The user was created.
     Ok {
@@ -42,7 +46,11 @@ pub enum SignUpResponse {
 
 /// `POST /recipe/signin` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum SignInResponse {
     /// The credentials match.
     Ok {
@@ -86,7 +94,11 @@ impl fmt::Debug for UpdateUserRequest {
 
 /// `PUT /recipe/user` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum UpdateUserResponse {
     /// Changed.
     Ok,
@@ -114,7 +126,11 @@ pub struct CreateResetTokenRequest {
 
 /// `POST /recipe/user/password/reset/token` outcome.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum CreateResetTokenResponse {
     /// The token to email to the user.
     Ok {
@@ -150,7 +166,11 @@ impl fmt::Debug for ConsumeResetTokenRequest {
 
 /// `POST /recipe/user/password/reset/token/consume` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum ConsumeResetTokenResponse {
     /// The token was valid and is now used up.
     Ok {
@@ -177,13 +197,19 @@ pub struct ResetPasswordRequest {
 
 impl fmt::Debug for ResetPasswordRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResetPasswordRequest").field("method", &self.method).finish_non_exhaustive()
+        f.debug_struct("ResetPasswordRequest")
+            .field("method", &self.method)
+            .finish_non_exhaustive()
     }
 }
 
 /// `POST /recipe/user/password/reset` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum ResetPasswordResponse {
     /// The password was changed.
     Ok {
@@ -218,7 +244,11 @@ impl fmt::Debug for ImportPasswordHashRequest {
 
 /// `POST /recipe/user/passwordhash/import` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum ImportPasswordHashResponse {
     /// Imported (or the existing user's hash replaced).
     Ok {

@@ -12,7 +12,11 @@ pub enum OkResponse {
 
 /// `GET /recipe/multitenancy/tenant/v2` for a tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum TenantConfigResponse {
     /// The tenant's configuration.
     Ok {

@@ -29,7 +29,11 @@ pub struct Jwks {
 
 /// `GET /recipe/jwt/jwks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum JwksResponse {
     /// The keys.
     Ok {
@@ -57,7 +61,11 @@ pub struct CreateJwtRequest {
 
 /// `POST /recipe/jwt` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum CreateJwtResponse {
     /// The signed token.
     Ok {

@@ -119,7 +119,11 @@ impl fmt::Debug for VerifySessionRequest {
 
 /// `POST /recipe/session/verify` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum VerifySessionResponse {
     /// Valid.
     Ok {
@@ -181,7 +185,11 @@ pub struct StolenSession {
 
 /// `POST /recipe/session/refresh` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum RefreshSessionResponse {
     /// New tokens.
     Ok(NewSession),
@@ -204,19 +212,28 @@ pub struct RegenerateSessionRequest {
     /// The current access token.
     pub access_token: String,
     /// New user claims; replaces the stored ones when present.
-    #[serde(default, rename = "userDataInJWT", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "userDataInJWT",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_data_in_jwt: Option<JsonObject>,
 }
 
 impl fmt::Debug for RegenerateSessionRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RegenerateSessionRequest").finish_non_exhaustive()
+        f.debug_struct("RegenerateSessionRequest")
+            .finish_non_exhaustive()
     }
 }
 
 /// `POST /recipe/session/regenerate` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum RegenerateSessionResponse {
     /// Regenerated.
     Ok {
@@ -235,7 +252,11 @@ pub enum RegenerateSessionResponse {
 
 /// `GET /recipe/session` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum SessionDetailsResponse {
     /// The session.
     Ok {
@@ -284,7 +305,11 @@ pub struct RemoveSessionsRequest {
 
 /// `POST /recipe/session/remove` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum RemoveSessionsResponse {
     /// Done.
     Ok {
@@ -295,7 +320,11 @@ pub enum RemoveSessionsResponse {
 
 /// `GET /recipe/session/user` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum SessionHandlesResponse {
     /// The live sessions.
     Ok {
@@ -306,7 +335,11 @@ pub enum SessionHandlesResponse {
 
 /// `GET /recipe/session/data` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum SessionDataResponse {
     /// The data.
     Ok {
@@ -332,7 +365,11 @@ pub struct UpdateSessionDataRequest {
 
 /// `GET /recipe/jwt/data` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum JwtDataResponse {
     /// The stored claims.
     Ok {
@@ -360,7 +397,11 @@ pub struct UpdateJwtDataRequest {
 
 /// Outcome of the `PUT` data endpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum UpdateDataResponse {
     /// Stored.
     Ok,
@@ -395,7 +436,11 @@ mod tests {
 
     #[test]
     fn refresh_ok_is_flattened_and_omits_anti_csrf() {
-        let token = TokenInfo { token: "t".into(), expiry: 2, created_time: 1 };
+        let token = TokenInfo {
+            token: "t".into(),
+            expiry: 2,
+            created_time: 1,
+        };
         let response = RefreshSessionResponse::Ok(NewSession {
             session: SessionInfo {
                 handle: "h".into(),
@@ -413,7 +458,11 @@ mod tests {
         assert_eq!(json["accessToken"]["createdTime"], 1);
         assert!(json.get("antiCsrfToken").is_none());
         let theft = RefreshSessionResponse::TokenTheftDetected {
-            session: StolenSession { handle: "h".into(), user_id: "u".into(), recipe_user_id: "r".into() },
+            session: StolenSession {
+                handle: "h".into(),
+                user_id: "u".into(),
+                recipe_user_id: "r".into(),
+            },
         };
         let json = serde_json::to_value(&theft).unwrap();
         assert_eq!(json["status"], "TOKEN_THEFT_DETECTED");

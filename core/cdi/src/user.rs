@@ -71,7 +71,11 @@ pub struct LoginMethod {
 
 /// `GET /user/id` and `GET /recipe/user`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum GetUserResponse {
     /// Found.
     Ok {
@@ -86,7 +90,11 @@ pub enum GetUserResponse {
 
 /// `GET /users/by-accountinfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum UsersResponse {
     /// The matching users.
     Ok {
@@ -97,7 +105,11 @@ pub enum UsersResponse {
 
 /// `GET /users` (paginated).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum UserPageResponse {
     /// A page of users.
     Ok {
@@ -111,7 +123,11 @@ pub enum UserPageResponse {
 
 /// `GET /users/count`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "status",
+    rename_all = "SCREAMING_SNAKE_CASE",
+    rename_all_fields = "camelCase"
+)]
 pub enum UserCountResponse {
     /// The count.
     Ok {

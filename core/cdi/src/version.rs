@@ -2,8 +2,9 @@
 
 /// CDI versions this implementation speaks. Sessions behave the same ("classic" semantics)
 /// for every one of them.
-pub const SUPPORTED_CDI_VERSIONS: &[&str] =
-    &["2.21", "3.0", "3.1", "4.0", "5.0", "5.1", "5.2", "5.3", "5.4"];
+pub const SUPPORTED_CDI_VERSIONS: &[&str] = &[
+    "2.21", "3.0", "3.1", "4.0", "5.0", "5.1", "5.2", "5.3", "5.4",
+];
 
 /// The newest supported CDI version, assumed when a request carries no `cdi-version`.
 pub const LATEST_CDI_VERSION: &str = "5.4";
@@ -35,7 +36,10 @@ impl CdiVersion {
     /// Parses `X.Y`; `None` for anything else.
     pub fn parse(text: &str) -> Option<Self> {
         let (major, minor) = text.trim().split_once('.')?;
-        Some(Self { major: major.parse().ok()?, minor: minor.parse().ok()? })
+        Some(Self {
+            major: major.parse().ok()?,
+            minor: minor.parse().ok()?,
+        })
     }
 }
 

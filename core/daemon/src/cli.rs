@@ -32,7 +32,7 @@ pub struct Cli {
 
     /// Directory of the default SQLite database (key `data_dir`) [default: ./supertokens-data].
     #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
+    pub data_dir: Option<String>,
 
     /// Comma-separated API keys (key `api_keys`). Visible in the process list: prefer
     /// SUPERTOKENS_API_KEYS or api_keys_file.
@@ -54,7 +54,10 @@ impl std::fmt::Debug for Cli {
             .field("config", &self.config)
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
             .field("data_dir", &self.data_dir)
             .field("api_keys", &self.api_keys.as_ref().map(|_| "<redacted>"))
             .field("access_token_validity", &self.access_token_validity)

@@ -92,7 +92,11 @@ impl Settings {
     /// `Debug` redacts them.
     pub fn server_config(&self) -> ServerConfig {
         ServerConfig {
-            api_keys: self.api_keys.iter().map(|key| key.expose_secret().to_owned()).collect(),
+            api_keys: self
+                .api_keys
+                .iter()
+                .map(|key| key.expose_secret().to_owned())
+                .collect(),
             base_path: self.base_path.clone(),
         }
     }
@@ -154,7 +158,9 @@ impl fmt::Display for Problem {
 impl Problem {
     /// A problem with a known key: `key (SUPERTOKENS_KEY) message (from origin)`.
     fn for_key(key: &str, message: &str, origin: Option<String>) -> Self {
-        let origin = origin.map(|origin| format!(" (from {origin})")).unwrap_or_default();
+        let origin = origin
+            .map(|origin| format!(" (from {origin})"))
+            .unwrap_or_default();
         Self {
             key: Some(key.to_owned()),
             text: format!("{key} ({}) {message}{origin}", keys::env_var(key)),
@@ -163,7 +169,10 @@ impl Problem {
 
     /// A problem with a key that is not one of ours.
     fn unknown_key(key: &str, text: String) -> Self {
-        Self { key: Some(key.to_owned()), text }
+        Self {
+            key: Some(key.to_owned()),
+            text,
+        }
     }
 
     /// A problem with no single key (e.g. a YAML syntax error).
@@ -209,7 +218,10 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
         }
     };
     let settings = raw.and_then(|raw| {
-        let mut checker = Checker { figment: &figment, problems: &mut problems };
+        let mut checker = Checker {
+            figment: &figment,
+            problems: &mut problems,
+        };
         checker.validate(raw, config_file, warnings)
     });
     match settings {
@@ -275,8 +287,9 @@ impl ConfigFile {
                     dict.insert(key, value);
                 }
             } else if keys::SILENTLY_IGNORED_JAVA_KEYS.contains(&key.as_str()) {
-            } else if let Some((_, why)) =
-                keys::WARN_IGNORED_JAVA_KEYS.iter().find(|(java, _)| *java == key)
+            } else if let Some((_, why)) = keys::WARN_IGNORED_JAVA_KEYS
+                .iter()
+                .find(|(java, _)| *java == key)
             {
                 warnings.push(format!(
                     "config file {shown}: ignoring `{key}`, a setting of the Java core: {why}"
@@ -285,7 +298,10 @@ impl ConfigFile {
                 problems.push(Problem::unknown_key(&key, unknown_key_message(&key, path)));
             }
         }
-        Ok(Self { path: path.to_owned(), dict })
+        Ok(Self {
+            path: path.to_owned(),
+            dict,
+        })
     }
 }
 
@@ -340,7 +356,10 @@ impl Provider for CliLayer<'_> {
         put("database_url", cli.database_url.clone().map(Value::from));
         put("data_dir", cli.data_dir.clone().map(Value::from));
         put("api_keys", cli.api_keys.clone().map(Value::from));
-        put("access_token_validity", cli.access_token_validity.map(Value::from));
+        put(
+            "access_token_validity",
+            cli.access_token_validity.map(Value::from),
+        );
         put("log_level", cli.log_level.clone().map(Value::from));
         Ok(Profile::Default.collect(dict))
     }
@@ -373,14 +392,26 @@ fn figment_problem(error: &figment::Error) -> Problem {
     let secret = matches!(key.as_str(), "api_keys" | "database_url");
     let message = match &error.kind {
         Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => {
-            let actual = if secret { describe_type(actual) } else { actual.to_string() };
+            let actual = if secret {
+                describe_type(actual)
+            } else {
+                actual.to_string()
+            };
             format!("must be {}, got {actual}", friendly_expected(expected))
         }
         Kind::Message(message) => message.clone(),
         other => other.to_string(),
     };
-    let where_ = if error.path.len() > 1 { format!(" (at {})", error.path.join(".")) } else { String::new() };
-    Problem::for_key(&key, &format!("{message}{where_}"), origin(error.metadata.as_ref(), &key))
+    let where_ = if error.path.len() > 1 {
+        format!(" (at {})", error.path.join("."))
+    } else {
+        String::new()
+    };
+    Problem::for_key(
+        &key,
+        &format!("{message}{where_}"),
+        origin(error.metadata.as_ref(), &key),
+    )
 }
 
 fn describe_type(actual: &figment::error::Actual) -> String {
@@ -414,15 +445,31 @@ struct RawConfig {
     host: String,
     #[serde(deserialize_with = "lenient_string")]
     base_path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "some_api_keys")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_api_keys"
+    )]
     api_keys: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "some_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_string"
+    )]
     api_keys_file: Option<String>,
     #[serde(deserialize_with = "lenient_string")]
     data_dir: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "some_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_string"
+    )]
     database_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "some_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_string"
+    )]
     database_url_file: Option<String>,
     max_db_connections: u32,
     access_token_validity: u64,
@@ -542,7 +589,10 @@ fn some_api_keys<'de, D: Deserializer<'de>>(
         fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Self::Value, E> {
             Ok(vec![v.to_string()])
         }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut keys = Vec::new();
             while let Some(LenientString(key)) = seq.next_element()? {
                 let key = key.trim();
@@ -578,9 +628,19 @@ impl Checker<'_> {
     }
 
     /// Checks `min <= value <= max`; `unit` is appended to the bounds (" seconds").
-    fn range<T: PartialOrd + fmt::Display>(&mut self, key: &str, value: T, min: T, max: T, unit: &str) -> bool {
+    fn range<T: PartialOrd + fmt::Display>(
+        &mut self,
+        key: &str,
+        value: T,
+        min: T,
+        max: T,
+        unit: &str,
+    ) -> bool {
         if value < min || value > max {
-            self.fail(key, &format!("must be between {min} and {max}{unit}, got {value}"));
+            self.fail(
+                key,
+                &format!("must be between {min} and {max}{unit}, got {value}"),
+            );
             return false;
         }
         true
@@ -591,7 +651,9 @@ impl Checker<'_> {
         if !value.is_finite() || value <= 0.0 || value > max {
             self.fail(
                 key,
-                &format!("must be a number of {unit} greater than 0 and at most {max}, got {value}"),
+                &format!(
+                    "must be a number of {unit} greater than 0 and at most {max}, got {value}"
+                ),
             );
             return false;
         }
@@ -600,20 +662,26 @@ impl Checker<'_> {
 
     fn validate(
         &mut self,
-        raw: RawConfig,
+        mut raw: RawConfig,
         config_file: Option<PathBuf>,
         warnings: Vec<String>,
     ) -> Option<Settings> {
         let host = self.host(&raw.host);
         let base_path = self.base_path(&raw.base_path);
-        let api_keys = self.api_keys(raw.api_keys, raw.api_keys_file);
+        let api_keys = self.api_keys(raw.api_keys.take(), raw.api_keys_file.take());
         let data_dir = PathBuf::from(&raw.data_dir);
         if raw.data_dir.trim().is_empty() {
             self.fail("data_dir", "must not be empty");
         }
         let (database_url, database_in_data_dir) =
-            self.database_url(raw.database_url, raw.database_url_file, &data_dir);
-        self.range("max_db_connections", raw.max_db_connections, 1, MAX_DB_CONNECTIONS, "");
+            self.database_url(raw.database_url.take(), raw.database_url_file.take(), &data_dir);
+        self.range(
+            "max_db_connections",
+            raw.max_db_connections,
+            1,
+            MAX_DB_CONNECTIONS,
+            "",
+        );
 
         let access_ok = self.range(
             "access_token_validity",
@@ -653,32 +721,63 @@ impl Checker<'_> {
         );
         let interval_key = "access_token_dynamic_signing_key_update_interval";
         let interval_hours = raw.access_token_dynamic_signing_key_update_interval;
-        let signing_key_update_interval =
-            if self.positive(interval_key, interval_hours, MAX_SIGNING_KEY_INTERVAL_HOURS, "hours") {
-                let interval = Duration::from_secs_f64(interval_hours * 3600.0);
-                if interval < Duration::from_millis(1) {
-                    self.fail(interval_key, &format!("must be at least 1 millisecond, got {interval_hours} hours"));
-                }
-                interval
-            } else {
-                Duration::ZERO
-            };
+        let signing_key_update_interval = if self.positive(
+            interval_key,
+            interval_hours,
+            MAX_SIGNING_KEY_INTERVAL_HOURS,
+            "hours",
+        ) {
+            let interval = Duration::from_secs_f64(interval_hours * 3600.0);
+            if interval < Duration::from_millis(1) {
+                self.fail(
+                    interval_key,
+                    &format!("must be at least 1 millisecond, got {interval_hours} hours"),
+                );
+            }
+            interval
+        } else {
+            Duration::ZERO
+        };
 
         let password_hashing = self.password_hashing(&raw);
-        self.range("argon2_hashing_pool_size", raw.argon2_hashing_pool_size, 1, MAX_HASHING_POOL_SIZE, "");
-        self.range("cleanup_interval_seconds", raw.cleanup_interval_seconds, 1, MAX_CLEANUP_INTERVAL_SECONDS, " seconds");
-        self.range("cleanup_batch_size", raw.cleanup_batch_size, 1, MAX_CLEANUP_BATCH_SIZE, "");
+        self.range(
+            "argon2_hashing_pool_size",
+            raw.argon2_hashing_pool_size,
+            1,
+            MAX_HASHING_POOL_SIZE,
+            "",
+        );
+        self.range(
+            "cleanup_interval_seconds",
+            raw.cleanup_interval_seconds,
+            1,
+            MAX_CLEANUP_INTERVAL_SECONDS,
+            " seconds",
+        );
+        self.range(
+            "cleanup_batch_size",
+            raw.cleanup_batch_size,
+            1,
+            MAX_CLEANUP_BATCH_SIZE,
+            "",
+        );
 
         let log_level = LogLevel::parse(&raw.log_level);
         if log_level.is_none() {
             self.fail(
                 "log_level",
-                &format!("must be DEBUG, INFO, WARN, ERROR or NONE, got {:?}", raw.log_level),
+                &format!(
+                    "must be DEBUG, INFO, WARN, ERROR or NONE, got {:?}",
+                    raw.log_level
+                ),
             );
         }
         let log_format = LogFormat::parse(&raw.log_format);
         if log_format.is_none() {
-            self.fail("log_format", &format!("must be text or json, got {:?}", raw.log_format));
+            self.fail(
+                "log_format",
+                &format!("must be text or json, got {:?}", raw.log_format),
+            );
         }
 
         if !self.problems.is_empty() {
@@ -699,7 +798,9 @@ impl Checker<'_> {
             core: CoreConfig {
                 access_token_validity,
                 refresh_token_validity,
-                password_reset_token_lifetime: Duration::from_millis(raw.password_reset_token_lifetime),
+                password_reset_token_lifetime: Duration::from_millis(
+                    raw.password_reset_token_lifetime,
+                ),
                 signing_key_update_interval,
                 password_hashing: password_hashing?,
                 password_hashing_pool_size: usize::try_from(raw.argon2_hashing_pool_size).ok()?,
@@ -718,9 +819,15 @@ impl Checker<'_> {
 
     fn host(&mut self, host: &str) -> String {
         let host = host.trim();
-        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
         if host.is_empty() || host.chars().any(char::is_whitespace) {
-            self.fail("host", &format!("must be a host name or IP address, got {host:?}"));
+            self.fail(
+                "host",
+                &format!("must be a host name or IP address, got {host:?}"),
+            );
         }
         host.to_owned()
     }
@@ -731,7 +838,9 @@ impl Checker<'_> {
         if trimmed.is_empty() {
             return String::new();
         }
-        if trimmed.chars().any(|c| c.is_whitespace() || matches!(c, '?' | '#' | '\\' | '%'))
+        if trimmed
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '?' | '#' | '\\' | '%'))
             || trimmed.contains("//")
         {
             self.fail(
@@ -742,20 +851,30 @@ impl Checker<'_> {
                 ),
             );
         }
-        if trimmed.starts_with('/') { trimmed.to_owned() } else { format!("/{trimmed}") }
+        if trimmed.starts_with('/') {
+            trimmed.to_owned()
+        } else {
+            format!("/{trimmed}")
+        }
     }
 
     fn api_keys(&mut self, inline: Option<Vec<String>>, file: Option<String>) -> Vec<SecretString> {
         let (key, keys) = match (inline, file) {
             (Some(_), Some(_)) => {
-                self.fail("api_keys_file", "cannot be combined with api_keys (SUPERTOKENS_API_KEYS); set only one");
+                self.fail(
+                    "api_keys_file",
+                    "cannot be combined with api_keys (SUPERTOKENS_API_KEYS); set only one",
+                );
                 return Vec::new();
             }
             (Some(keys), None) => ("api_keys", keys),
             (None, Some(path)) => match std::fs::read_to_string(&path) {
                 Ok(text) => ("api_keys_file", split_api_keys(&text)),
                 Err(error) => {
-                    self.fail("api_keys_file", &format!("cannot be read ({path}): {error}"));
+                    self.fail(
+                        "api_keys_file",
+                        &format!("cannot be read ({path}): {error}"),
+                    );
                     return Vec::new();
                 }
             },
@@ -773,7 +892,10 @@ impl Checker<'_> {
                          key needs at least {MIN_API_KEY_LEN}"
                     ),
                 );
-            } else if !api_key.chars().all(|c| c.is_ascii_alphanumeric() || c == '=' || c == '-') {
+            } else if !api_key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '=' || c == '-')
+            {
                 self.fail(
                     key,
                     &format!(
@@ -804,7 +926,10 @@ impl Checker<'_> {
             (None, Some(path)) => match std::fs::read_to_string(&path) {
                 Ok(text) => ("database_url_file", text),
                 Err(error) => {
-                    self.fail("database_url_file", &format!("cannot be read ({path}): {error}"));
+                    self.fail(
+                        "database_url_file",
+                        &format!("cannot be read ({path}): {error}"),
+                    );
                     return (SecretString::from(String::new()), false);
                 }
             },
@@ -812,7 +937,13 @@ impl Checker<'_> {
         };
         let url = url.trim().to_owned();
         let lower = url.to_ascii_lowercase();
-        let known = ["sqlite:", "postgres://", "postgresql://", "mysql://", "mariadb://"];
+        let known = [
+            "sqlite:",
+            "postgres://",
+            "postgresql://",
+            "mysql://",
+            "mariadb://",
+        ];
         if !known.iter().any(|scheme| lower.starts_with(scheme)) {
             self.fail(
                 key,
@@ -824,23 +955,61 @@ impl Checker<'_> {
 
     fn password_hashing(&mut self, raw: &RawConfig) -> Option<PasswordHashingPolicy> {
         let mut ok = true;
-        ok &= self.range("argon2_iterations", raw.argon2_iterations, 1, ARGON2_MAX_ITERATIONS, "");
-        let parallelism_ok = self.range("argon2_parallelism", raw.argon2_parallelism, 1, ARGON2_MAX_PARALLELISM, "");
+        ok &= self.range(
+            "argon2_iterations",
+            raw.argon2_iterations,
+            1,
+            ARGON2_MAX_ITERATIONS,
+            "",
+        );
+        let parallelism_ok = self.range(
+            "argon2_parallelism",
+            raw.argon2_parallelism,
+            1,
+            ARGON2_MAX_PARALLELISM,
+            "",
+        );
         ok &= parallelism_ok;
-        let min_memory = 8 * if parallelism_ok { raw.argon2_parallelism } else { 1 };
-        ok &= self.range("argon2_memory_kb", raw.argon2_memory_kb, min_memory, ARGON2_MAX_MEMORY_KIB, " KiB");
-        ok &= self.range("bcrypt_log_rounds", raw.bcrypt_log_rounds, BCRYPT_MIN_COST, BCRYPT_MAX_COST, "");
-        let policy = match raw.password_hashing_alg.trim().to_ascii_uppercase().as_str() {
+        let min_memory = 8 * if parallelism_ok {
+            raw.argon2_parallelism
+        } else {
+            1
+        };
+        ok &= self.range(
+            "argon2_memory_kb",
+            raw.argon2_memory_kb,
+            min_memory,
+            ARGON2_MAX_MEMORY_KIB,
+            " KiB",
+        );
+        ok &= self.range(
+            "bcrypt_log_rounds",
+            raw.bcrypt_log_rounds,
+            BCRYPT_MIN_COST,
+            BCRYPT_MAX_COST,
+            "",
+        );
+        let policy = match raw
+            .password_hashing_alg
+            .trim()
+            .to_ascii_uppercase()
+            .as_str()
+        {
             "ARGON2" | "ARGON2ID" => PasswordHashingPolicy::Argon2id {
                 memory_kib: raw.argon2_memory_kb,
                 iterations: raw.argon2_iterations,
                 parallelism: raw.argon2_parallelism,
             },
-            "BCRYPT" => PasswordHashingPolicy::Bcrypt { cost: raw.bcrypt_log_rounds },
+            "BCRYPT" => PasswordHashingPolicy::Bcrypt {
+                cost: raw.bcrypt_log_rounds,
+            },
             _ => {
                 self.fail(
                     "password_hashing_alg",
-                    &format!("must be ARGON2 or BCRYPT, got {:?}", raw.password_hashing_alg),
+                    &format!(
+                        "must be ARGON2 or BCRYPT, got {:?}",
+                        raw.password_hashing_alg
+                    ),
                 );
                 return None;
             }
@@ -849,7 +1018,10 @@ impl Checker<'_> {
             return None;
         }
         if let Err(error) = policy.validate() {
-            self.fail("password_hashing_alg", &format!("gives an invalid policy: {error}"));
+            self.fail(
+                "password_hashing_alg",
+                &format!("gives an invalid policy: {error}"),
+            );
             return None;
         }
         Some(policy)
@@ -872,24 +1044,31 @@ fn default_database_url(data_dir: &Path) -> String {
     url
 }
 
-/// Replaces the password of `scheme://user:password@host/...` with `***`.
+/// Replaces the password of `scheme://user:password@host/...` (and a `password=` query
+/// parameter) with `***`.
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return redact_query_password(url);
+    };
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
-    let Some(at) = authority.rfind('@') else { return url.to_owned() };
-    let (userinfo, host) = authority.split_at(at);
-    let redacted = match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{user}:***"),
-        None => userinfo.to_owned(),
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let (userinfo, host) = authority.split_at(at);
+            match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{user}:***{host}"),
+                None => authority.to_owned(),
+            }
+        }
+        None => authority.to_owned(),
     };
-    // A password may also travel as a query parameter.
-    let tail = redact_query_password(tail);
-    format!("{scheme}://{redacted}{host}{tail}")
+    format!("{scheme}://{authority}{}", redact_query_password(tail))
 }
 
 fn redact_query_password(tail: &str) -> String {
-    let Some((path, query)) = tail.split_once('?') else { return tail.to_owned() };
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_owned();
+    };
     let query: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {

@@ -23,7 +23,10 @@ impl Core {
     pub async fn run_cleanup(&self) -> Result<CleanupReport> {
         let config = self.config.cleanup;
         let now_ms = self.clock.now_ms();
-        let sessions = self.sessions.delete_expired(config.batch_size, config.max_batches_per_run).await?;
+        let sessions = self
+            .sessions
+            .delete_expired(config.batch_size, config.max_batches_per_run)
+            .await?;
         let mut password_reset_tokens = 0;
         for _ in 0..config.max_batches_per_run {
             let deleted = self
@@ -35,10 +38,16 @@ impl Core {
                 break;
             }
         }
-        let signing_keys =
-            self.keys.delete_retired(now_ms, config.batch_size, config.max_batches_per_run).await?;
+        let signing_keys = self
+            .keys
+            .delete_retired(now_ms, config.batch_size, config.max_batches_per_run)
+            .await?;
         self.keys.ensure_current(now_ms).await?;
-        Ok(CleanupReport { sessions, password_reset_tokens, signing_keys })
+        Ok(CleanupReport {
+            sessions,
+            password_reset_tokens,
+            signing_keys,
+        })
     }
 
     /// Spawns the cleanup loop on the current tokio runtime. The first run happens one
@@ -53,7 +62,9 @@ impl Core {
                 ticker.tick().await;
                 match core.run_cleanup().await {
                     Ok(report) => tracing::info!(?report, "cleanup finished"),
-                    Err(error) => tracing::warn!(%error, "cleanup failed; retrying at the next tick"),
+                    Err(error) => {
+                        tracing::warn!(%error, "cleanup failed; retrying at the next tick")
+                    }
                 }
             }
         })

@@ -37,7 +37,11 @@ pub struct CleanupConfig {
 
 impl Default for CleanupConfig {
     fn default() -> Self {
-        Self { interval: Duration::from_secs(3600), batch_size: 1000, max_batches_per_run: 100 }
+        Self {
+            interval: Duration::from_secs(3600),
+            batch_size: 1000,
+            max_batches_per_run: 100,
+        }
     }
 }
 
@@ -58,5 +62,7 @@ impl Default for CoreConfig {
 /// One hashing thread fewer than the machine has cores (at least one), so that a burst of
 /// sign-ins always leaves a core for verify and refresh.
 pub fn default_hashing_pool_size() -> usize {
-    std::thread::available_parallelism().map(|n| n.get().saturating_sub(1).max(1)).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get().saturating_sub(1).max(1))
+        .unwrap_or(1)
 }

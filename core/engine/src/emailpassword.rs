@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use supertokens_cdi::emailpassword::{
     ConsumeResetTokenResponse, CreateResetTokenResponse, ImportPasswordHashResponse,
-    ResetPasswordResponse, SignInResponse,
-    SignUpResponse, UpdateUserResponse,
+    ResetPasswordResponse, SignInResponse, SignUpResponse, UpdateUserResponse,
 };
 use supertokens_crypto::hashing::sha256_hex;
 use supertokens_crypto::random::{RandomSource, random_token, random_uuid_v4};
@@ -40,7 +39,9 @@ impl std::fmt::Debug for EmailPassword {
 
 fn require_password(password: &str) -> Result<()> {
     if password.is_empty() {
-        return Err(EngineError::bad_request("Password cannot be an empty string"));
+        return Err(EngineError::bad_request(
+            "Password cannot be an empty string",
+        ));
     }
     Ok(())
 }
@@ -62,14 +63,30 @@ impl EmailPassword {
         rng: Arc<dyn RandomSource>,
         reset_token_lifetime: Duration,
     ) -> Self {
-        Self { storage, hasher, clock, rng, reset_token_lifetime }
+        Self {
+            storage,
+            hasher,
+            clock,
+            rng,
+            reset_token_lifetime,
+        }
     }
 
     /// Creates a user unless the email is taken in the tenant.
-    pub async fn sign_up(&self, tenant_id: &str, email: &str, password: &str) -> Result<SignUpResponse> {
+    pub async fn sign_up(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<SignUpResponse> {
         require_password(password)?;
         let email = require_email(email)?;
-        if self.storage.user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email).await?.is_some() {
+        if self
+            .storage
+            .user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email)
+            .await?
+            .is_some()
+        {
             return Ok(SignUpResponse::EmailAlreadyExistsError);
         }
         let password_hash = self.hasher.hash(password).await?;
@@ -88,17 +105,27 @@ impl EmailPassword {
                 recipe_user_id: record.user_id.clone(),
             }),
             InsertUserOutcome::EmailTaken => Ok(SignUpResponse::EmailAlreadyExistsError),
-            InsertUserOutcome::PhoneNumberTaken | InsertUserOutcome::UserIdTaken => Err(
-                EngineError::Crypto("a freshly generated user id collided; retry the request".into()),
-            ),
+            InsertUserOutcome::PhoneNumberTaken | InsertUserOutcome::UserIdTaken => {
+                Err(EngineError::Crypto(
+                    "a freshly generated user id collided; retry the request".into(),
+                ))
+            }
         }
     }
 
     /// Checks credentials. An unknown email costs one hash verification like a known one,
     /// and both failures give the same answer.
-    pub async fn sign_in(&self, tenant_id: &str, email: &str, password: &str) -> Result<SignInResponse> {
+    pub async fn sign_in(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<SignInResponse> {
         let email = normalise_email(email);
-        let user = self.storage.user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email).await?;
+        let user = self
+            .storage
+            .user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email)
+            .await?;
         let Some((user, hash)) = user.and_then(|user| {
             let hash = user.password_hash.clone()?;
             Some((user, hash))
@@ -107,7 +134,10 @@ impl EmailPassword {
             return Ok(SignInResponse::WrongCredentialsError);
         };
         if self.hasher.verify(password, &hash).await? {
-            Ok(SignInResponse::Ok { user: to_auth_recipe_user(&user), recipe_user_id: user.user_id.clone() })
+            Ok(SignInResponse::Ok {
+                user: to_auth_recipe_user(&user),
+                recipe_user_id: user.user_id.clone(),
+            })
         } else {
             Ok(SignInResponse::WrongCredentialsError)
         }
@@ -124,7 +154,10 @@ impl EmailPassword {
 
     /// The emailpassword user with this email in the tenant.
     pub async fn user_by_email(&self, tenant_id: &str, email: &str) -> Result<Option<UserRecord>> {
-        Ok(self.storage.user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &normalise_email(email)).await?)
+        Ok(self
+            .storage
+            .user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &normalise_email(email))
+            .await?)
     }
 
     /// Changes a user's email and/or password.
@@ -154,14 +187,19 @@ impl EmailPassword {
         if let Some(email) = &email {
             match self.storage.update_user_email(user_id, email).await? {
                 UpdateEmailOutcome::Updated => {}
-                UpdateEmailOutcome::UnknownUser => return Ok(UpdateUserResponse::UnknownUserIdError),
-                UpdateEmailOutcome::EmailTaken => return Ok(UpdateUserResponse::EmailAlreadyExistsError),
+                UpdateEmailOutcome::UnknownUser => {
+                    return Ok(UpdateUserResponse::UnknownUserIdError);
+                }
+                UpdateEmailOutcome::EmailTaken => {
+                    return Ok(UpdateUserResponse::EmailAlreadyExistsError);
+                }
             }
         }
         if let Some(hash) = &password_hash
-            && !self.storage.update_password_hash(user_id, hash).await? {
-                return Ok(UpdateUserResponse::UnknownUserIdError);
-            }
+            && !self.storage.update_password_hash(user_id, hash).await?
+        {
+            return Ok(UpdateUserResponse::UnknownUserIdError);
+        }
         Ok(UpdateUserResponse::Ok)
     }
 
@@ -183,7 +221,10 @@ impl EmailPassword {
             token_hash: sha256_hex(token.as_bytes()),
             user_id: user.user_id,
             email,
-            expires_at_ms: self.clock.now_ms().saturating_add(millis(self.reset_token_lifetime)),
+            expires_at_ms: self
+                .clock
+                .now_ms()
+                .saturating_add(millis(self.reset_token_lifetime)),
         };
         self.storage.insert_password_reset_token(&record).await?;
         Ok(CreateResetTokenResponse::Ok { token })
@@ -191,17 +232,27 @@ impl EmailPassword {
 
     /// Uses up a reset token: every token of its user is deleted, valid or not.
     pub async fn consume_reset_token(&self, token: &str) -> Result<ConsumeResetTokenResponse> {
-        let consumed = self.storage.consume_password_reset_token(&sha256_hex(token.as_bytes())).await?;
+        let consumed = self
+            .storage
+            .consume_password_reset_token(&sha256_hex(token.as_bytes()))
+            .await?;
         match consumed {
             Some(record) if record.expires_at_ms > self.clock.now_ms() => {
-                Ok(ConsumeResetTokenResponse::Ok { user_id: record.user_id, email: record.email })
+                Ok(ConsumeResetTokenResponse::Ok {
+                    user_id: record.user_id,
+                    email: record.email,
+                })
             }
             _ => Ok(ConsumeResetTokenResponse::ResetPasswordInvalidTokenError),
         }
     }
 
     /// The older combined flow: consume a token and set the new password.
-    pub async fn reset_password(&self, token: &str, new_password: &str) -> Result<ResetPasswordResponse> {
+    pub async fn reset_password(
+        &self,
+        token: &str,
+        new_password: &str,
+    ) -> Result<ResetPasswordResponse> {
         require_password(new_password)?;
         match self.consume_reset_token(token).await? {
             ConsumeResetTokenResponse::Ok { user_id, .. } => {
@@ -230,26 +281,33 @@ impl EmailPassword {
         let email = require_email(email)?;
         let detected = if password_hash.starts_with("$argon2") {
             "argon2"
-        } else if ["$2a$", "$2b$", "$2y$"].iter().any(|prefix| password_hash.starts_with(prefix)) {
+        } else if ["$2a$", "$2b$", "$2y$"]
+            .iter()
+            .any(|prefix| password_hash.starts_with(prefix))
+        {
             "bcrypt"
         } else {
             return Err(EngineError::bad_request(
                 "passwordHash is not a supported hash: expected an argon2 PHC string or a bcrypt hash",
             ));
         };
-        if let Some(algorithm) = hashing_algorithm {
-            if !algorithm.eq_ignore_ascii_case(detected) {
-                return Err(EngineError::bad_request(format!(
-                    "passwordHash is a {detected} hash but hashingAlgorithm says {algorithm}"
-                )));
-            }
+        if let Some(algorithm) = hashing_algorithm
+            && !algorithm.eq_ignore_ascii_case(detected)
+        {
+            return Err(EngineError::bad_request(format!(
+                "passwordHash is a {detected} hash but hashingAlgorithm says {algorithm}"
+            )));
         }
         // Reject hashes the verifier cannot read before storing them.
         if let Err(error) = self.hasher.verify("", password_hash).await {
-            return Err(EngineError::bad_request(format!("passwordHash is invalid: {error}")));
+            return Err(EngineError::bad_request(format!(
+                "passwordHash is invalid: {error}"
+            )));
         }
         if let Some(mut existing) = self.user_by_email(tenant_id, &email).await? {
-            self.storage.update_password_hash(&existing.user_id, password_hash).await?;
+            self.storage
+                .update_password_hash(&existing.user_id, password_hash)
+                .await?;
             existing.password_hash = Some(password_hash.to_owned());
             return Ok(ImportPasswordHashResponse::Ok {
                 user: to_auth_recipe_user(&existing),

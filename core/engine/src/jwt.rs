@@ -48,6 +48,8 @@ impl Jwts {
         } else {
             self.keys.dynamic_signing_key(now_ms).await?
         };
-        Ok(CreateJwtResponse::Ok { jwt: key.key.sign_jwt_plain(&payload)? })
+        Ok(CreateJwtResponse::Ok {
+            jwt: key.key.sign_jwt_plain(&payload)?,
+        })
     }
 }

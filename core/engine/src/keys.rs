@@ -56,7 +56,9 @@ pub struct SigningKeys {
 
 impl std::fmt::Debug for SigningKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKeys").field("update_interval", &self.update_interval).finish_non_exhaustive()
+        f.debug_struct("SigningKeys")
+            .field("update_interval", &self.update_interval)
+            .finish_non_exhaustive()
     }
 }
 
@@ -131,7 +133,8 @@ impl SigningKeys {
             return Ok(key);
         }
         let kid = format!("s-{}", random_uuid_v4(self.rng.as_ref()));
-        self.insert_new_key(kid, SigningKeyKind::Static, 0, now_ms).await?;
+        self.insert_new_key(kid, SigningKeyKind::Static, 0, now_ms)
+            .await?;
         self.reload(now_ms).await?;
         self.snapshot()
             .static_key
@@ -142,13 +145,20 @@ impl SigningKeys {
     /// Every key a token may be verified with: dynamic keys newest first, then the static key.
     pub fn verifying_keys(&self) -> Vec<VerifyingKey> {
         let set = self.snapshot();
-        set.dynamic.iter().chain(set.static_key.iter()).map(|key| key.verifying.clone()).collect()
+        set.dynamic
+            .iter()
+            .chain(set.static_key.iter())
+            .map(|key| key.verifying.clone())
+            .collect()
     }
 
     /// Whether the cache knows this key id.
     pub fn knows_kid(&self, kid: &str) -> bool {
         let set = self.snapshot();
-        set.dynamic.iter().chain(set.static_key.iter()).any(|key| key.key.kid() == kid)
+        set.dynamic
+            .iter()
+            .chain(set.static_key.iter())
+            .any(|key| key.key.kid() == kid)
     }
 
     /// Re-reads the keys from storage, at most once per `min_gap_ms` (for unknown key ids).
@@ -163,7 +173,12 @@ impl SigningKeys {
     pub async fn jwks(&self, now_ms: i64) -> Result<Vec<Jwk>> {
         self.dynamic_signing_key(now_ms).await?;
         let set = self.snapshot();
-        Ok(set.dynamic.iter().chain(set.static_key.iter()).map(|key| to_wire(key.key.as_ref())).collect())
+        Ok(set
+            .dynamic
+            .iter()
+            .chain(set.static_key.iter())
+            .map(|key| to_wire(key.key.as_ref()))
+            .collect())
     }
 
     /// Seconds a JWKS response may be cached: until the next rotation, at least 1.
@@ -193,9 +208,19 @@ impl SigningKeys {
         if !self.rotation_due(&set, now_ms) {
             return Ok(());
         }
-        let generation = set.dynamic.first().map(|newest| newest.generation + 1).unwrap_or(1);
-        let inserted =
-            self.insert_new_key(format!("d-{now_ms}"), SigningKeyKind::Dynamic, generation, now_ms).await?;
+        let generation = set
+            .dynamic
+            .first()
+            .map(|newest| newest.generation + 1)
+            .unwrap_or(1);
+        let inserted = self
+            .insert_new_key(
+                format!("d-{now_ms}"),
+                SigningKeyKind::Dynamic,
+                generation,
+                now_ms,
+            )
+            .await?;
         if inserted {
             tracing::info!(generation, "created a new dynamic signing key");
         }
@@ -236,7 +261,9 @@ impl SigningKeys {
     ) -> Result<bool> {
         let key = tokio::task::spawn_blocking(move || SigningKey::generate(&kid))
             .await
-            .map_err(|error| EngineError::Crypto(format!("key generation task failed: {error}")))??;
+            .map_err(|error| {
+                EngineError::Crypto(format!("key generation task failed: {error}"))
+            })??;
         let record = SigningKeyRecord {
             kid: key.kid().to_owned(),
             kind,
@@ -261,7 +288,10 @@ impl SigningKeys {
                 .find(|key| key.key.kid() == record.kid);
             let key = match cached {
                 Some(cached) => Arc::clone(&cached.key),
-                None => Arc::new(SigningKey::from_pkcs8_pem(&record.kid, &record.private_key_pem)?),
+                None => Arc::new(SigningKey::from_pkcs8_pem(
+                    &record.kid,
+                    &record.private_key_pem,
+                )?),
             };
             Ok(LoadedKey {
                 verifying: key.verifying_key(),
@@ -272,13 +302,28 @@ impl SigningKeys {
         };
         let mut loaded_dynamic = dynamic.iter().map(parse).collect::<Result<Vec<_>>>()?;
         loaded_dynamic.sort_by_key(|key| std::cmp::Reverse(key.generation));
-        let static_key = statics.iter().min_by_key(|key| key.generation).map(parse).transpose()?;
-        self.store(KeySet { dynamic: loaded_dynamic, static_key, loaded_at_ms: now_ms });
+        let static_key = statics
+            .iter()
+            .min_by_key(|key| key.generation)
+            .map(parse)
+            .transpose()?;
+        self.store(KeySet {
+            dynamic: loaded_dynamic,
+            static_key,
+            loaded_at_ms: now_ms,
+        });
         Ok(())
     }
 }
 
 fn to_wire(key: &SigningKey) -> Jwk {
     let jwk = key.jwk();
-    Jwk { kty: jwk.kty, kid: jwk.kid, n: jwk.n, e: jwk.e, alg: jwk.alg, use_: jwk.use_ }
+    Jwk {
+        kty: jwk.kty,
+        kid: jwk.kid,
+        n: jwk.n,
+        e: jwk.e,
+        alg: jwk.alg,
+        use_: jwk.use_,
+    }
 }

@@ -52,7 +52,9 @@ pub struct Core {
 
 impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Core").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Core")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,7 +68,9 @@ impl Core {
         rng: Arc<dyn RandomSource>,
     ) -> Result<Self> {
         let candidate = RefreshTokenCipher::generate_key(rng.as_ref());
-        let key = storage.get_or_insert_secret(REFRESH_TOKEN_KEY_SECRET, &candidate).await?;
+        let key = storage
+            .get_or_insert_secret(REFRESH_TOKEN_KEY_SECRET, &candidate)
+            .await?;
         let cipher = RefreshTokenCipher::from_hex_key(&key)?;
         let hasher = Arc::new(passwords::PasswordHasher::new(
             config.password_hashing,

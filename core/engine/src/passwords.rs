@@ -36,9 +36,16 @@ impl PasswordHasher {
         pool_size: usize,
         rng: Arc<dyn RandomSource>,
     ) -> Result<Self> {
-        policy.validate().map_err(|error| EngineError::bad_request(error.to_string()))?;
+        policy
+            .validate()
+            .map_err(|error| EngineError::bad_request(error.to_string()))?;
         let dummy_hash = policy.dummy_hash(rng.as_ref())?;
-        Ok(Self { policy, permits: Arc::new(Semaphore::new(pool_size.max(1))), rng, dummy_hash })
+        Ok(Self {
+            policy,
+            permits: Arc::new(Semaphore::new(pool_size.max(1))),
+            rng,
+            dummy_hash,
+        })
     }
 
     /// Hashes a new password with the configured policy.
@@ -46,8 +53,10 @@ impl PasswordHasher {
         let policy = self.policy;
         let rng = Arc::clone(&self.rng);
         let password = zeroizing(password);
-        self.run(move || password::hash_password(&policy, &password, rng.as_ref()).map_err(Into::into))
-            .await
+        self.run(move || {
+            password::hash_password(&policy, &password, rng.as_ref()).map_err(Into::into)
+        })
+        .await
     }
 
     /// Checks a password against a stored hash.
@@ -78,9 +87,9 @@ impl PasswordHasher {
             .acquire_owned()
             .await
             .map_err(|_| EngineError::Unavailable("the password hashing pool is closed".into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|error| EngineError::Crypto(format!("password hashing task failed: {error}")))?
+        tokio::task::spawn_blocking(work).await.map_err(|error| {
+            EngineError::Crypto(format!("password hashing task failed: {error}"))
+        })?
     }
 }
 

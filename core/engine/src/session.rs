@@ -12,8 +12,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use supertokens_cdi::session::{
-    JsonObject, NewSession, RefreshSessionResponse, RegenerateSessionResponse, SessionDetailsResponse,
-    SessionInfo, StolenSession, TokenInfo, VerifySessionResponse,
+    JsonObject, NewSession, RefreshSessionResponse, RegenerateSessionResponse,
+    SessionDetailsResponse, SessionInfo, StolenSession, TokenInfo, VerifySessionResponse,
 };
 use supertokens_crypto::aead::RefreshTokenCipher;
 use supertokens_crypto::hashing::{constant_time_eq, sha256_hex};
@@ -170,7 +170,9 @@ impl AccessClaims {
 }
 
 fn unauthorised(message: &str) -> RefreshSessionResponse {
-    RefreshSessionResponse::Unauthorised { message: message.to_owned() }
+    RefreshSessionResponse::Unauthorised {
+        message: message.to_owned(),
+    }
 }
 
 fn as_object(value: &Value) -> JsonObject {
@@ -179,7 +181,10 @@ fn as_object(value: &Value) -> JsonObject {
 
 /// Rejects user payloads that try to set claims the core owns.
 pub fn check_user_payload(payload: &JsonObject) -> Result<()> {
-    if let Some(name) = payload.keys().find(|name| PROTECTED_CLAIMS.contains(&name.as_str())) {
+    if let Some(name) = payload
+        .keys()
+        .find(|name| PROTECTED_CLAIMS.contains(&name.as_str()))
+    {
         return Err(EngineError::bad_request(format!(
             "The user payload contains protected field: {name}"
         )));
@@ -199,7 +204,15 @@ impl Sessions {
         access_token_validity: Duration,
         refresh_token_validity: Duration,
     ) -> Self {
-        Self { storage, keys, cipher, clock, rng, access_token_validity, refresh_token_validity }
+        Self {
+            storage,
+            keys,
+            cipher,
+            clock,
+            rng,
+            access_token_validity,
+            refresh_token_validity,
+        }
     }
 
     fn session_info(record: &SessionRecord) -> SessionInfo {
@@ -255,15 +268,25 @@ impl Sessions {
         set("rsub", record.recipe_user_id.clone().into());
         set("sessionHandle", record.session_handle.clone().into());
         set("refreshTokenHash1", refresh_token_hash1.into());
-        set("parentRefreshTokenHash1", parent_hash1.map_or(Value::Null, Value::from));
-        set("antiCsrfToken", anti_csrf_token.map_or(Value::Null, Value::from));
+        set(
+            "parentRefreshTokenHash1",
+            parent_hash1.map_or(Value::Null, Value::from),
+        );
+        set(
+            "antiCsrfToken",
+            anti_csrf_token.map_or(Value::Null, Value::from),
+        );
         let key = if record.use_static_key {
             self.keys.static_signing_key(now_ms).await?
         } else {
             self.keys.dynamic_signing_key(now_ms).await?
         };
         let token = key.key.sign_jwt(&payload)?;
-        Ok(TokenInfo { token, expiry: exp * 1000, created_time: iat * 1000 })
+        Ok(TokenInfo {
+            token,
+            expiry: exp * 1000,
+            created_time: iat * 1000,
+        })
     }
 
     /// Creates a session and its first tokens.
@@ -274,7 +297,9 @@ impl Sessions {
         if input.tenant_id != PUBLIC_TENANT {
             session_handle = format!("{session_handle}_{}", input.tenant_id);
         }
-        let anti_csrf_token = input.enable_anti_csrf.then(|| random_uuid_v4(self.rng.as_ref()));
+        let anti_csrf_token = input
+            .enable_anti_csrf
+            .then(|| random_uuid_v4(self.rng.as_ref()));
         let mut record = SessionRecord {
             session_handle,
             user_id: input.user_id.to_owned(),
@@ -291,13 +316,24 @@ impl Sessions {
         let hash1 = sha256_hex(refresh_token.as_bytes());
         record.refresh_token_hash_2 = sha256_hex(hash1.as_bytes());
         let access_token = self
-            .mint_access_token(&record, &input.jwt_payload, &hash1, None, anti_csrf_token.as_deref(), None)
+            .mint_access_token(
+                &record,
+                &input.jwt_payload,
+                &hash1,
+                None,
+                anti_csrf_token.as_deref(),
+                None,
+            )
             .await?;
         self.storage.insert_session(&record).await?;
         Ok(NewSession {
             session: Self::session_info(&record),
             access_token,
-            refresh_token: TokenInfo { token: refresh_token, expiry: record.expires_at_ms, created_time: now_ms },
+            refresh_token: TokenInfo {
+                token: refresh_token,
+                expiry: record.expires_at_ms,
+                created_time: now_ms,
+            },
             anti_csrf_token,
         })
     }
@@ -311,12 +347,23 @@ impl Sessions {
                 let now_ms = self.clock.now_ms();
                 let kid = supertokens_crypto::signing::decode_unverified(token)
                     .ok()
-                    .and_then(|decoded| decoded.header.get("kid").and_then(Value::as_str).map(str::to_owned));
+                    .and_then(|decoded| {
+                        decoded
+                            .header
+                            .get("kid")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    });
                 let kid = kid?;
                 if self.keys.knows_kid(&kid) {
                     return None;
                 }
-                if self.keys.reload_if_older_than(now_ms, UNKNOWN_KID_RELOAD_GAP_MS).await.is_err() {
+                if self
+                    .keys
+                    .reload_if_older_than(now_ms, UNKNOWN_KID_RELOAD_GAP_MS)
+                    .await
+                    .is_err()
+                {
                     return None;
                 }
                 verify_jwt(token, &self.keys.verifying_keys()).ok()
@@ -326,12 +373,19 @@ impl Sessions {
 
     /// Verifies an access token; promotes a refreshed child token on its first use.
     pub async fn verify(&self, input: VerifySession<'_>) -> Result<VerifySessionResponse> {
-        let try_refresh =
-            |message: &str| Ok(VerifySessionResponse::TryRefreshToken { message: message.to_owned() });
+        let try_refresh = |message: &str| {
+            Ok(VerifySessionResponse::TryRefreshToken {
+                message: message.to_owned(),
+            })
+        };
         let Some(decoded) = self.decode_access_token(input.access_token).await else {
             return try_refresh("invalid access token");
         };
-        let version_ok = decoded.header.get("version").and_then(Value::as_str).is_none_or(|v| v == "5");
+        let version_ok = decoded
+            .header
+            .get("version")
+            .and_then(Value::as_str)
+            .is_none_or(|v| v == "5");
         let Some(claims) = AccessClaims::parse(decoded).filter(|_| version_ok) else {
             return try_refresh("access token does not have the expected structure");
         };
@@ -341,7 +395,9 @@ impl Sessions {
         }
         if input.enable_anti_csrf && input.do_anti_csrf_check {
             let matches = match (&claims.anti_csrf_token, input.anti_csrf_token) {
-                (Some(expected), Some(given)) => constant_time_eq(expected.as_bytes(), given.as_bytes()),
+                (Some(expected), Some(given)) => {
+                    constant_time_eq(expected.as_bytes(), given.as_bytes())
+                }
                 (None, _) => true,
                 (Some(_), None) => false,
             };
@@ -357,7 +413,10 @@ impl Sessions {
             tenant_id: claims.tenant_id.clone(),
         };
         if claims.parent_refresh_token_hash1.is_none() && !input.check_database {
-            return Ok(VerifySessionResponse::Ok { session: token_session, access_token: None });
+            return Ok(VerifySessionResponse::Ok {
+                session: token_session,
+                access_token: None,
+            });
         }
         let gone = || {
             Ok(VerifySessionResponse::Unauthorised {
@@ -371,34 +430,45 @@ impl Sessions {
             return gone();
         }
         let own_hash2 = sha256_hex(claims.refresh_token_hash1.as_bytes());
-        let payload_changed = input.check_database && as_object(&record.jwt_payload) != claims.user_claims();
+        let payload_changed =
+            input.check_database && as_object(&record.jwt_payload) != claims.user_claims();
         // A token with a parent was issued by a refresh: mint a replacement once the session
         // has been promoted to it. A token without one needs a new token only when the
         // stored claims changed.
         let mut mint = payload_changed
-            || (claims.parent_refresh_token_hash1.is_some() && record.refresh_token_hash_2 == own_hash2);
+            || (claims.parent_refresh_token_hash1.is_some()
+                && record.refresh_token_hash_2 == own_hash2);
         if let Some(parent) = &claims.parent_refresh_token_hash1
-            && record.refresh_token_hash_2 == sha256_hex(parent.as_bytes()) {
-                let new_expiry = now_ms.saturating_add(millis(self.refresh_token_validity));
-                let promoted = self
-                    .storage
-                    .swap_refresh_token_hash(&record.session_handle, &record.refresh_token_hash_2, &own_hash2, new_expiry)
-                    .await?;
-                if promoted {
-                    record.refresh_token_hash_2 = own_hash2.clone();
-                    record.expires_at_ms = new_expiry;
-                    mint = true;
-                } else if let Some(current) = self.storage.session(&claims.session_handle).await? {
-                    // Another request promoted concurrently.
-                    mint = mint || current.refresh_token_hash_2 == own_hash2;
-                    record = current;
-                } else {
-                    return gone();
-                }
+            && record.refresh_token_hash_2 == sha256_hex(parent.as_bytes())
+        {
+            let new_expiry = now_ms.saturating_add(millis(self.refresh_token_validity));
+            let promoted = self
+                .storage
+                .swap_refresh_token_hash(
+                    &record.session_handle,
+                    &record.refresh_token_hash_2,
+                    &own_hash2,
+                    new_expiry,
+                )
+                .await?;
+            if promoted {
+                record.refresh_token_hash_2 = own_hash2.clone();
+                record.expires_at_ms = new_expiry;
+                mint = true;
+            } else if let Some(current) = self.storage.session(&claims.session_handle).await? {
+                // Another request promoted concurrently.
+                mint = mint || current.refresh_token_hash_2 == own_hash2;
+                record = current;
+            } else {
+                return gone();
             }
+        }
         if !mint {
             // A token of a stale branch stays valid until it expires.
-            return Ok(VerifySessionResponse::Ok { session: token_session, access_token: None });
+            return Ok(VerifySessionResponse::Ok {
+                session: token_session,
+                access_token: None,
+            });
         }
         let user_claims = as_object(&record.jwt_payload);
         let access_token = self
@@ -411,7 +481,10 @@ impl Sessions {
                 None,
             )
             .await?;
-        Ok(VerifySessionResponse::Ok { session: Self::session_info(&record), access_token: Some(access_token) })
+        Ok(VerifySessionResponse::Ok {
+            session: Self::session_info(&record),
+            access_token: Some(access_token),
+        })
     }
 
     /// Exchanges a refresh token for new tokens; reports reuse of a superseded token.
@@ -425,14 +498,15 @@ impl Sessions {
             return Ok(unauthorised("Refresh token is invalid"));
         };
         if input.enable_anti_csrf
-            && let Some(expected) = &claims.anti_csrf_token {
-                let matches = input
-                    .anti_csrf_token
-                    .is_some_and(|given| constant_time_eq(expected.as_bytes(), given.as_bytes()));
-                if !matches {
-                    return Ok(unauthorised("Anti CSRF token missing, or not matching"));
-                }
+            && let Some(expected) = &claims.anti_csrf_token
+        {
+            let matches = input
+                .anti_csrf_token
+                .is_some_and(|given| constant_time_eq(expected.as_bytes(), given.as_bytes()));
+            if !matches {
+                return Ok(unauthorised("Anti CSRF token missing, or not matching"));
             }
+        }
         let now_ms = self.clock.now_ms();
         let missing = || Ok(unauthorised("Session missing in db or has expired"));
         let Some(mut record) = self.storage.session(&claims.session_handle).await? else {
@@ -454,7 +528,12 @@ impl Sessions {
             let new_expiry = now_ms.saturating_add(millis(self.refresh_token_validity));
             let promoted = self
                 .storage
-                .swap_refresh_token_hash(&record.session_handle, &record.refresh_token_hash_2, &hash2, new_expiry)
+                .swap_refresh_token_hash(
+                    &record.session_handle,
+                    &record.refresh_token_hash_2,
+                    &hash2,
+                    new_expiry,
+                )
                 .await?;
             if promoted {
                 record.refresh_token_hash_2 = hash2.clone();
@@ -469,21 +548,38 @@ impl Sessions {
             }
         }
         if let Some(use_dynamic) = input.use_dynamic_key
-            && record.use_static_key == use_dynamic {
-                record.use_static_key = !use_dynamic;
-                self.storage.set_use_static_key(&record.session_handle, record.use_static_key).await?;
-            }
-        let anti_csrf_token = input.enable_anti_csrf.then(|| random_uuid_v4(self.rng.as_ref()));
-        let child = self.new_refresh_token(&record, Some(hash1.clone()), anti_csrf_token.clone())?;
+            && record.use_static_key == use_dynamic
+        {
+            record.use_static_key = !use_dynamic;
+            self.storage
+                .set_use_static_key(&record.session_handle, record.use_static_key)
+                .await?;
+        }
+        let anti_csrf_token = input
+            .enable_anti_csrf
+            .then(|| random_uuid_v4(self.rng.as_ref()));
+        let child =
+            self.new_refresh_token(&record, Some(hash1.clone()), anti_csrf_token.clone())?;
         let child_hash1 = sha256_hex(child.as_bytes());
         let user_claims = as_object(&record.jwt_payload);
         let access_token = self
-            .mint_access_token(&record, &user_claims, &child_hash1, Some(&hash1), anti_csrf_token.as_deref(), None)
+            .mint_access_token(
+                &record,
+                &user_claims,
+                &child_hash1,
+                Some(&hash1),
+                anti_csrf_token.as_deref(),
+                None,
+            )
             .await?;
         Ok(RefreshSessionResponse::Ok(NewSession {
             session: Self::session_info(&record),
             access_token,
-            refresh_token: TokenInfo { token: child, expiry: record.expires_at_ms, created_time: now_ms },
+            refresh_token: TokenInfo {
+                token: child,
+                expiry: record.expires_at_ms,
+                created_time: now_ms,
+            },
             anti_csrf_token,
         }))
     }
@@ -505,12 +601,19 @@ impl Sessions {
         access_token: &str,
         new_payload: Option<JsonObject>,
     ) -> Result<RegenerateSessionResponse> {
-        let unauthorised =
-            |message: &str| Ok(RegenerateSessionResponse::Unauthorised { message: message.to_owned() });
+        let unauthorised = |message: &str| {
+            Ok(RegenerateSessionResponse::Unauthorised {
+                message: message.to_owned(),
+            })
+        };
         if let Some(payload) = &new_payload {
             check_user_payload(payload)?;
         }
-        let Some(claims) = self.decode_access_token(access_token).await.and_then(AccessClaims::parse) else {
+        let Some(claims) = self
+            .decode_access_token(access_token)
+            .await
+            .and_then(AccessClaims::parse)
+        else {
             return unauthorised("invalid access token");
         };
         let Some(mut record) = self.storage.session(&claims.session_handle).await? else {
@@ -523,7 +626,11 @@ impl Sessions {
         let user_claims = match new_payload {
             Some(payload) => {
                 let value = Value::Object(payload.clone());
-                if !self.storage.update_jwt_payload(&record.session_handle, &value).await? {
+                if !self
+                    .storage
+                    .update_jwt_payload(&record.session_handle, &value)
+                    .await?
+                {
                     return unauthorised("Session does not exist.");
                 }
                 record.jwt_payload = value;
@@ -546,7 +653,10 @@ impl Sessions {
                 .await?,
             )
         };
-        Ok(RegenerateSessionResponse::Ok { session: Self::session_info(&record), access_token })
+        Ok(RegenerateSessionResponse::Ok {
+            session: Self::session_info(&record),
+            access_token,
+        })
     }
 
     /// A live session's details.
@@ -562,14 +672,20 @@ impl Sessions {
                 time_created: record.created_at_ms,
                 tenant_id: record.tenant_id,
             }),
-            None => Ok(SessionDetailsResponse::Unauthorised { message: "Session does not exist.".into() }),
+            None => Ok(SessionDetailsResponse::Unauthorised {
+                message: "Session does not exist.".into(),
+            }),
         }
     }
 
     /// The session if it exists and has not expired.
     pub async fn live_session(&self, session_handle: &str) -> Result<Option<SessionRecord>> {
         let now_ms = self.clock.now_ms();
-        Ok(self.storage.session(session_handle).await?.filter(|record| record.expires_at_ms > now_ms))
+        Ok(self
+            .storage
+            .session(session_handle)
+            .await?
+            .filter(|record| record.expires_at_ms > now_ms))
     }
 
     /// Revokes sessions by handle; returns those that existed.
@@ -578,30 +694,58 @@ impl Sessions {
     }
 
     /// Revokes every session of a user (one tenant, or all when `None`).
-    pub async fn revoke_all_of_user(&self, user_id: &str, tenant_id: Option<&str>) -> Result<Vec<String>> {
-        Ok(self.storage.delete_sessions_of_user(user_id, tenant_id).await?)
+    pub async fn revoke_all_of_user(
+        &self,
+        user_id: &str,
+        tenant_id: Option<&str>,
+    ) -> Result<Vec<String>> {
+        Ok(self
+            .storage
+            .delete_sessions_of_user(user_id, tenant_id)
+            .await?)
     }
 
     /// Handles of a user's live sessions (one tenant, or all when `None`).
-    pub async fn handles_of_user(&self, user_id: &str, tenant_id: Option<&str>) -> Result<Vec<String>> {
-        Ok(self.storage.session_handles_of_user(user_id, tenant_id, self.clock.now_ms()).await?)
+    pub async fn handles_of_user(
+        &self,
+        user_id: &str,
+        tenant_id: Option<&str>,
+    ) -> Result<Vec<String>> {
+        Ok(self
+            .storage
+            .session_handles_of_user(user_id, tenant_id, self.clock.now_ms())
+            .await?)
     }
 
     /// Replaces `userDataInDatabase`; false when the session is gone.
-    pub async fn update_session_data(&self, session_handle: &str, data: JsonObject) -> Result<bool> {
+    pub async fn update_session_data(
+        &self,
+        session_handle: &str,
+        data: JsonObject,
+    ) -> Result<bool> {
         if self.live_session(session_handle).await?.is_none() {
             return Ok(false);
         }
-        Ok(self.storage.update_session_data(session_handle, &Value::Object(data)).await?)
+        Ok(self
+            .storage
+            .update_session_data(session_handle, &Value::Object(data))
+            .await?)
     }
 
     /// Replaces the stored token claims (used by the next minted token); false when gone.
-    pub async fn update_jwt_payload(&self, session_handle: &str, payload: JsonObject) -> Result<bool> {
+    pub async fn update_jwt_payload(
+        &self,
+        session_handle: &str,
+        payload: JsonObject,
+    ) -> Result<bool> {
         check_user_payload(&payload)?;
         if self.live_session(session_handle).await?.is_none() {
             return Ok(false);
         }
-        Ok(self.storage.update_jwt_payload(session_handle, &Value::Object(payload)).await?)
+        Ok(self
+            .storage
+            .update_jwt_payload(session_handle, &Value::Object(payload))
+            .await?)
     }
 
     /// Deletes expired sessions in bounded batches; returns how many.

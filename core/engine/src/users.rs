@@ -5,7 +5,9 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use supertokens_cdi::user::{AuthRecipeUser, LoginMethod, WebauthnCredentials};
-use supertokens_storage::{ListUsersQuery, RECIPE_EMAILPASSWORD, RECIPE_PASSWORDLESS, Storage, UserRecord};
+use supertokens_storage::{
+    ListUsersQuery, RECIPE_EMAILPASSWORD, RECIPE_PASSWORDLESS, Storage, UserRecord,
+};
 
 use crate::error::{EngineError, Result};
 
@@ -89,7 +91,12 @@ impl Users {
 
     /// The user with this id.
     pub async fn by_id(&self, user_id: &str) -> Result<Option<AuthRecipeUser>> {
-        Ok(self.storage.user_by_id(user_id).await?.as_ref().map(to_auth_recipe_user))
+        Ok(self
+            .storage
+            .user_by_id(user_id)
+            .await?
+            .as_ref()
+            .map(to_auth_recipe_user))
     }
 
     /// Users matching an email and/or phone number: all that match any of them when
@@ -116,11 +123,17 @@ impl Users {
         }
         if !union {
             matches.retain(|user| {
-                email.as_ref().is_none_or(|email| user.email.as_deref() == Some(email.as_str()))
+                email
+                    .as_ref()
+                    .is_none_or(|email| user.email.as_deref() == Some(email.as_str()))
                     && phone.is_none_or(|phone| user.phone_number.as_deref() == Some(phone))
             });
         }
-        matches.sort_by(|a, b| a.time_joined_ms.cmp(&b.time_joined_ms).then(a.user_id.cmp(&b.user_id)));
+        matches.sort_by(|a, b| {
+            a.time_joined_ms
+                .cmp(&b.time_joined_ms)
+                .then(a.user_id.cmp(&b.user_id))
+        });
         Ok(matches.iter().map(to_auth_recipe_user).collect())
     }
 
@@ -142,7 +155,11 @@ impl Users {
             }
         };
         let recipe_ids = parse_recipe_ids(request.include_recipe_ids.as_deref())?;
-        let after = request.pagination_token.as_deref().map(decode_pagination_token).transpose()?;
+        let after = request
+            .pagination_token
+            .as_deref()
+            .map(decode_pagination_token)
+            .transpose()?;
         let query = ListUsersQuery {
             tenant_id: Some(tenant_id.to_owned()),
             recipe_ids,
@@ -153,15 +170,24 @@ impl Users {
         let mut records = self.storage.list_users(&query).await?;
         let next_pagination_token = if records.len() > limit as usize {
             records.truncate(limit as usize);
-            records.last().map(|last| encode_pagination_token(last.time_joined_ms, &last.user_id))
+            records
+                .last()
+                .map(|last| encode_pagination_token(last.time_joined_ms, &last.user_id))
         } else {
             None
         };
-        Ok(UserPage { users: records.iter().map(to_auth_recipe_user).collect(), next_pagination_token })
+        Ok(UserPage {
+            users: records.iter().map(to_auth_recipe_user).collect(),
+            next_pagination_token,
+        })
     }
 
     /// Number of users of a tenant (or of all tenants).
-    pub async fn count(&self, tenant_id: Option<&str>, include_recipe_ids: Option<&str>) -> Result<u64> {
+    pub async fn count(
+        &self,
+        tenant_id: Option<&str>,
+        include_recipe_ids: Option<&str>,
+    ) -> Result<u64> {
         let recipe_ids = parse_recipe_ids(include_recipe_ids)?;
         Ok(self.storage.count_users(tenant_id, &recipe_ids).await?)
     }
@@ -198,7 +224,9 @@ fn encode_pagination_token(time_joined_ms: i64, user_id: &str) -> String {
 
 fn decode_pagination_token(token: &str) -> Result<(i64, String)> {
     let invalid = || EngineError::bad_request("invalid pagination token");
-    let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| invalid())?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (user_id, time_joined) = text.rsplit_once(';').ok_or_else(invalid)?;
     let time_joined = time_joined.parse::<i64>().map_err(|_| invalid())?;
@@ -212,14 +240,20 @@ mod tests {
     #[test]
     fn pagination_tokens_round_trip_and_reject_garbage() {
         let token = encode_pagination_token(1700, "a;b");
-        assert_eq!(decode_pagination_token(&token).unwrap(), (1700, "a;b".to_owned()));
+        assert_eq!(
+            decode_pagination_token(&token).unwrap(),
+            (1700, "a;b".to_owned())
+        );
         assert!(decode_pagination_token("%%%").is_err());
         assert!(decode_pagination_token(&URL_SAFE_NO_PAD.encode("no-separator")).is_err());
     }
 
     #[test]
     fn recipe_ids_are_validated() {
-        assert_eq!(parse_recipe_ids(Some("emailpassword")).unwrap(), vec!["emailpassword"]);
+        assert_eq!(
+            parse_recipe_ids(Some("emailpassword")).unwrap(),
+            vec!["emailpassword"]
+        );
         assert!(parse_recipe_ids(Some("thirdparty-x")).is_err());
         assert!(parse_recipe_ids(None).unwrap().is_empty());
     }

@@ -16,16 +16,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| match rejection {
-            BytesRejection::FailedToBufferBody(error)
-                if error.to_string().to_lowercase().contains("length limit") =>
-            {
-                ApiError::PayloadTooLarge(crate::MAX_BODY_BYTES)
-            }
-            other => ApiError::bad_request(format!("Could not read the request body: {other}")),
-        })?;
+        let bytes =
+            Bytes::from_request(request, state)
+                .await
+                .map_err(|rejection| match rejection {
+                    BytesRejection::FailedToBufferBody(error)
+                        if error.to_string().to_lowercase().contains("length limit") =>
+                    {
+                        ApiError::PayloadTooLarge(crate::MAX_BODY_BYTES)
+                    }
+                    other => {
+                        ApiError::bad_request(format!("Could not read the request body: {other}"))
+                    }
+                })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request("Invalid JSON input: the request body is empty"));
+            return Err(ApiError::bad_request(
+                "Invalid JSON input: the request body is empty",
+            ));
         }
         serde_json::from_slice(&bytes)
             .map(JsonBody)

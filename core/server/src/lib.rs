@@ -17,7 +17,9 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use supertokens_cdi::version::{CdiVersion, HEADER_API_KEY, HEADER_CDI_VERSION, SUPPORTED_CDI_VERSIONS};
+use supertokens_cdi::version::{
+    CdiVersion, HEADER_API_KEY, HEADER_CDI_VERSION, SUPPORTED_CDI_VERSIONS,
+};
 use supertokens_core_engine::Core;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -39,7 +41,10 @@ pub struct ServerConfig {
 impl std::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerConfig")
-            .field("api_keys", &format_args!("<{} redacted>", self.api_keys.len()))
+            .field(
+                "api_keys",
+                &format_args!("<{} redacted>", self.api_keys.len()),
+            )
             .field("base_path", &self.base_path)
             .finish()
     }
@@ -56,7 +61,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,9 +76,11 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state.clone());
     let guarded = middleware::from_fn_with_state(state, guard).layer(routes);
-    Router::new().fallback_service(guarded).layer(CatchPanicLayer::custom(|_| {
-        ApiError::Internal("handler panicked".into()).into_response()
-    }))
+    Router::new()
+        .fallback_service(guarded)
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("handler panicked".into()).into_response()
+        }))
 }
 
 /// Serves the app until `shutdown` completes, then finishes the requests in flight.
@@ -80,7 +89,9 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Strips URL prefixes, then checks the API key and the `cdi-version` header.
@@ -94,9 +105,10 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
             return ApiError::InvalidApiKey.into_response();
         }
         if path != "/apiversion"
-            && let Err(error) = check_cdi_version(request.headers()) {
-                return error.into_response();
-            }
+            && let Err(error) = check_cdi_version(request.headers())
+        {
+            return error.into_response();
+        }
     }
     let rewritten = match request.uri().query() {
         Some(query) => format!("{path}?{query}"),
@@ -104,7 +116,9 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
     };
     match rewritten.parse() {
         Ok(uri) => *request.uri_mut() = uri,
-        Err(_) => return ApiError::bad_request("the request path is not a valid URI").into_response(),
+        Err(_) => {
+            return ApiError::bad_request("the request path is not a valid URI").into_response();
+        }
     }
     request.extensions_mut().insert(tenant);
     next.run(request).await
@@ -123,14 +137,23 @@ fn api_key_ok(keys: &[String], headers: &HeaderMap) -> bool {
     let Some(given) = given else { return false };
     // Compare against every key without stopping early, in constant time per key.
     keys.iter().fold(false, |found, key| {
-        found | bool::from(subtle::ConstantTimeEq::ct_eq(key.as_bytes(), given.as_bytes()))
+        found
+            | bool::from(subtle::ConstantTimeEq::ct_eq(
+                key.as_bytes(),
+                given.as_bytes(),
+            ))
     })
 }
 
 fn check_cdi_version(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = headers.get(HEADER_CDI_VERSION) else { return Ok(()) };
-    let text = value.to_str().map_err(|_| ApiError::bad_request("cdi-version header is invalid"))?;
-    let version = CdiVersion::parse(text).ok_or_else(|| ApiError::bad_request("cdi-version header is invalid"))?;
+    let Some(value) = headers.get(HEADER_CDI_VERSION) else {
+        return Ok(());
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::bad_request("cdi-version header is invalid"))?;
+    let version = CdiVersion::parse(text)
+        .ok_or_else(|| ApiError::bad_request("cdi-version header is invalid"))?;
     let supported = SUPPORTED_CDI_VERSIONS
         .iter()
         .filter_map(|known| CdiVersion::parse(known))
@@ -138,6 +161,8 @@ fn check_cdi_version(headers: &HeaderMap) -> Result<(), ApiError> {
     if supported {
         Ok(())
     } else {
-        Err(ApiError::bad_request(format!("cdi-version {version} not supported")))
+        Err(ApiError::bad_request(format!(
+            "cdi-version {version} not supported"
+        )))
     }
 }

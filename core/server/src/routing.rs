@@ -109,17 +109,32 @@ mod tests {
     fn prefixes_are_stripped() {
         assert_eq!(norm("/recipe/signin").unwrap(), "/recipe/signin");
         assert_eq!(norm("/public/recipe/signin").unwrap(), "/recipe/signin");
-        assert_eq!(norm("/appid-public/public/recipe/signin").unwrap(), "/recipe/signin");
-        assert_eq!(norm("/appid-public/recipe/session/verify/").unwrap(), "/recipe/session/verify");
+        assert_eq!(
+            norm("/appid-public/public/recipe/signin").unwrap(),
+            "/recipe/signin"
+        );
+        assert_eq!(
+            norm("/appid-public/recipe/session/verify/").unwrap(),
+            "/recipe/session/verify"
+        );
         assert_eq!(norm("/public/hello").unwrap(), "/hello");
         assert_eq!(norm("/").unwrap(), "/");
-        assert_eq!(norm("/nothing/here/at/all").unwrap(), "/nothing/here/at/all");
+        assert_eq!(
+            norm("/nothing/here/at/all").unwrap(),
+            "/nothing/here/at/all"
+        );
     }
 
     #[test]
     fn unknown_tenants_and_apps_are_rejected() {
-        assert!(matches!(norm("/acme/recipe/signin"), Err(ApiError::BadRequest(_))));
-        assert!(matches!(norm("/appid-other/recipe/signin"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            norm("/acme/recipe/signin"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            norm("/appid-other/recipe/signin"),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! - batched deletes (`IN (SELECT … LIMIT n)` vs MySQL's `DELETE … LIMIT n`);
 //! - row locks (`FOR UPDATE` on PostgreSQL and MySQL; SQLite transactions start with
 //!   `BEGIN IMMEDIATE` instead, which takes the database write lock up front);
-//! - how a unique violation names the violated constraint.
+//! - how a unique violation names the violated constraint;
+//! - MySQL's `utf8mb4_bin` text columns, which are read through `CONVERT(… USING utf8mb4)`
+//!   (see [`Dialect::select_list`]).
 
 use std::borrow::Cow;
 
@@ -65,7 +67,8 @@ impl Dialect {
     }
 
     /// `INSERT` that silently does nothing when a unique key is taken; the caller checks
-    /// `rows_affected`.
+    /// `rows_affected`. (MySQL's `INSERT IGNORE` also downgrades other errors to warnings;
+    /// it is used only for rows this crate builds itself: signing keys and secrets.)
     fn insert_if_absent(self, table: &str, columns: &str) -> String {
         let values = vec!["?"; columns.split(',').count()].join(", ");
         if self.mysql {
@@ -1018,3 +1021,109 @@ macro_rules! impl_storage {
 }
 
 pub(crate) use impl_storage;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PG: Dialect = Dialect {
+        numbered_placeholders: true,
+        mysql: false,
+        row_locks: true,
+    };
+    const MYSQL: Dialect = Dialect {
+        numbered_placeholders: false,
+        mysql: true,
+        row_locks: true,
+    };
+
+    #[test]
+    fn postgres_placeholders_are_numbered() {
+        assert_eq!(
+            PG.placeholders("UPDATE t SET a = ? WHERE b = ? AND c = ?"),
+            "UPDATE t SET a = $1 WHERE b = $2 AND c = $3"
+        );
+        assert_eq!(MYSQL.placeholders("a = ?"), "a = ?");
+        let q = Queries::new(PG);
+        assert!(
+            q.delete_expired_sessions.ends_with("LIMIT $2)"),
+            "{}",
+            q.delete_expired_sessions
+        );
+    }
+
+    #[test]
+    fn mysql_reads_text_columns_as_text() {
+        assert_eq!(
+            MYSQL.select_list("kid, generation"),
+            "CONVERT(kid USING utf8mb4) AS kid, generation"
+        );
+        assert_eq!(PG.select_list("kid, generation"), "kid, generation");
+        assert!(
+            Queries::new(MYSQL)
+                .delete_expired_tokens
+                .ends_with("LIMIT ?")
+        );
+        assert!(
+            Queries::new(MYSQL)
+                .insert_secret
+                .starts_with("INSERT IGNORE")
+        );
+    }
+
+    fn session_row(session_data: &str) -> SessionRow {
+        SessionRow {
+            session_handle: "h".to_owned(),
+            user_id: "u".to_owned(),
+            recipe_user_id: "u".to_owned(),
+            tenant_id: "public".to_owned(),
+            refresh_token_hash_2: "x".to_owned(),
+            session_data: session_data.to_owned(),
+            jwt_payload: "{}".to_owned(),
+            expires_at: 1,
+            created_at: 0,
+            use_static_key: false,
+        }
+    }
+
+    #[test]
+    fn undecodable_rows_are_corrupt() {
+        assert!(SessionRecord::try_from(session_row(r#"{"a":1}"#)).is_ok());
+        assert!(matches!(
+            SessionRecord::try_from(session_row("{not json")),
+            Err(StorageError::Corrupt(_))
+        ));
+        let key = SigningKeyRow {
+            kid: "k".to_owned(),
+            kind: "weird".to_owned(),
+            generation: 1,
+            algorithm: "RS256".to_owned(),
+            private_key_pem: String::new(),
+            created_at: 0,
+        };
+        assert!(matches!(
+            SigningKeyRecord::try_from(key),
+            Err(StorageError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn lost_connections_are_unavailable() {
+        assert!(matches!(
+            map_err(sqlx::Error::PoolTimedOut),
+            StorageError::Unavailable(_)
+        ));
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(matches!(
+            map_err(sqlx::Error::Io(io)),
+            StorageError::Unavailable(_)
+        ));
+        assert!(matches!(
+            map_err(sqlx::Error::RowNotFound),
+            StorageError::Database(_)
+        ));
+        assert!(is_connection_failure(Some("08006")));
+        assert!(is_connection_failure(Some("57P01")));
+        assert!(!is_connection_failure(Some("23505")));
+    }
+}

@@ -176,9 +176,18 @@ pub const SILENTLY_IGNORED_JAVA_KEYS: &[&str] = &["core_config_version", "disabl
 pub const WARN_IGNORED_JAVA_KEYS: &[(&str, &str)] = &[
     ("info_log_path", "logs go to stdout"),
     ("error_log_path", "logs go to stdout"),
-    ("max_server_pool_size", "the async runtime sizes its own thread pool"),
-    ("access_token_blacklisting", "deprecated in the Java core; only used for CDI <= 2.18"),
-    ("access_token_signing_key_dynamic", "deprecated in the Java core; only used for CDI <= 2.18"),
+    (
+        "max_server_pool_size",
+        "the async runtime sizes its own thread pool",
+    ),
+    (
+        "access_token_blacklisting",
+        "deprecated in the Java core; only used for CDI <= 2.18",
+    ),
+    (
+        "access_token_signing_key_dynamic",
+        "deprecated in the Java core; only used for CDI <= 2.18",
+    ),
 ];
 
 /// Keys of the Java core that this core does not implement. Ignoring them could silently
@@ -289,7 +298,10 @@ mod tests {
 
     #[test]
     fn typo_suggestions() {
-        assert_eq!(closest("acess_token_validity"), Some("access_token_validity"));
+        assert_eq!(
+            closest("acess_token_validity"),
+            Some("access_token_validity")
+        );
         assert_eq!(closest("prot"), Some("port"));
         assert_eq!(closest("completely_different"), None);
     }

@@ -5,8 +5,9 @@ use axum::extract::{Extension, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
 use supertokens_cdi::emailpassword::{
-    ConsumeResetTokenRequest, ConsumeResetTokenResponse, ImportPasswordHashRequest, ImportPasswordHashResponse, CreateResetTokenRequest, CreateResetTokenResponse,
-    Credentials, ResetPasswordRequest, ResetPasswordResponse, SignInResponse, SignUpResponse, UpdateUserRequest,
+    ConsumeResetTokenRequest, ConsumeResetTokenResponse, CreateResetTokenRequest,
+    CreateResetTokenResponse, Credentials, ImportPasswordHashRequest, ImportPasswordHashResponse,
+    ResetPasswordRequest, ResetPasswordResponse, SignInResponse, SignUpResponse, UpdateUserRequest,
     UpdateUserResponse,
 };
 use supertokens_cdi::user::GetUserResponse;
@@ -24,7 +25,13 @@ pub(super) async fn sign_up(
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<Credentials>,
 ) -> ApiResult<Json<SignUpResponse>> {
-    Ok(Json(state.core.emailpassword.sign_up(&tenant_id, &request.email, &request.password).await?))
+    Ok(Json(
+        state
+            .core
+            .emailpassword
+            .sign_up(&tenant_id, &request.email, &request.password)
+            .await?,
+    ))
 }
 
 /// `POST /recipe/signin`.
@@ -33,7 +40,13 @@ pub(super) async fn sign_in(
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<Credentials>,
 ) -> ApiResult<Json<SignInResponse>> {
-    Ok(Json(state.core.emailpassword.sign_in(&tenant_id, &request.email, &request.password).await?))
+    Ok(Json(
+        state
+            .core
+            .emailpassword
+            .sign_in(&tenant_id, &request.email, &request.password)
+            .await?,
+    ))
 }
 
 fn check_rid(headers: &HeaderMap) -> ApiResult<()> {
@@ -63,14 +76,22 @@ pub(super) async fn get_user(
     let recipe = &state.core.emailpassword;
     let response = match (&query.user_id, &query.email) {
         (Some(user_id), None) => match recipe.user_by_id(user_id).await? {
-            Some(user) => GetUserResponse::Ok { user: to_auth_recipe_user(&user) },
+            Some(user) => GetUserResponse::Ok {
+                user: to_auth_recipe_user(&user),
+            },
             None => GetUserResponse::UnknownUserIdError,
         },
         (None, Some(email)) => match recipe.user_by_email(&tenant_id, email).await? {
-            Some(user) => GetUserResponse::Ok { user: to_auth_recipe_user(&user) },
+            Some(user) => GetUserResponse::Ok {
+                user: to_auth_recipe_user(&user),
+            },
             None => GetUserResponse::UnknownEmailError,
         },
-        _ => return Err(ApiError::bad_request("Please provide exactly one of userId or email")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "Please provide exactly one of userId or email",
+            ));
+        }
     };
     Ok(Json(response))
 }
@@ -86,11 +107,17 @@ pub(super) async fn update_user(
         .recipe_user_id
         .as_deref()
         .or(request.user_id.as_deref())
-        .ok_or_else(|| ApiError::bad_request("Field name 'recipeUserId' is invalid in JSON input"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request("Field name 'recipeUserId' is invalid in JSON input")
+        })?;
     let response = state
         .core
         .emailpassword
-        .update_user(user_id, request.email.as_deref(), request.password.as_deref())
+        .update_user(
+            user_id,
+            request.email.as_deref(),
+            request.password.as_deref(),
+        )
         .await?;
     Ok(Json(response))
 }
@@ -100,7 +127,13 @@ pub(super) async fn create_reset_token(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<CreateResetTokenRequest>,
 ) -> ApiResult<Json<CreateResetTokenResponse>> {
-    Ok(Json(state.core.emailpassword.create_reset_token(&request.user_id, request.email.as_deref()).await?))
+    Ok(Json(
+        state
+            .core
+            .emailpassword
+            .create_reset_token(&request.user_id, request.email.as_deref())
+            .await?,
+    ))
 }
 
 /// `POST /recipe/user/password/reset/token/consume`.
@@ -108,7 +141,13 @@ pub(super) async fn consume_reset_token(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<ConsumeResetTokenRequest>,
 ) -> ApiResult<Json<ConsumeResetTokenResponse>> {
-    Ok(Json(state.core.emailpassword.consume_reset_token(&request.token).await?))
+    Ok(Json(
+        state
+            .core
+            .emailpassword
+            .consume_reset_token(&request.token)
+            .await?,
+    ))
 }
 
 /// `POST /recipe/user/password/reset` (older combined flow).
@@ -117,9 +156,17 @@ pub(super) async fn reset_password(
     JsonBody(request): JsonBody<ResetPasswordRequest>,
 ) -> ApiResult<Json<ResetPasswordResponse>> {
     if request.method != "token" {
-        return Err(ApiError::bad_request("Unsupported method for password reset"));
+        return Err(ApiError::bad_request(
+            "Unsupported method for password reset",
+        ));
     }
-    Ok(Json(state.core.emailpassword.reset_password(&request.token, &request.new_password).await?))
+    Ok(Json(
+        state
+            .core
+            .emailpassword
+            .reset_password(&request.token, &request.new_password)
+            .await?,
+    ))
 }
 
 /// `POST /recipe/user/passwordhash/import`.
@@ -131,7 +178,12 @@ pub(super) async fn import_password_hash(
     let response = state
         .core
         .emailpassword
-        .import_password_hash(&tenant_id, &request.email, &request.password_hash, request.hashing_algorithm.as_deref())
+        .import_password_hash(
+            &tenant_id,
+            &request.email,
+            &request.password_hash,
+            request.hashing_algorithm.as_deref(),
+        )
         .await?;
     Ok(Json(response))
 }

@@ -10,13 +10,23 @@ use crate::error::ApiResult;
 
 /// `/hello`: answers `Hello` once the database answers too.
 pub(super) async fn hello(State(state): State<AppState>) -> ApiResult<&'static str> {
-    state.core.storage.ping().await.map_err(supertokens_core_engine::EngineError::from)?;
+    state
+        .core
+        .storage
+        .ping()
+        .await
+        .map_err(supertokens_core_engine::EngineError::from)?;
     Ok("Hello")
 }
 
 /// `GET /apiversion`.
 pub(super) async fn api_version() -> Json<ApiVersionResponse> {
-    Json(ApiVersionResponse { versions: SUPPORTED_CDI_VERSIONS.iter().map(|v| (*v).to_owned()).collect() })
+    Json(ApiVersionResponse {
+        versions: SUPPORTED_CDI_VERSIONS
+            .iter()
+            .map(|v| (*v).to_owned())
+            .collect(),
+    })
 }
 
 /// `GET /recipe/multitenancy/tenant/v2` for the public tenant: every login method enabled,

@@ -17,7 +17,11 @@ pub(super) async fn well_known_jwks(State(state): State<AppState>) -> ApiResult<
     let max_age = state.core.keys.jwks_max_age_secs(now_ms);
     let cache_control = HeaderValue::from_str(&format!("max-age={max_age}, must-revalidate"))
         .map_err(|error| ApiError::Internal(error.to_string()))?;
-    Ok(([(header::CACHE_CONTROL, cache_control)], Json(Jwks { keys })).into_response())
+    Ok((
+        [(header::CACHE_CONTROL, cache_control)],
+        Json(Jwks { keys }),
+    )
+        .into_response())
 }
 
 /// `GET /recipe/jwt/jwks`.

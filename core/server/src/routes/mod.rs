@@ -15,41 +15,82 @@ use crate::AppState;
 /// Every route, without URL prefixes (the guard strips them).
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(general::hello).post(general::hello).put(general::hello).delete(general::hello))
+        .route(
+            "/",
+            get(general::hello)
+                .post(general::hello)
+                .put(general::hello)
+                .delete(general::hello),
+        )
         .route(
             "/hello",
-            get(general::hello).post(general::hello).put(general::hello).delete(general::hello),
+            get(general::hello)
+                .post(general::hello)
+                .put(general::hello)
+                .delete(general::hello),
         )
         .route("/apiversion", get(general::api_version))
         .route("/.well-known/jwks.json", get(jwt::well_known_jwks))
         .route("/recipe/jwt", post(jwt::create_jwt))
         .route("/recipe/jwt/jwks", get(jwt::jwks))
-        .route("/recipe/jwt/data", get(session::get_jwt_data).put(session::put_jwt_data))
-        .route("/recipe/multitenancy/tenant/v2", get(general::tenant_config))
+        .route(
+            "/recipe/jwt/data",
+            get(session::get_jwt_data).put(session::put_jwt_data),
+        )
+        .route(
+            "/recipe/multitenancy/tenant/v2",
+            get(general::tenant_config),
+        )
         .route("/users/by-accountinfo", get(users::by_account_info))
         .route("/users", get(users::page))
         .route("/users/count", get(users::count))
         .route("/user/id", get(users::by_id))
         .route("/user/remove", post(users::remove))
-        .route("/recipe/user", get(emailpassword::get_user).put(emailpassword::update_user))
+        .route(
+            "/recipe/user",
+            get(emailpassword::get_user).put(emailpassword::update_user),
+        )
         .route("/recipe/signup", post(emailpassword::sign_up))
         .route("/recipe/signin", post(emailpassword::sign_in))
-        .route("/recipe/user/password/reset/token", post(emailpassword::create_reset_token))
-        .route("/recipe/user/password/reset/token/consume", post(emailpassword::consume_reset_token))
-        .route("/recipe/user/password/reset", post(emailpassword::reset_password))
-        .route("/recipe/user/passwordhash/import", post(emailpassword::import_password_hash))
-        .route("/recipe/session", post(session::create).get(session::details))
+        .route(
+            "/recipe/user/password/reset/token",
+            post(emailpassword::create_reset_token),
+        )
+        .route(
+            "/recipe/user/password/reset/token/consume",
+            post(emailpassword::consume_reset_token),
+        )
+        .route(
+            "/recipe/user/password/reset",
+            post(emailpassword::reset_password),
+        )
+        .route(
+            "/recipe/user/passwordhash/import",
+            post(emailpassword::import_password_hash),
+        )
+        .route(
+            "/recipe/session",
+            post(session::create).get(session::details),
+        )
         .route("/recipe/session/verify", post(session::verify))
         .route("/recipe/session/refresh", post(session::refresh))
         .route("/recipe/session/regenerate", post(session::regenerate))
         .route("/recipe/session/remove", post(session::remove))
         .route("/recipe/session/user", get(session::handles_of_user))
-        .route("/recipe/session/data", get(session::get_session_data).put(session::put_session_data))
+        .route(
+            "/recipe/session/data",
+            get(session::get_session_data).put(session::put_session_data),
+        )
 }
 
 /// A required query parameter, or a 400 naming it.
-pub(crate) fn required<'a>(name: &str, value: &'a Option<String>) -> Result<&'a str, crate::error::ApiError> {
-    value
-        .as_deref()
-        .ok_or_else(|| crate::error::ApiError::bad_request(format!("Field name '{name}' is missing in GET request")))
+pub(crate) fn required<'a>(
+    name: &str,
+    value: &'a Option<String>,
+) -> Result<&'a str, crate::error::ApiError> {
+    value.as_deref().ok_or_else(|| {
+        crate::error::ApiError::bad_request(format!(
+            "Field name '{name}' is missing in GET request"
+        ))
+    })
 }

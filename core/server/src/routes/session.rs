@@ -4,10 +4,11 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use serde::Deserialize;
 use supertokens_cdi::session::{
-    CreateSessionRequest, CreateSessionResponse, JwtDataResponse, RefreshSessionRequest, RefreshSessionResponse,
-    RegenerateSessionRequest, RegenerateSessionResponse, RemoveSessionsRequest, RemoveSessionsResponse,
-    SessionDataResponse, SessionDetailsResponse, SessionHandlesResponse, UpdateDataResponse, UpdateJwtDataRequest,
-    UpdateSessionDataRequest, VerifySessionRequest, VerifySessionResponse,
+    CreateSessionRequest, CreateSessionResponse, JwtDataResponse, RefreshSessionRequest,
+    RefreshSessionResponse, RegenerateSessionRequest, RegenerateSessionResponse,
+    RemoveSessionsRequest, RemoveSessionsResponse, SessionDataResponse, SessionDetailsResponse,
+    SessionHandlesResponse, UpdateDataResponse, UpdateJwtDataRequest, UpdateSessionDataRequest,
+    VerifySessionRequest, VerifySessionResponse,
 };
 use supertokens_core_engine::session::{CreateSession, RefreshSession, VerifySession};
 
@@ -82,7 +83,13 @@ pub(super) async fn regenerate(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<RegenerateSessionRequest>,
 ) -> ApiResult<Json<RegenerateSessionResponse>> {
-    Ok(Json(state.core.sessions.regenerate(&request.access_token, request.user_data_in_jwt).await?))
+    Ok(Json(
+        state
+            .core
+            .sessions
+            .regenerate(&request.access_token, request.user_data_in_jwt)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,7 +116,9 @@ pub(super) async fn remove(
     let sessions = &state.core.sessions;
     let revoked = match (&request.session_handles, &request.user_id) {
         (Some(handles), None) => {
-            if request.revoke_across_all_tenants.is_some() || request.revoke_sessions_for_linked_accounts.is_some() {
+            if request.revoke_across_all_tenants.is_some()
+                || request.revoke_sessions_for_linked_accounts.is_some()
+            {
                 return Err(ApiError::bad_request(
                     "revokeAcrossAllTenants and revokeSessionsForLinkedAccounts can only be used with userId",
                 ));
@@ -126,9 +135,15 @@ pub(super) async fn remove(
             let tenant = (!across_tenants).then_some(tenant_id.as_str());
             sessions.revoke_all_of_user(user_id, tenant).await?
         }
-        _ => return Err(ApiError::bad_request("Please provide exactly one of sessionHandles or userId")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "Please provide exactly one of sessionHandles or userId",
+            ));
+        }
     };
-    Ok(Json(RemoveSessionsResponse::Ok { session_handles_revoked: revoked }))
+    Ok(Json(RemoveSessionsResponse::Ok {
+        session_handles_revoked: revoked,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,7 +161,11 @@ pub(super) async fn handles_of_user(
     QueryParams(query): QueryParams<UserSessionsQuery>,
 ) -> ApiResult<Json<SessionHandlesResponse>> {
     let user_id = required("userId", &query.user_id)?;
-    let across = parse_bool("fetchAcrossAllTenants", query.fetch_across_all_tenants.as_deref(), true)?;
+    let across = parse_bool(
+        "fetchAcrossAllTenants",
+        query.fetch_across_all_tenants.as_deref(),
+        true,
+    )?;
     parse_bool(
         "fetchSessionsForAllLinkedAccounts",
         query.fetch_sessions_for_all_linked_accounts.as_deref(),
@@ -154,7 +173,9 @@ pub(super) async fn handles_of_user(
     )?;
     let tenant = (!across).then_some(tenant_id.as_str());
     let handles = state.core.sessions.handles_of_user(user_id, tenant).await?;
-    Ok(Json(SessionHandlesResponse::Ok { session_handles: handles }))
+    Ok(Json(SessionHandlesResponse::Ok {
+        session_handles: handles,
+    }))
 }
 
 /// `GET /recipe/session/data`.
@@ -163,12 +184,16 @@ pub(super) async fn get_session_data(
     QueryParams(query): QueryParams<HandleQuery>,
 ) -> ApiResult<Json<SessionDataResponse>> {
     let handle = required("sessionHandle", &query.session_handle)?;
-    Ok(Json(match state.core.sessions.live_session(handle).await? {
-        Some(record) => SessionDataResponse::Ok {
-            user_data_in_database: record.session_data.as_object().cloned().unwrap_or_default(),
+    Ok(Json(
+        match state.core.sessions.live_session(handle).await? {
+            Some(record) => SessionDataResponse::Ok {
+                user_data_in_database: record.session_data.as_object().cloned().unwrap_or_default(),
+            },
+            None => SessionDataResponse::Unauthorised {
+                message: SESSION_GONE.into(),
+            },
         },
-        None => SessionDataResponse::Unauthorised { message: SESSION_GONE.into() },
-    }))
+    ))
 }
 
 /// `PUT /recipe/session/data`.
@@ -176,7 +201,11 @@ pub(super) async fn put_session_data(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<UpdateSessionDataRequest>,
 ) -> ApiResult<Json<UpdateDataResponse>> {
-    let updated = state.core.sessions.update_session_data(&request.session_handle, request.user_data_in_database).await?;
+    let updated = state
+        .core
+        .sessions
+        .update_session_data(&request.session_handle, request.user_data_in_database)
+        .await?;
     Ok(Json(update_outcome(updated)))
 }
 
@@ -186,12 +215,16 @@ pub(super) async fn get_jwt_data(
     QueryParams(query): QueryParams<HandleQuery>,
 ) -> ApiResult<Json<JwtDataResponse>> {
     let handle = required("sessionHandle", &query.session_handle)?;
-    Ok(Json(match state.core.sessions.live_session(handle).await? {
-        Some(record) => JwtDataResponse::Ok {
-            user_data_in_jwt: record.jwt_payload.as_object().cloned().unwrap_or_default(),
+    Ok(Json(
+        match state.core.sessions.live_session(handle).await? {
+            Some(record) => JwtDataResponse::Ok {
+                user_data_in_jwt: record.jwt_payload.as_object().cloned().unwrap_or_default(),
+            },
+            None => JwtDataResponse::Unauthorised {
+                message: SESSION_GONE.into(),
+            },
         },
-        None => JwtDataResponse::Unauthorised { message: SESSION_GONE.into() },
-    }))
+    ))
 }
 
 /// `PUT /recipe/jwt/data`.
@@ -199,7 +232,11 @@ pub(super) async fn put_jwt_data(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<UpdateJwtDataRequest>,
 ) -> ApiResult<Json<UpdateDataResponse>> {
-    let updated = state.core.sessions.update_jwt_payload(&request.session_handle, request.user_data_in_jwt).await?;
+    let updated = state
+        .core
+        .sessions
+        .update_jwt_payload(&request.session_handle, request.user_data_in_jwt)
+        .await?;
     Ok(Json(update_outcome(updated)))
 }
 
@@ -207,6 +244,8 @@ fn update_outcome(updated: bool) -> UpdateDataResponse {
     if updated {
         UpdateDataResponse::Ok
     } else {
-        UpdateDataResponse::Unauthorised { message: SESSION_GONE.into() }
+        UpdateDataResponse::Unauthorised {
+            message: SESSION_GONE.into(),
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! User-level endpoints shared by every recipe.
 
-use axum::extract::{Extension, State};
 use axum::Json;
+use axum::extract::{Extension, State};
 use serde::Deserialize;
 use supertokens_cdi::general::OkResponse;
-use supertokens_cdi::user::{GetUserResponse, RemoveUserRequest, UserCountResponse, UserPageResponse, UsersResponse};
+use supertokens_cdi::user::{
+    GetUserResponse, RemoveUserRequest, UserCountResponse, UserPageResponse, UsersResponse,
+};
 use supertokens_core_engine::users::UserPageRequest;
 
 use super::required;
@@ -30,7 +32,11 @@ pub(super) async fn by_account_info(
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<AccountInfoQuery>,
 ) -> ApiResult<Json<UsersResponse>> {
-    let union = parse_bool("doUnionOfAccountInfo", query.do_union_of_account_info.as_deref(), false)?;
+    let union = parse_bool(
+        "doUnionOfAccountInfo",
+        query.do_union_of_account_info.as_deref(),
+        false,
+    )?;
     let has_other = query.third_party_id.is_some()
         || query.third_party_user_id.is_some()
         || query.webauthn_credential_id.is_some();
@@ -46,7 +52,12 @@ pub(super) async fn by_account_info(
     let users = state
         .core
         .users
-        .by_account_info(&tenant_id, query.email.as_deref(), query.phone_number.as_deref(), union)
+        .by_account_info(
+            &tenant_id,
+            query.email.as_deref(),
+            query.phone_number.as_deref(),
+            union,
+        )
         .await?;
     Ok(Json(UsersResponse::Ok { users }))
 }
@@ -97,7 +108,10 @@ pub(super) async fn page(
         .limit
         .as_deref()
         .map(|limit| {
-            limit.trim().parse::<u32>().map_err(|_| ApiError::bad_request("limit must be a positive integer"))
+            limit
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| ApiError::bad_request("limit must be a positive integer"))
         })
         .transpose()?;
     let request = UserPageRequest {
@@ -107,7 +121,10 @@ pub(super) async fn page(
         time_joined_order: query.time_joined_order,
     };
     let page = state.core.users.page(&tenant_id, &request).await?;
-    Ok(Json(UserPageResponse::Ok { users: page.users, next_pagination_token: page.next_pagination_token }))
+    Ok(Json(UserPageResponse::Ok {
+        users: page.users,
+        next_pagination_token: page.next_pagination_token,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,8 +140,16 @@ pub(super) async fn count(
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<CountQuery>,
 ) -> ApiResult<Json<UserCountResponse>> {
-    let all_tenants = parse_bool("includeAllTenants", query.include_all_tenants.as_deref(), false)?;
+    let all_tenants = parse_bool(
+        "includeAllTenants",
+        query.include_all_tenants.as_deref(),
+        false,
+    )?;
     let tenant = (!all_tenants).then_some(tenant_id.as_str());
-    let count = state.core.users.count(tenant, query.include_recipe_ids.as_deref()).await?;
+    let count = state
+        .core
+        .users
+        .count(tenant, query.include_recipe_ids.as_deref())
+        .await?;
     Ok(Json(UserCountResponse::Ok { count }))
 }
