@@ -12,7 +12,7 @@ use crate::config::keys;
 #[derive(Parser, Default, Clone)]
 #[command(name = "supertokens-core", version, after_help = keys::help_text())]
 pub struct Cli {
-    /// YAML config file [env: SUPERTOKENS_CONFIG_FILE] [default: ./config.yaml, if it exists].
+    /// YAML config file [default: ./config.yaml, if it exists].
     /// A file given here that does not exist is an error.
     #[arg(long, value_name = "PATH", env = "SUPERTOKENS_CONFIG_FILE")]
     pub config: Option<PathBuf>,

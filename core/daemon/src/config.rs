@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use figment::providers::{Env, Format, Serialized, Yaml};
+use figment::providers::{Format, Serialized, Yaml};
 use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider, Source};
 use secrecy::{ExposeSecret, SecretString};
@@ -206,9 +206,7 @@ pub fn load(cli: &Cli) -> Result<Settings, ConfigError> {
         let file = ConfigFile::read(path, &mut warnings, &mut problems)?;
         figment = figment.merge(file);
     }
-    figment = figment
-        .merge(Env::prefixed(keys::ENV_PREFIX).only(&keys::names()))
-        .merge(CliLayer(cli));
+    figment = figment.merge(EnvLayer).merge(CliLayer(cli));
 
     let raw = match figment.extract_lossy::<RawConfig>() {
         Ok(raw) => Some(raw),
@@ -332,6 +330,73 @@ impl Provider for ConfigFile {
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
         Ok(Profile::Default.collect(self.dict.clone()))
+    }
+}
+
+/// Keys whose values are text: their environment values are taken verbatim, never parsed
+/// (so `SUPERTOKENS_HOST=[::1]` stays a string and a numeric API key keeps every digit).
+const TEXT_KEYS: &[&str] = &[
+    "host",
+    "base_path",
+    "api_keys",
+    "api_keys_file",
+    "data_dir",
+    "database_url",
+    "database_url_file",
+    "password_hashing_alg",
+    "log_level",
+    "log_format",
+];
+
+/// The `SUPERTOKENS_<KEY>` environment variables of the known keys; others are ignored
+/// (`SUPERTOKENS_CONFIG_FILE` is read by the flag parser).
+struct EnvLayer;
+
+impl Provider for EnvLayer {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("environment variables").interpolater(|_: &Profile, path: &[&str]| {
+            keys::env_var(path.first().copied().unwrap_or(""))
+        })
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let prefix = keys::ENV_PREFIX.to_ascii_lowercase();
+        let mut dict = Dict::new();
+        for (name, value) in std::env::vars_os() {
+            let Some(name) = name.to_str() else { continue };
+            let lower = name.to_ascii_lowercase();
+            let Some(key) = lower
+                .strip_prefix(&prefix)
+                .filter(|key| keys::find(key).is_some())
+            else {
+                continue;
+            };
+            let Some(value) = value.to_str() else {
+                return Err(
+                    figment::Error::from(format!("{name} is not valid UTF-8")).with_path(key)
+                );
+            };
+            dict.insert(key.to_owned(), env_value(key, value));
+        }
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+/// An environment value: verbatim for text keys, else a number when it reads as one (a
+/// string otherwise, which then fails the type check with the key named).
+fn env_value(key: &str, value: &str) -> Value {
+    if TEXT_KEYS.contains(&key) {
+        return Value::from(value.to_owned());
+    }
+    let trimmed = value.trim();
+    if let Ok(number) = trimmed.parse::<u64>() {
+        Value::from(number)
+    } else if let Ok(number) = trimmed.parse::<i64>() {
+        Value::from(number)
+    } else if let Ok(number) = trimmed.parse::<f64>() {
+        Value::from(number)
+    } else {
+        Value::from(value.to_owned())
     }
 }
 
@@ -628,7 +693,7 @@ impl Checker<'_> {
     }
 
     /// Checks `min <= value <= max`; `unit` is appended to the bounds (" seconds").
-    fn range<T: PartialOrd + fmt::Display>(
+    fn range<T: PartialOrd + fmt::Display + Copy>(
         &mut self,
         key: &str,
         value: T,
@@ -673,8 +738,11 @@ impl Checker<'_> {
         if raw.data_dir.trim().is_empty() {
             self.fail("data_dir", "must not be empty");
         }
-        let (database_url, database_in_data_dir) =
-            self.database_url(raw.database_url.take(), raw.database_url_file.take(), &data_dir);
+        let (database_url, database_in_data_dir) = self.database_url(
+            raw.database_url.take(),
+            raw.database_url_file.take(),
+            &data_dir,
+        );
         self.range(
             "max_db_connections",
             raw.max_db_connections,
@@ -707,7 +775,7 @@ impl Checker<'_> {
                 "refresh_token_validity",
                 &format!(
                     "must be longer than access_token_validity (SUPERTOKENS_ACCESS_TOKEN_VALIDITY): \
-                     got {} minutes (refresh, in minutes) against {} seconds (access, in seconds)",
+                     {} minutes is not longer than {} seconds",
                     raw.refresh_token_validity, raw.access_token_validity
                 ),
             );
@@ -1080,4 +1148,6 @@ fn redact_query_password(tail: &str) -> String {
 }
 
 #[cfg(test)]
+// `figment::Jail` closures return `figment::Error`, which is large; that is its API.
+#[allow(clippy::result_large_err)]
 mod tests;

@@ -217,11 +217,6 @@ pub fn find(key: &str) -> Option<&'static KeyDoc> {
     KEYS.iter().find(|doc| doc.key == key)
 }
 
-/// Every key name, for the environment filter.
-pub fn names() -> Vec<&'static str> {
-    KEYS.iter().map(|doc| doc.key).collect()
-}
-
 /// The environment variable of `key`: `SUPERTOKENS_` + the key in upper case.
 pub fn env_var(key: &str) -> String {
     format!("{ENV_PREFIX}{}", key.to_ascii_uppercase())
@@ -237,22 +232,30 @@ pub fn closest(unknown: &str) -> Option<&'static str> {
         .map(|(key, _)| key)
 }
 
-/// Levenshtein distance over bytes (keys are ASCII).
+/// Edit distance counting insertions, deletions, substitutions and swaps of neighbours
+/// (optimal string alignment); keys are ASCII.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.bytes().enumerate() {
-        let mut current = Vec::with_capacity(b.len() + 1);
-        current.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            let insertion = current[j] + 1;
-            let deletion = previous[j + 1] + 1;
-            current.push(substitution.min(insertion).min(deletion));
-        }
-        previous = current;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    previous[b.len()]
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// The configuration reference printed after `--help`.
