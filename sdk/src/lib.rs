@@ -1,7 +1,241 @@
 //! SuperTokens for Rust web apps.
 //!
-//! This crate is the part an app depends on. It talks to the core only through the Core
-//! Driver Interface, whose wire types it shares with the core through [`cdi`]; it never
-//! depends on the core's storage or crypto.
+//! `supertokens::init` takes the app's identity, the core's connection URI and a list of
+//! recipes, and returns the [`SuperTokens`] handle that framework adapters serve: it answers
+//! the recipes' FDI routes under the API base path and leaves every other request to the
+//! app. The SDK talks to the core only through the Core Driver Interface, whose wire types it
+//! shares with the core through [`cdi`]; it never depends on the core's storage or crypto.
 
+pub mod app_info;
+pub mod error;
+pub mod http_types;
+pub mod querier;
+pub mod recipe;
+
+use std::sync::Arc;
+
+use http::StatusCode;
 pub use supertokens_cdi as cdi;
+
+pub use crate::app_info::{AppInfo, NormalisedAppInfo};
+pub use crate::error::{Result, SessionError, SuperTokensError};
+pub use crate::http_types::{HeaderChange, SdkRequest, SdkResponse};
+pub use crate::querier::Querier;
+pub use crate::recipe::{ApiContext, ApiRoute, BuiltRecipe, InitContext, Recipe, RecipeBuilder};
+
+/// The tenant used when a path names none.
+pub const PUBLIC_TENANT: &str = "public";
+
+/// Everything `init` needs.
+pub struct SuperTokensConfig {
+    /// The app's identity.
+    pub app_info: AppInfo,
+    /// The core: one or more hosts separated by `,` or `;`, tried in turn.
+    pub connection_uri: String,
+    /// The core's API key, if it has one.
+    pub api_key: Option<String>,
+    /// The recipes, e.g. `vec![session::init(..), emailpassword::init(..)]`.
+    pub recipe_list: Vec<Box<dyn RecipeBuilder>>,
+}
+
+impl std::fmt::Debug for SuperTokensConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SuperTokensConfig")
+            .field("app_info", &self.app_info)
+            .field("connection_uri", &self.connection_uri)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("recipes", &self.recipe_list.len())
+            .finish()
+    }
+}
+
+/// The initialised SDK.
+pub struct SuperTokens {
+    app_info: NormalisedAppInfo,
+    querier: Arc<Querier>,
+    recipes: Vec<BuiltRecipe>,
+}
+
+impl std::fmt::Debug for SuperTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SuperTokens")
+            .field("app_info", &self.app_info)
+            .field("recipes", &self.recipes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validates the configuration and builds every recipe. Mistakes fail here, naming the field.
+pub fn init(config: SuperTokensConfig) -> Result<Arc<SuperTokens>> {
+    let app_info = config.app_info.normalise()?;
+    let hosts = querier::parse_connection_uri(&config.connection_uri)?;
+    let querier = Arc::new(Querier::new(hosts, config.api_key)?);
+    let context = InitContext {
+        app_info: app_info.clone(),
+        querier: querier.clone(),
+    };
+    if config.recipe_list.is_empty() {
+        return Err(SuperTokensError::Config(
+            "recipe_list must contain at least one recipe".into(),
+        ));
+    }
+    let mut recipes: Vec<BuiltRecipe> = Vec::new();
+    for builder in config.recipe_list {
+        let built = builder.build(&context)?;
+        let id = built.recipe.recipe_id();
+        if recipes.iter().any(|known| known.recipe.recipe_id() == id) {
+            return Err(SuperTokensError::Config(format!(
+                "recipe_list contains the {id} recipe twice"
+            )));
+        }
+        recipes.push(built);
+    }
+    Ok(Arc::new(SuperTokens {
+        app_info,
+        querier,
+        recipes,
+    }))
+}
+
+/// A route of the SDK matched against a request.
+#[derive(Debug, Clone)]
+pub struct MatchedRoute {
+    recipe: usize,
+    api_id: &'static str,
+    tenant_id: String,
+}
+
+impl SuperTokens {
+    /// The app's identity.
+    pub fn app_info(&self) -> &NormalisedAppInfo {
+        &self.app_info
+    }
+
+    /// The connection to the core.
+    pub fn querier(&self) -> &Arc<Querier> {
+        &self.querier
+    }
+
+    /// The recipe of type `R`, if it is in the recipe list.
+    pub fn recipe<R: Recipe + 'static>(&self) -> Option<Arc<R>> {
+        self.recipes
+            .iter()
+            .find_map(|built| built.any.clone().downcast::<R>().ok())
+    }
+
+    /// Request headers the frontend SDKs send, for the app's CORS `allow-headers`.
+    pub fn all_cors_headers(&self) -> Vec<&'static str> {
+        let mut headers = vec!["rid", "fdi-version"];
+        for built in &self.recipes {
+            for header in built.recipe.cors_headers() {
+                if !headers.contains(&header) {
+                    headers.push(header);
+                }
+            }
+        }
+        headers
+    }
+
+    /// Whether the request is for one of the SDK's routes (so the adapter reads its body).
+    pub fn match_route(&self, method: &http::Method, path: &str) -> Option<MatchedRoute> {
+        self.match_route_with_rid(method, path, None)
+    }
+
+    fn match_route_with_rid(
+        &self,
+        method: &http::Method,
+        path: &str,
+        rid: Option<&str>,
+    ) -> Option<MatchedRoute> {
+        let base = &self.app_info.api_base_path;
+        let rest = path.strip_prefix(base.as_str())?;
+        if !rest.is_empty() && !rest.starts_with('/') {
+            return None;
+        }
+        let rest = rest.trim_end_matches('/');
+        let (tenant, sub_path) = match rest.trim_start_matches('/').split_once('/') {
+            Some((first, remainder)) if is_tenant_id(first) => {
+                (Some(first), format!("/{remainder}"))
+            }
+            _ => (None, rest.to_owned()),
+        };
+        let mut candidates = Vec::new();
+        for (index, built) in self.recipes.iter().enumerate() {
+            for route in built.recipe.routes() {
+                if route.method != *method {
+                    continue;
+                }
+                if route.path == rest {
+                    candidates.push((
+                        index,
+                        route.id,
+                        PUBLIC_TENANT.to_owned(),
+                        built.recipe.recipe_id(),
+                    ));
+                } else if route.tenant_scoped
+                    && Some(route.path) == Some(sub_path.as_str())
+                    && let Some(tenant) = tenant
+                {
+                    candidates.push((
+                        index,
+                        route.id,
+                        tenant.to_lowercase(),
+                        built.recipe.recipe_id(),
+                    ));
+                }
+            }
+        }
+        // Two recipes may serve the same path: the `rid` header picks one.
+        let chosen = rid
+            .and_then(|rid| candidates.iter().find(|candidate| candidate.3 == rid))
+            .or_else(|| candidates.first())?;
+        Some(MatchedRoute {
+            recipe: chosen.0,
+            api_id: chosen.1,
+            tenant_id: chosen.2.clone(),
+        })
+    }
+
+    /// Serves the request if it is one of the SDK's routes; `None` leaves it to the app.
+    pub async fn handle(&self, request: &SdkRequest) -> Option<SdkResponse> {
+        let matched =
+            self.match_route_with_rid(&request.method, &request.path, request.header("rid"))?;
+        let built = self.recipes.get(matched.recipe)?;
+        let context = ApiContext {
+            supertokens: self,
+            request,
+            tenant_id: matched.tenant_id,
+        };
+        Some(match built.recipe.handle(matched.api_id, &context).await {
+            Ok(response) => response,
+            Err(error) => self.error_response(&error, request),
+        })
+    }
+
+    /// The one mapping of SDK errors to FDI responses.
+    pub fn error_response(&self, error: &SuperTokensError, request: &SdkRequest) -> SdkResponse {
+        if let Some(response) = self
+            .recipes
+            .iter()
+            .find_map(|built| built.recipe.error_response(error, request))
+        {
+            return response;
+        }
+        match error {
+            SuperTokensError::BadInput(message) => {
+                SdkResponse::message(StatusCode::BAD_REQUEST, message)
+            }
+            other => {
+                tracing::error!(error = %other, "SuperTokens request failed");
+                SdkResponse::message(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+            }
+        }
+    }
+}
+
+fn is_tenant_id(segment: &str) -> bool {
+    !segment.is_empty()
+        && segment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+}

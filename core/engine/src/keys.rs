@@ -221,8 +221,10 @@ impl SigningKeys {
                 now_ms,
             )
             .await?;
-        if inserted {
-            tracing::info!(generation, "created a new dynamic signing key");
+        if inserted && generation > 1 {
+            tracing::info!(generation, "rotated to a new dynamic signing key");
+        } else if inserted {
+            tracing::debug!("created the first dynamic signing key");
         }
         self.reload(now_ms).await
     }

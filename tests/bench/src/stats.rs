@@ -143,6 +143,16 @@ impl CpuSnapshot {
         })
     }
 
+    /// Like [`Self::take`] when no core is running (its share reads as zero).
+    pub(crate) fn take_without_core() -> Result<Self> {
+        Ok(Self {
+            at: Instant::now(),
+            core_ticks: 0,
+            bench_ticks: process_ticks("/proc/self/stat")?,
+            machine_busy_ticks: machine_busy_ticks()?,
+        })
+    }
+
     /// CPU used from `self` to `later`.
     pub(crate) fn usage_until(&self, later: &Self) -> CpuUsage {
         let hz = clock_ticks_per_sec();
