@@ -23,8 +23,9 @@ done
 pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL did not start" >&2; exit 1; }
 mariadb-admin -uroot -h127.0.0.1 ping || { echo "MariaDB did not start" >&2; exit 1; }
 
-step "node packages"
+step "node packages and Chromium"
 (cd tests/node-compat && npm ci --no-audit --no-fund)
+bash tests/browser/install.sh
 
 step "format and lints"
 cargo fmt --all -- --check
@@ -41,5 +42,8 @@ cargo build --release -p supertokens-core
 
 step "official supertokens-node against our core"
 (cd tests/node-compat && SUPERTOKENS_CORE_BIN="$PWD/../../target/release/supertokens-core" npm test)
+
+step "official frontend SDKs in headless Chromium"
+(cd tests/browser && npm test)
 
 step "all tests passed"

@@ -1,0 +1,245 @@
+"use strict";
+// The browser scenario: the official frontend SDKs (supertokens-web-js, whose
+// session interceptor is supertokens-website) in headless Chromium against each
+// backend of backends.js, in cookie mode and in header mode. One subtest per step;
+// a step is skipped when an earlier step of the same mode failed.
+
+const assert = require("node:assert/strict");
+const crypto = require("node:crypto");
+const { describe, test, before, after } = require("node:test");
+
+const { selectBackends } = require("../backends");
+const { startEnvironment, ACCESS_TOKEN_VALIDITY_S } = require("../lib/environment");
+const { openBrowser } = require("../lib/browser");
+const { sleep } = require("../lib/processes");
+
+const MODES = ["cookie", "header"];
+const PASSWORD = "Passw0rd-e2e-1";
+const STEP_BUDGET_MS = 25_000; // a step's own bound
+const STEP_TIMEOUT_MS = 30_000; // node:test's backstop
+const SETUP_TIMEOUT_MS = 60_000;
+const REFRESH_PATH = "/auth/session/refresh";
+
+const backends = selectBackends();
+if (backends.length === 0) throw new Error("no backend selected: backends.js is empty or BROWSER_E2E_ONLY matched nothing");
+
+for (const backend of backends) {
+    describe(`backend ${backend.name}`, { timeout: 180_000 }, () => {
+        let env = null;
+
+        before(async () => {
+            env = await startEnvironment(backend);
+        }, { timeout: SETUP_TIMEOUT_MS });
+
+        after(async () => {
+            if (!env) return; // startEnvironment already reported and cleaned up
+            if (env.failures.length) env.report();
+            await env.stop();
+        }, { timeout: 30_000 });
+
+        for (const mode of MODES) {
+            describe(`${mode} mode`, () => {
+                /** @type {Awaited<ReturnType<typeof openBrowser>>} */
+                let b = null;
+                let failed = null; // first failed step of this mode
+                const s = {}; // values carried between steps
+
+                before(async () => {
+                    if (!env) return;
+                    try {
+                        b = await openBrowser({ websiteUrl: env.websiteDomain, label: `${backend.name}/${mode}` });
+                        await b.call("init", { apiDomain: env.apiDomain, tokenTransferMethod: mode });
+                    } catch (err) {
+                        env.failures.push(`${mode}: browser setup`);
+                        failed = "browser setup";
+                        throw err;
+                    }
+                }, { timeout: SETUP_TIMEOUT_MS });
+
+                after(async () => {
+                    if (b) {
+                        if (failed || process.env.BROWSER_E2E_VERBOSE) {
+                            process.stderr.write(`\n===== browser transcript (${b.label}) =====\n${b.transcript.join("\n")}\n===== end of browser transcript =====\n`);
+                        }
+                        await b.close();
+                    }
+                }, { timeout: 30_000 });
+
+                /** One scenario step: skipped after an earlier failure, failure recorded for the logs. */
+                const step = (name, fn) =>
+                    test(name, { timeout: STEP_TIMEOUT_MS }, async (t) => {
+                        if (!env || !b) return t.skip("environment or browser setup failed");
+                        if (failed) return t.skip(`earlier step failed: ${failed}`);
+                        let timer;
+                        try {
+                            // Our own bound (below node:test's) so that a hung step is recorded as failed.
+                            await Promise.race([
+                                fn(),
+                                new Promise((_, reject) => {
+                                    timer = setTimeout(() => reject(new Error(`step did not finish within ${STEP_BUDGET_MS / 1000} s`)), STEP_BUDGET_MS);
+                                }),
+                            ]);
+                        } catch (err) {
+                            failed = name;
+                            env.failures.push(`${mode}: ${name}`);
+                            throw err;
+                        } finally {
+                            clearTimeout(timer);
+                        }
+                    });
+
+                /** Exchanges (browser → API_DOMAIN) recorded from index `from` on, with their responses. */
+                const apiExchanges = async (from = 0) => {
+                    const list = b.exchanges.slice(from).filter((e) => e.origin === env.apiDomain && e.method !== "OPTIONS");
+                    return Promise.all(list.map(async (e) => ({ ...e, res: await e.response })));
+                };
+                const describeExchanges = (list) => list.map((e) => `${e.method} ${e.path} -> ${e.res ? e.res.status : "no response"}`).join(", ");
+
+                step("0 the page runs the pinned frontend SDKs", async () => {
+                    const pins = require("../package.json").devDependencies;
+                    const loaded = await b.page.evaluate(() => window.e2e.sdkVersions);
+                    assert.deepEqual(loaded, {
+                        "supertokens-web-js": pins["supertokens-web-js"],
+                        "supertokens-website": pins["supertokens-website"],
+                    });
+                });
+
+                step("1 sign-up via EmailPassword.signUp → OK, session exists", async () => {
+                    s.email = `e2e-${mode}-${Date.now()}-${crypto.randomBytes(4).toString("hex")}@example.com`;
+                    const mark = b.exchanges.length;
+                    const res = await b.call("signUp", s.email, PASSWORD);
+                    assert.equal(res.status, "OK", `signUp answered ${JSON.stringify(res)}`);
+                    assert.equal(typeof res.user.id, "string");
+                    assert.deepEqual(res.user.emails, [s.email]);
+                    s.userId = res.user.id;
+                    assert.equal(await b.call("doesSessionExist"), true, "Session.doesSessionExist() after sign-up");
+                    assert.equal(await b.call("websiteDoesSessionExist"), true, "supertokens-website doesSessionExist() after sign-up");
+                    assert.equal(await b.call("getUserId"), s.userId, "Session.getUserId() (from the front-token)");
+
+                    const [signup] = (await apiExchanges(mark)).filter((e) => e.method === "POST" && e.path === "/auth/signup");
+                    assert.ok(signup && signup.res, "the browser sent POST /auth/signup");
+                    const h = signup.res.headers;
+                    assert.equal(signup.request.headers()["st-auth-mode"], mode, "request header st-auth-mode");
+                    assert.ok(h["front-token"], "sign-up response carries front-token");
+                    if (mode === "header") {
+                        assert.ok(h["st-access-token"], "header mode: sign-up response carries st-access-token");
+                        assert.ok(h["st-refresh-token"], "header mode: sign-up response carries st-refresh-token");
+                    } else {
+                        assert.ok(!h["st-access-token"], "cookie mode: no st-access-token header");
+                        assert.ok(!h["st-refresh-token"], "cookie mode: no st-refresh-token header");
+                    }
+                });
+
+                step(`1b ${mode === "cookie" ? "auth cookies set on the API domain (HttpOnly, paths)" : "no auth cookies (tokens travel in headers)"}`, async () => {
+                    const cookies = await b.context.cookies();
+                    const at = cookies.filter((c) => c.name === "sAccessToken");
+                    const rt = cookies.filter((c) => c.name === "sRefreshToken");
+                    const summary = JSON.stringify(cookies.map(({ name, domain, path, httpOnly, sameSite }) => ({ name, domain, path, httpOnly, sameSite })));
+                    if (mode === "header") {
+                        assert.equal(at.length + rt.length, 0, `header mode must not set auth cookies: ${summary}`);
+                        return;
+                    }
+                    assert.equal(at.length, 1, `exactly one sAccessToken cookie: ${summary}`);
+                    assert.equal(rt.length, 1, `exactly one sRefreshToken cookie: ${summary}`);
+                    assert.equal(at[0].domain, "localhost", "sAccessToken is a host-only cookie of the API domain");
+                    assert.equal(at[0].path, "/", "sAccessToken path");
+                    assert.equal(at[0].httpOnly, true, "sAccessToken HttpOnly");
+                    assert.equal(at[0].sameSite, "Lax", "sAccessToken SameSite (same-site localhost → lax)");
+                    assert.equal(at[0].secure, false, "sAccessToken not Secure on http");
+                    assert.equal(rt[0].path, REFRESH_PATH, "sRefreshToken path");
+                    assert.equal(rt[0].httpOnly, true, "sRefreshToken HttpOnly");
+                    assert.equal(rt[0].sameSite, "Lax", "sRefreshToken SameSite");
+                });
+
+                step("2 sign-out, then sign-in via EmailPassword.signIn → OK", async () => {
+                    await b.call("signOut");
+                    assert.equal(await b.call("doesSessionExist"), false, "no session after sign-out");
+                    const res = await b.call("signIn", s.email, PASSWORD);
+                    assert.equal(res.status, "OK", `signIn answered ${JSON.stringify(res)}`);
+                    assert.equal(res.user.id, s.userId, "sign-in returns the signed-up user");
+                    assert.equal(await b.call("doesSessionExist"), true, "session after sign-in");
+                    assert.equal(await b.call("getUserId"), s.userId);
+                });
+
+                step("3 fetch API_DOMAIN/sessioninfo through the interceptor → 200, same user", async () => {
+                    const mark = b.exchanges.length;
+                    const res = await b.call("fetchSessionInfo");
+                    assert.equal(res.status, 200, `GET /sessioninfo answered ${JSON.stringify(res)}`);
+                    assert.equal(res.body.userId, await b.call("getUserId"), "userId equals Session.getUserId()");
+                    assert.equal(res.body.userId, s.userId);
+                    assert.equal(typeof res.body.sessionHandle, "string");
+                    assert.equal(res.body.accessTokenPayload.sub, s.userId, "accessTokenPayload.sub");
+                    s.sessionHandle = res.body.sessionHandle;
+
+                    const [req] = (await apiExchanges(mark)).filter((e) => e.path === "/sessioninfo");
+                    assert.ok(req, "the browser sent GET /sessioninfo");
+                    const sent = await req.request.allHeaders();
+                    assert.ok(sent.rid, "the interceptor added a rid header");
+                    if (mode === "header") {
+                        assert.match(sent.authorization || "", /^Bearer \S+$/, "header mode: Authorization: Bearer <access token>");
+                    } else {
+                        assert.ok(!sent.authorization, "cookie mode: no Authorization header");
+                        assert.match(sent.cookie || "", /(^|; )sAccessToken=/, "cookie mode: sAccessToken cookie sent");
+                    }
+                    const payload = await b.call("getAccessTokenPayload");
+                    assert.equal(typeof payload.exp, "number", "access token payload has exp");
+                    s.exp = payload.exp;
+                });
+
+                step(`4 automatic refresh after the access token expired (core validity ${ACCESS_TOKEN_VALIDITY_S} s)`, async () => {
+                    // Wait (real time) until the access token's exp has passed, with a margin.
+                    const waitMs = s.exp * 1000 - Date.now() + 1200;
+                    assert.ok(waitMs < 15_000, `access token expires too far in the future (${waitMs} ms): is the core's validity short?`);
+                    if (waitMs > 0) await sleep(waitMs);
+                    const mark = b.exchanges.length;
+                    const res = await b.call("fetchSessionInfo");
+                    const seen = await apiExchanges(mark);
+                    assert.equal(res.status, 200, `GET /sessioninfo after expiry answered ${JSON.stringify(res)} (exchanges: ${describeExchanges(seen)})`);
+                    assert.equal(res.body.userId, s.userId);
+                    assert.equal(res.body.sessionHandle, s.sessionHandle, "refresh keeps the session");
+                    const refreshes = seen.filter((e) => e.method === "POST" && e.path === REFRESH_PATH);
+                    assert.ok(refreshes.length >= 1, `a POST ${REFRESH_PATH} happened (exchanges: ${describeExchanges(seen)})`);
+                    assert.ok(refreshes.every((e) => e.res && e.res.status === 200), `refresh answered 200 (exchanges: ${describeExchanges(seen)})`);
+                    // The expired token was answered with the session-expired status (401), which
+                    // is what makes the interceptor refresh and then retry the original call.
+                    const sessionInfos = seen.filter((e) => e.path === "/sessioninfo");
+                    const firstRefresh = seen.indexOf(refreshes[0]);
+                    assert.ok(
+                        seen.slice(0, firstRefresh).some((e) => e.path === "/sessioninfo" && e.res && e.res.status === 401),
+                        `before refreshing, /sessioninfo with the expired token was refused with 401 (exchanges: ${describeExchanges(seen)})`,
+                    );
+                    assert.equal(sessionInfos.at(-1).res.status, 200, "the last /sessioninfo call (the retry) succeeded");
+                    assert.ok(seen.indexOf(sessionInfos.at(-1)) > firstRefresh, "the successful /sessioninfo came after the refresh");
+                    const payload = await b.call("getAccessTokenPayload");
+                    assert.ok(payload.exp > s.exp, `the refreshed access token expires later (${payload.exp} > ${s.exp})`);
+                    if (mode === "cookie") {
+                        const sent = await refreshes[0].request.allHeaders();
+                        assert.match(sent.cookie || "", /(^|; )sRefreshToken=/, "cookie mode: refresh sent the sRefreshToken cookie");
+                    } else {
+                        const sent = await refreshes[0].request.allHeaders();
+                        assert.match(sent.authorization || "", /^Bearer \S+$/, "header mode: refresh sent Authorization: Bearer <refresh token>");
+                    }
+                });
+
+                step("5 sign-out via Session.signOut() → no session", async () => {
+                    const mark = b.exchanges.length;
+                    await b.call("signOut");
+                    assert.equal(await b.call("doesSessionExist"), false, "Session.doesSessionExist() after sign-out");
+                    assert.equal(await b.call("websiteDoesSessionExist"), false, "supertokens-website doesSessionExist() after sign-out");
+                    const signouts = (await apiExchanges(mark)).filter((e) => e.method === "POST" && e.path === "/auth/signout");
+                    assert.equal(signouts.length, 1, "POST /auth/signout sent once");
+                    assert.equal(signouts[0].res && signouts[0].res.status, 200, "sign-out answered 200");
+                    assert.equal(signouts[0].res.headers["front-token"], "remove", "sign-out answers front-token: remove");
+                    const cookies = (await b.context.cookies()).filter((c) => c.name === "sAccessToken" || c.name === "sRefreshToken");
+                    assert.deepEqual(cookies, [], "no auth cookies left after sign-out");
+                });
+
+                step("6 /sessioninfo after sign-out → 401, still no session", async () => {
+                    const res = await b.call("fetchSessionInfo");
+                    assert.equal(res.status, 401, `GET /sessioninfo after sign-out answered ${JSON.stringify(res)}`);
+                    assert.equal(await b.call("doesSessionExist"), false, "no session after the 401");
+                });
+            });
+        }
+    });
+}
