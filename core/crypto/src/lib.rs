@@ -15,7 +15,10 @@ pub mod signing;
 pub use aead::RefreshTokenCipher;
 pub use error::{CryptoError, Result};
 pub use hashing::{constant_time_eq, sha256_hex};
-pub use password::{PasswordHashingPolicy, hash_password, verify_password};
+pub use password::{
+    Argon2Memory, PasswordHashingPolicy, hash_password, hash_password_with_memory, verify_password,
+    verify_password_with_memory,
+};
 pub use random::{
     DeterministicRandom, OsRandom, RandomSource, random_bytes, random_numeric_code, random_token,
     random_uuid_v4,

@@ -3,13 +3,72 @@
 //! Hashing and verifying are synchronous and deliberately slow: call them from
 //! `tokio::task::spawn_blocking`.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, Salt, SaltString};
+use argon2::password_hash::{PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use zeroize::Zeroizing;
 
 use crate::error::{CryptoError, Result};
 use crate::hashing::constant_time_eq;
 use crate::random::{RandomSource, random_bytes};
+
+/// Bytes below which glibc may serve an allocation from a thread's heap and keep it after
+/// it is freed (its largest dynamic mmap threshold). Work areas are reserved above it so that
+/// they always come from (and go back to) the kernel.
+const ALWAYS_MAPPED_BYTES: usize = 32 * 1024 * 1024 + 4096;
+
+/// A reusable argon2 work area (`m` KiB per hash: 19 MiB at OWASP settings).
+///
+/// Allocating and freeing the work area for every hash costs a page fault per 4 KiB and,
+/// with glibc, leaves freed areas resident in per-thread heaps. A hashing thread keeps one
+/// of these while it is busy and [`release`](Self::release)s it when idle.
+#[derive(Default)]
+pub struct Argon2Memory {
+    blocks: Vec<argon2::Block>,
+}
+
+impl std::fmt::Debug for Argon2Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Argon2Memory")
+            .field("blocks", &self.blocks.len())
+            .finish()
+    }
+}
+
+impl Argon2Memory {
+    /// An empty work area; it grows on first use.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the area currently holds memory.
+    pub fn is_allocated(&self) -> bool {
+        self.blocks.capacity() > 0
+    }
+
+    /// Wipes and frees the area (it is allocated again on next use).
+    pub fn release(&mut self) {
+        for block in &mut self.blocks {
+            *block = argon2::Block::default();
+        }
+        self.blocks = Vec::new();
+    }
+
+    fn blocks(&mut self, count: usize) -> &mut [argon2::Block] {
+        if self.blocks.len() < count {
+            let minimum = ALWAYS_MAPPED_BYTES / argon2::Block::SIZE;
+            let mut blocks = Vec::with_capacity(count.max(minimum));
+            blocks.resize(count, argon2::Block::default());
+            self.blocks = blocks;
+        }
+        &mut self.blocks[..count]
+    }
+}
+
+impl Drop for Argon2Memory {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
 
 /// Largest argon2 memory cost accepted, in KiB (4 GiB), both for hashing and for verifying.
 pub const ARGON2_MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
@@ -24,6 +83,26 @@ pub const BCRYPT_MAX_COST: u32 = 31;
 
 /// Salt length of new argon2 hashes, in bytes.
 const ARGON2_SALT_LEN: usize = 16;
+/// Bytes of argon2 output in new hashes (the PHC default).
+const ARGON2_OUTPUT_LEN: usize = 32;
+
+/// The PHC string of an argon2id (v=19) hash.
+fn format_argon2id(
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    salt: &[u8],
+    output: &[u8],
+) -> Result<String> {
+    let salt =
+        SaltString::encode_b64(salt).map_err(|e| CryptoError::PasswordHashing(e.to_string()))?;
+    let output = argon2::password_hash::Output::new(output)
+        .map_err(|e| CryptoError::PasswordHashing(e.to_string()))?;
+    Ok(format!(
+        "$argon2id$v=19$m={memory_kib},t={iterations},p={parallelism}${}${output}",
+        salt.as_str()
+    ))
+}
 
 /// How new password hashes are computed. Verification does not depend on it: every stored hash
 /// carries its own algorithm and parameters.
@@ -114,9 +193,25 @@ impl PasswordHashingPolicy {
     /// When an email is unknown, the engine verifies the submitted password against this hash
     /// so that the response takes as long as for a known email. Compute it once and keep it.
     pub fn dummy_hash(&self, rng: &dyn RandomSource) -> Result<String> {
-        let secret = Zeroizing::new(random_bytes(rng, 24));
-        let password = Zeroizing::new(hex::encode(&*secret));
-        hash_password(self, &password, rng)
+        self.validate()?;
+        match *self {
+            // A random salt and output with this policy's parameters: verifying against it
+            // costs exactly a real verification, and nothing needs computing now.
+            Self::Argon2id {
+                memory_kib,
+                iterations,
+                parallelism,
+            } => {
+                let salt = random_bytes(rng, ARGON2_SALT_LEN);
+                let output = random_bytes(rng, ARGON2_OUTPUT_LEN);
+                format_argon2id(memory_kib, iterations, parallelism, &salt, &output)
+            }
+            Self::Bcrypt { .. } => {
+                let secret = Zeroizing::new(random_bytes(rng, 24));
+                let password = Zeroizing::new(hex::encode(&*secret));
+                hash_password(self, &password, rng)
+            }
+        }
     }
 }
 
@@ -135,6 +230,16 @@ pub fn hash_password(
     password: &str,
     rng: &dyn RandomSource,
 ) -> Result<String> {
+    hash_password_with_memory(policy, password, rng, &mut Argon2Memory::new())
+}
+
+/// [`hash_password`] using a caller-kept argon2 work area.
+pub fn hash_password_with_memory(
+    policy: &PasswordHashingPolicy,
+    password: &str,
+    rng: &dyn RandomSource,
+    memory: &mut Argon2Memory,
+) -> Result<String> {
     policy.validate()?;
     match *policy {
         PasswordHashingPolicy::Argon2id {
@@ -144,15 +249,20 @@ pub fn hash_password(
         } => {
             let params = Params::new(memory_kib, iterations, parallelism, None)
                 .map_err(|e| CryptoError::InvalidPolicy(format!("argon2: {e}")))?;
+            let block_count = params.block_count();
             let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
             let mut salt_bytes = [0u8; ARGON2_SALT_LEN];
             rng.fill(&mut salt_bytes);
-            let salt = SaltString::encode_b64(&salt_bytes)
+            let mut output = Zeroizing::new([0u8; ARGON2_OUTPUT_LEN]);
+            argon2
+                .hash_password_into_with_memory(
+                    password.as_bytes(),
+                    &salt_bytes,
+                    &mut *output,
+                    memory.blocks(block_count),
+                )
                 .map_err(|e| CryptoError::PasswordHashing(e.to_string()))?;
-            let hash = argon2
-                .hash_password(password.as_bytes(), &salt)
-                .map_err(|e| CryptoError::PasswordHashing(e.to_string()))?;
-            Ok(hash.to_string())
+            format_argon2id(memory_kib, iterations, parallelism, &salt_bytes, &*output)
         }
         PasswordHashingPolicy::Bcrypt { cost } => {
             let mut salt = [0u8; 16];
@@ -171,8 +281,17 @@ pub fn hash_password(
 /// password, and an error for a hash in an unknown format, a malformed hash, or parameters
 /// beyond the supported limits.
 pub fn verify_password(password: &str, stored_hash: &str) -> Result<bool> {
+    verify_password_with_memory(password, stored_hash, &mut Argon2Memory::new())
+}
+
+/// [`verify_password`] using a caller-kept argon2 work area.
+pub fn verify_password_with_memory(
+    password: &str,
+    stored_hash: &str,
+    memory: &mut Argon2Memory,
+) -> Result<bool> {
     match HashKind::detect(stored_hash)? {
-        HashKind::Argon2(algorithm) => verify_argon2(password, stored_hash, algorithm),
+        HashKind::Argon2(algorithm) => verify_argon2(password, stored_hash, algorithm, memory),
         HashKind::Bcrypt => bcrypt::verify(password.as_bytes(), stored_hash)
             .map_err(|e| CryptoError::MalformedHash(format!("bcrypt: {e}"))),
     }
@@ -205,7 +324,12 @@ impl HashKind {
     }
 }
 
-fn verify_argon2(password: &str, stored: &str, algorithm: Algorithm) -> Result<bool> {
+fn verify_argon2(
+    password: &str,
+    stored: &str,
+    algorithm: Algorithm,
+    memory: &mut Argon2Memory,
+) -> Result<bool> {
     let malformed = |e: &dyn std::fmt::Display| CryptoError::MalformedHash(format!("argon2: {e}"));
     let parsed = PasswordHash::new(stored).map_err(|e| malformed(&e))?;
     let params = Params::try_from(&parsed).map_err(|e| malformed(&e))?;
@@ -232,16 +356,62 @@ fn verify_argon2(password: &str, stored: &str, algorithm: Algorithm) -> Result<b
     let mut salt_buf = [0u8; Salt::MAX_LENGTH];
     let salt = salt.decode_b64(&mut salt_buf).map_err(|e| malformed(&e))?;
     let mut computed = Zeroizing::new(vec![0u8; expected.len()]);
+    let block_count = params.block_count();
     Argon2::new(algorithm, version, params)
-        .hash_password_into(password.as_bytes(), salt, &mut computed)
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut computed,
+            memory.blocks(block_count),
+        )
         .map_err(|e| malformed(&e))?;
     Ok(constant_time_eq(&computed, expected.as_bytes()))
 }
 
 #[cfg(test)]
 mod tests {
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+
     use super::*;
     use crate::random::OsRandom;
+
+    #[test]
+    fn reused_work_area_serves_different_parameters() {
+        let mut memory = Argon2Memory::new();
+        let small = PasswordHashingPolicy::Argon2id {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        };
+        let large = PasswordHashingPolicy::Argon2id {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 2,
+        };
+        let a = hash_password_with_memory(&large, "pw-a", &OsRandom, &mut memory).unwrap();
+        let b = hash_password_with_memory(&small, "pw-b", &OsRandom, &mut memory).unwrap();
+        assert!(memory.is_allocated());
+        assert!(verify_password_with_memory("pw-a", &a, &mut memory).unwrap());
+        assert!(verify_password_with_memory("pw-b", &b, &mut memory).unwrap());
+        assert!(!verify_password_with_memory("pw-a", &b, &mut memory).unwrap());
+        memory.release();
+        assert!(!memory.is_allocated());
+        // Hashes made with a kept work area are ordinary PHC strings other verifiers accept.
+        let parsed = PasswordHash::new(&a).unwrap();
+        assert!(Argon2::default().verify_password(b"pw-a", &parsed).is_ok());
+    }
+
+    #[test]
+    fn dummy_hashes_parse_and_never_match() {
+        let policy = PasswordHashingPolicy::owasp_default();
+        let dummy = policy.dummy_hash(&OsRandom).unwrap();
+        assert!(
+            dummy.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{dummy}"
+        );
+        assert!(!verify_password("", &dummy).unwrap());
+        assert_ne!(dummy, policy.dummy_hash(&OsRandom).unwrap());
+    }
 
     const FAST: PasswordHashingPolicy = PasswordHashingPolicy::danger_test_minimum();
 

@@ -67,6 +67,14 @@ pub(crate) struct CoreArgs {
     /// unset = the core's default, max(1, cores - 1).
     #[arg(long, global = true)]
     pub(crate) hashing_pool_size: Option<usize>,
+    /// Extra environment for the core process only, as KEY=VALUE (repeatable), e.g.
+    /// `--core-env MALLOC_ARENA_MAX=2` for allocator experiments.
+    #[arg(long = "core-env", global = true, value_name = "KEY=VALUE", value_parser = parse_env_pair)]
+    pub(crate) core_env: Vec<(String, String)>,
+    /// Before measuring, wait up to this many seconds for other processes to go quiet
+    /// (below 25 % of a core); 0 = don't wait.
+    #[arg(long, global = true, default_value_t = 30)]
+    pub(crate) quiet_wait_secs: u64,
     /// Seconds to wait for `GET /hello` to answer 200 before giving up.
     #[arg(long, global = true, default_value_t = 20)]
     pub(crate) ready_timeout_secs: u64,
@@ -80,6 +88,11 @@ impl CoreArgs {
                 .map(|n| n.get().saturating_sub(1).max(1))
                 .unwrap_or(1)
         })
+    }
+
+    /// How long to wait for a quiet machine before each measurement.
+    pub(crate) fn quiet_wait(&self) -> Duration {
+        Duration::from_secs(self.quiet_wait_secs)
     }
 
     /// "m=19456 KiB, t=2, p=1".
@@ -152,11 +165,6 @@ impl Deployment {
         })
     }
 
-    /// The storage backend.
-    pub(crate) fn db(&self) -> DbKind {
-        self.db
-    }
-
     /// Spawns a core on this deployment and waits until `GET /hello` answers 200.
     ///
     /// Returns the process and the time from spawn to the first 200.
@@ -199,6 +207,9 @@ impl Deployment {
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
+        for (key, value) in &args.core_env {
+            cmd.env(key, value);
+        }
         if let Some(n) = args.hashing_pool_size {
             cmd.env("SUPERTOKENS_ARGON2_HASHING_POOL_SIZE", n.to_string());
         }
@@ -362,6 +373,14 @@ impl Drop for PgDatabase {
         )) {
             eprintln!("could not drop the benchmark database {}: {e:#}", self.name);
         }
+    }
+}
+
+/// Parses `KEY=VALUE` for `--core-env`.
+fn parse_env_pair(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("expected KEY=VALUE, got {s:?}")),
     }
 }
 

@@ -53,6 +53,7 @@ pub(crate) struct FloodArgs {
 
 /// Runs the benchmark and returns its table row.
 pub(crate) async fn run(core: &CoreArgs, args: &FloodArgs) -> Result<Row> {
+    crate::load::wait_for_quiet(core.quiet_wait()).await?;
     let mut dep = Deployment::new(core, args.db)?;
     let (proc, _) = dep.start(core).await?;
     let result = measure(core, args, &proc).await;

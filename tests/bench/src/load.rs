@@ -121,3 +121,27 @@ pub(crate) fn errors_note(r: &WorkerResult) -> String {
         _ => String::new(),
     }
 }
+
+/// Waits (at most `max_wait`) until processes other than this one use less than a quarter
+/// of a core, so that a measurement does not start in the middle of someone's build on a
+/// shared machine. Returns the last "other" CPU share seen (percent of one core).
+pub(crate) async fn wait_for_quiet(max_wait: Duration) -> Result<f64> {
+    let deadline = Instant::now() + max_wait;
+    let mut warned = false;
+    loop {
+        let a = CpuSnapshot::take_without_core()?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let other = a.usage_until(&CpuSnapshot::take_without_core()?).other;
+        if other < 25.0 {
+            return Ok(other);
+        }
+        if Instant::now() >= deadline {
+            eprintln!("warning: other processes still use {other:.0} % CPU; measuring anyway");
+            return Ok(other);
+        }
+        if !warned {
+            eprintln!("other processes use {other:.0} % CPU; waiting for a quiet machine");
+            warned = true;
+        }
+    }
+}

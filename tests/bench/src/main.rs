@@ -27,7 +27,7 @@ pub(crate) const PASSWORD: &str = "Bench-password-123";
 
 /// Benchmarks of the SuperTokens-compatible core (spawns `supertokens-core` itself).
 #[derive(Debug, Parser)]
-#[command(name = "supertokens-bench", version, about)]
+#[command(name = "supertokens-bench", version)]
 struct Cli {
     #[command(flatten)]
     core: CoreArgs,
@@ -89,8 +89,19 @@ async fn run(cli: Cli) -> Result<()> {
             rows
         }
     };
+    let mut notes: Vec<String> = core
+        .core_env
+        .iter()
+        .map(|(k, v)| format!("core env {k}={v}"))
+        .collect();
+    if let Some(n) = core.hashing_pool_size {
+        notes.push(format!("hashing pool size {n}"));
+    }
     print_header();
-    for row in &rows {
+    for mut row in rows {
+        if !notes.is_empty() {
+            row.setup = format!("{}; {}", row.setup, notes.join(", "));
+        }
         row.print();
     }
     Ok(())

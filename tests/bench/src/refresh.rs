@@ -38,6 +38,7 @@ pub(crate) struct RefreshArgs {
 
 /// Runs the benchmark and returns its table row.
 pub(crate) async fn run(core: &CoreArgs, args: &RefreshArgs) -> Result<Row> {
+    crate::load::wait_for_quiet(core.quiet_wait()).await?;
     let mut dep = Deployment::new(core, args.db)?;
     let (proc, _) = dep.start(core).await?;
     let result = measure(core, args, &proc).await;

@@ -25,6 +25,7 @@ pub(crate) async fn run(core: &CoreArgs, args: &StartupArgs) -> Result<Row> {
     let mut fresh = Vec::with_capacity(runs);
     let mut existing = Vec::with_capacity(runs);
     for i in 0..runs {
+        crate::load::wait_for_quiet(core.quiet_wait()).await?;
         let mut dep = Deployment::new(core, DbKind::Sqlite)?;
         let (proc, t_fresh) = dep.start(core).await?;
         proc.stop().await?;

@@ -106,9 +106,17 @@ impl Row {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CpuSnapshot {
     at: Instant,
-    core_ticks: u64,
-    bench_ticks: u64,
+    core: ProcStat,
+    bench: ProcStat,
+    postgres_ticks: u64,
     machine_busy_ticks: u64,
+}
+
+/// CPU time and minor page faults of one process.
+#[derive(Debug, Clone, Copy, Default)]
+struct ProcStat {
+    ticks: u64,
+    minor_faults: u64,
 }
 
 /// CPU used between two snapshots, in percent of one core (200 % = both cores of a 2-core box).
@@ -118,17 +126,39 @@ pub(crate) struct CpuUsage {
     pub(crate) core: f64,
     /// This load generator (all its threads).
     pub(crate) bench: f64,
-    /// Everything else on the machine (PostgreSQL, kernel work not charged to a process, …).
+    /// All PostgreSQL server processes (0 when SQLite is used).
+    pub(crate) postgres: f64,
+    /// Everything else on the machine (other users' work, kernel threads, …).
     pub(crate) other: f64,
+    /// Minor page faults of the core.
+    pub(crate) core_faults: u64,
+    /// Minor page faults of this process.
+    pub(crate) bench_faults: u64,
 }
 
 impl CpuUsage {
-    /// "core 120 %, bench 60 %, other 5 %".
+    /// "CPU: core 120 %, bench 60 %, other 5 %" (plus PostgreSQL when it worked), and a
+    /// warning when other processes used more than a quarter of a core.
     pub(crate) fn describe(&self) -> String {
+        let pg = if self.postgres >= 0.5 {
+            format!(", postgres {:.0} %", self.postgres)
+        } else {
+            String::new()
+        };
+        let warning = if self.disturbed() {
+            " — **disturbed by other processes**"
+        } else {
+            ""
+        };
         format!(
-            "CPU: core {:.0} %, bench {:.0} %, other {:.0} %",
+            "CPU: core {:.0} %, bench {:.0} %{pg}, other {:.0} %{warning}",
             self.core, self.bench, self.other
         )
+    }
+
+    /// Whether unrelated processes used more than a quarter of a core meanwhile.
+    pub(crate) fn disturbed(&self) -> bool {
+        self.other > 25.0
     }
 }
 
@@ -137,8 +167,9 @@ impl CpuSnapshot {
     pub(crate) fn take(core_pid: u32) -> Result<Self> {
         Ok(Self {
             at: Instant::now(),
-            core_ticks: process_ticks(&format!("/proc/{core_pid}/stat"))?,
-            bench_ticks: process_ticks("/proc/self/stat")?,
+            core: proc_stat(&format!("/proc/{core_pid}/stat"))?,
+            bench: proc_stat("/proc/self/stat")?,
+            postgres_ticks: postgres_ticks(),
             machine_busy_ticks: machine_busy_ticks()?,
         })
     }
@@ -147,8 +178,9 @@ impl CpuSnapshot {
     pub(crate) fn take_without_core() -> Result<Self> {
         Ok(Self {
             at: Instant::now(),
-            core_ticks: 0,
-            bench_ticks: process_ticks("/proc/self/stat")?,
+            core: ProcStat::default(),
+            bench: proc_stat("/proc/self/stat")?,
+            postgres_ticks: postgres_ticks(),
             machine_busy_ticks: machine_busy_ticks()?,
         })
     }
@@ -158,13 +190,23 @@ impl CpuSnapshot {
         let hz = clock_ticks_per_sec();
         let secs = later.at.duration_since(self.at).as_secs_f64().max(1e-9);
         let pct = |a: u64, b: u64| (b.saturating_sub(a)) as f64 / hz / secs * 100.0;
-        let core = pct(self.core_ticks, later.core_ticks);
-        let bench = pct(self.bench_ticks, later.bench_ticks);
+        let core = pct(self.core.ticks, later.core.ticks);
+        let bench = pct(self.bench.ticks, later.bench.ticks);
+        let postgres = pct(self.postgres_ticks, later.postgres_ticks);
         let machine = pct(self.machine_busy_ticks, later.machine_busy_ticks);
         CpuUsage {
             core,
             bench,
-            other: (machine - core - bench).max(0.0),
+            postgres,
+            other: (machine - core - bench - postgres).max(0.0),
+            core_faults: later
+                .core
+                .minor_faults
+                .saturating_sub(self.core.minor_faults),
+            bench_faults: later
+                .bench
+                .minor_faults
+                .saturating_sub(self.bench.minor_faults),
         }
     }
 }
@@ -174,8 +216,8 @@ fn clock_ticks_per_sec() -> f64 {
     100.0
 }
 
-/// utime + stime of one process, in clock ticks.
-fn process_ticks(path: &str) -> Result<u64> {
+/// utime + stime (clock ticks) and minor faults of one process, from `/proc/<pid>/stat`.
+fn proc_stat(path: &str) -> Result<ProcStat> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
     // The command name (field 2) may contain spaces; the fields after it are fixed.
     let rest = text
@@ -183,11 +225,45 @@ fn process_ticks(path: &str) -> Result<u64> {
         .map(|(_, r)| r)
         .with_context(|| format!("unexpected format of {path}"))?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    // After ')': state is field 3, so utime (14) and stime (15) are at indexes 11 and 12.
-    let (Some(utime), Some(stime)) = (fields.get(11), fields.get(12)) else {
+    // After ')' comes field 3 (state) at index 0: minflt (10) is at 7, utime (14) at 11,
+    // stime (15) at 12.
+    let (Some(minflt), Some(utime), Some(stime)) = (fields.get(7), fields.get(11), fields.get(12))
+    else {
         bail!("unexpected format of {path}");
     };
-    Ok(utime.parse::<u64>()? + stime.parse::<u64>()?)
+    Ok(ProcStat {
+        ticks: utime.parse::<u64>()? + stime.parse::<u64>()?,
+        minor_faults: minflt.parse()?,
+    })
+}
+
+/// CPU ticks of every process named `postgres` (server and backends); exited processes
+/// are simply missed, so this slightly undercounts short-lived backends.
+fn postgres_ticks() -> u64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut total = 0;
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let path = entry.path().join("stat");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let comm = text
+            .split_once('(')
+            .and_then(|(_, r)| r.rsplit_once(')'))
+            .map(|(c, _)| c);
+        if comm == Some("postgres")
+            && let Ok(stat) = proc_stat(&path.to_string_lossy())
+        {
+            total += stat.ticks;
+        }
+    }
+    total
 }
 
 /// Busy (non-idle, non-iowait) ticks summed over all CPUs, from the first line of `/proc/stat`.
@@ -249,7 +325,7 @@ mod tests {
 
     #[test]
     fn own_process_ticks_are_readable() {
-        assert!(process_ticks("/proc/self/stat").is_ok());
+        assert!(proc_stat("/proc/self/stat").unwrap().ticks < u64::MAX);
         assert!(machine_busy_ticks().is_ok());
         assert!(status_mib(std::process::id(), "VmRSS").unwrap() > 0.0);
     }
