@@ -50,11 +50,16 @@ impl Core {
         })
     }
 
-    /// Spawns the cleanup loop on the current tokio runtime. The first run happens one
-    /// interval after start; failures are logged and retried at the next tick.
+    /// Spawns the background loop on the current tokio runtime: it prepares the signing key at
+    /// once, then runs the cleanup every interval (first run one interval after start);
+    /// failures are logged and retried at the next tick.
     pub fn spawn_cleanup(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let core = Arc::clone(self);
         tokio::spawn(async move {
+            // Make (or load) the signing key now, off the start-up path.
+            if let Err(error) = core.keys.ensure_current(core.clock.now_ms()).await {
+                tracing::warn!(%error, "could not prepare the signing key; retrying on first use");
+            }
             let mut ticker = tokio::time::interval(core.config.cleanup.interval);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             ticker.tick().await;

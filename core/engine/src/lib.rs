@@ -59,8 +59,9 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// Builds the core: loads (or creates) the refresh-token key shared through storage and
-    /// makes sure a current signing key exists.
+    /// Builds the core: loads (or creates) the refresh-token key shared through storage.
+    /// Signing keys are loaded or made on first use (and by [`Core::spawn_cleanup`] at once),
+    /// so that a fresh start does not wait for RSA key generation.
     pub async fn new(
         storage: Arc<dyn Storage>,
         config: CoreConfig,
@@ -83,7 +84,6 @@ impl Core {
             config.signing_key_update_interval,
             config.access_token_validity,
         ));
-        keys.ensure_current(clock.now_ms()).await?;
         Ok(Self {
             users: users::Users::new(Arc::clone(&storage)),
             emailpassword: emailpassword::EmailPassword::new(
