@@ -9,6 +9,7 @@
 pub mod app_info;
 pub mod error;
 pub mod http_types;
+pub mod multitenancy;
 pub mod querier;
 pub mod recipe;
 
@@ -121,6 +122,19 @@ impl SuperTokens {
         self.recipes
             .iter()
             .find_map(|built| built.any.clone().downcast::<R>().ok())
+    }
+
+    /// The first factors the recipes in the list provide, in recipe order, without repeats.
+    pub fn available_first_factors(&self) -> Vec<&'static str> {
+        let mut factors = Vec::new();
+        for built in &self.recipes {
+            for factor in built.recipe.first_factors() {
+                if !factors.contains(&factor) {
+                    factors.push(factor);
+                }
+            }
+        }
+        factors
     }
 
     /// Request headers the frontend SDKs send, for the app's CORS `allow-headers`.

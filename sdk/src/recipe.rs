@@ -50,6 +50,11 @@ pub trait Recipe: Send + Sync {
     fn cors_headers(&self) -> Vec<&'static str> {
         Vec::new()
     }
+    /// The first factors (`emailpassword`, `otp-email`, ...) this recipe lets users sign in
+    /// with; `/loginmethods` lists them (see [`crate::multitenancy`]).
+    fn first_factors(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
     /// Turns an error this recipe owns into a response (e.g. session errors into 401).
     fn error_response(
         &self,

@@ -3,7 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod e2e {
+    mod actix_adapter;
+    mod axum_adapter;
     mod cdi_contract;
     mod database_faults;
+    mod emailpassword;
     mod restart_and_sharing;
+    mod sdk_support;
+    mod session_recipe;
 }

@@ -1,0 +1,46 @@
+//! SuperTokens for axum (and any tower stack over `axum_core::body::Body`).
+//!
+//! - [`SuperTokensLayer`] wraps the app: requests for the SDK's routes (`/auth/signin`,
+//!   `/auth/session/refresh`, …) are answered by the SDK, everything else passes through
+//!   with the SDK handle in the request extensions.
+//! - [`verify_session`] is a layer for protected routes: it verifies the request's session,
+//!   puts the [`SessionContainer`] into the request extensions, runs the handler, and adds the
+//!   session's header changes (new tokens after a promotion or payload change, cleared tokens
+//!   after a revocation) to the handler's response. Session errors become the FDI's 401 / 403
+//!   answers.
+//! - [`Session`] and [`OptionalSession`] extract the container in handlers.
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! use axum::{Router, routing::get};
+//! use supertokens_axum::{Session, SuperTokensLayer, verify_session};
+//! use supertokens_session::VerifySessionOptions;
+//!
+//! async fn me(session: Session) -> String {
+//!     session.user_id().to_owned()
+//! }
+//!
+//! # fn app(st: Arc<supertokens::SuperTokens>) -> Router {
+//! Router::new()
+//!     .route("/me", get(me).layer(verify_session(VerifySessionOptions::default())))
+//!     .layer(SuperTokensLayer::new(st))
+//! # }
+//! ```
+
+mod convert;
+mod extract;
+mod layer;
+mod verify;
+
+#[cfg(test)]
+mod tests;
+
+pub use supertokens_session::{SessionContainer, VerifySessionOptions};
+
+pub use crate::convert::{into_http_response, sdk_request_from_parts};
+pub use crate::extract::{OptionalSession, Session};
+pub use crate::layer::{SuperTokensLayer, SuperTokensService};
+pub use crate::verify::{VerifySessionLayer, VerifySessionService, verify_session};
+
+/// Largest request body the SDK's routes read; larger ones get 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
