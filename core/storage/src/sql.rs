@@ -505,6 +505,33 @@ macro_rules! impl_storage {
                 qb.push(")");
             }
 
+            impl $ty {
+                /// Locks the sessions the filter selects (in handle order, so concurrent
+                /// callers cannot deadlock), deletes them and returns their handles.
+                async fn take_sessions<'a>(
+                    &self,
+                    push_filter: impl FnOnce(&mut QueryBuilder<'a, $db>),
+                ) -> Result<Vec<String>> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let mut qb = QueryBuilder::<$db>::new(&self.q.select_session_handles);
+                    push_filter(&mut qb);
+                    qb.push(" ORDER BY sessions.session_handle")
+                        .push(self.q.dialect.lock_suffix());
+                    let handles: Vec<String> = qb
+                        .build_query_scalar()
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if !handles.is_empty() {
+                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM sessions");
+                        push_handles(&mut qb, &handles);
+                        qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(handles)
+                }
+            }
+
             #[async_trait]
             impl UserStore for $ty {
                 async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome> {
@@ -855,23 +882,8 @@ macro_rules! impl_storage {
                     if session_handles.is_empty() {
                         return Ok(Vec::new());
                     }
-                    let mut tx = self.begin().await.map_err(map_err)?;
-                    let mut qb = QueryBuilder::<$db>::new(&self.q.select_session_handles);
-                    push_handles(&mut qb, session_handles);
-                    qb.push(" ORDER BY sessions.session_handle")
-                        .push(self.q.dialect.lock_suffix());
-                    let existing: Vec<String> = qb
-                        .build_query_scalar()
-                        .fetch_all(&mut *tx)
+                    self.take_sessions(|qb| push_handles(qb, session_handles))
                         .await
-                        .map_err(map_err)?;
-                    if !existing.is_empty() {
-                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM sessions");
-                        push_handles(&mut qb, &existing);
-                        qb.build().execute(&mut *tx).await.map_err(map_err)?;
-                    }
-                    tx.commit().await.map_err(map_err)?;
-                    Ok(existing)
                 }
 
                 async fn delete_sessions_of_user(
@@ -879,27 +891,14 @@ macro_rules! impl_storage {
                     user_id: &str,
                     tenant_id: Option<&str>,
                 ) -> Result<Vec<String>> {
-                    let mut tx = self.begin().await.map_err(map_err)?;
-                    let mut qb = QueryBuilder::<$db>::new(&self.q.select_session_handles);
-                    qb.push(" WHERE user_id = ");
-                    qb.push_bind(user_id);
-                    if let Some(tenant_id) = tenant_id {
-                        qb.push(" AND tenant_id = ").push_bind(tenant_id);
-                    }
-                    qb.push(" ORDER BY sessions.session_handle")
-                        .push(self.q.dialect.lock_suffix());
-                    let handles: Vec<String> = qb
-                        .build_query_scalar()
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    if !handles.is_empty() {
-                        let mut qb = QueryBuilder::<$db>::new("DELETE FROM sessions");
-                        push_handles(&mut qb, &handles);
-                        qb.build().execute(&mut *tx).await.map_err(map_err)?;
-                    }
-                    tx.commit().await.map_err(map_err)?;
-                    Ok(handles)
+                    self.take_sessions(|qb| {
+                        qb.push(" WHERE user_id = ");
+                        qb.push_bind(user_id);
+                        if let Some(tenant_id) = tenant_id {
+                            qb.push(" AND tenant_id = ").push_bind(tenant_id);
+                        }
+                    })
+                    .await
                 }
 
                 async fn session_handles_of_user(
