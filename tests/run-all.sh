@@ -37,13 +37,13 @@ bash tests/check-dependency-graph.sh
 step "Rust tests"
 cargo test --workspace --no-fail-fast
 
-step "release build of the core"
-cargo build --release -p supertokens-core
+step "release build of the core and the example apps"
+cargo build --release -p supertokens-core -p example-axum -p example-actix
 
 step "official supertokens-node against our core"
 (cd tests/node-compat && SUPERTOKENS_CORE_BIN="$PWD/../../target/release/supertokens-core" npm test)
 
-step "official frontend SDKs in headless Chromium"
+step "official frontend SDKs in headless Chromium (node reference backend, example-axum, example-actix)"
 (cd tests/browser && npm test)
 
 step "all tests passed"

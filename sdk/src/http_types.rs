@@ -13,6 +13,10 @@ use serde_json::Value;
 
 use crate::error::{Result, SuperTokensError};
 
+/// The 400 message for a body that is not JSON, as supertokens-node words it.
+pub const INVALID_JSON_BODY: &str =
+    "API input error: Please make sure to pass a valid JSON input in the request body";
+
 /// An incoming request, as the SDK sees it.
 #[derive(Debug, Clone)]
 pub struct SdkRequest {
@@ -83,7 +87,8 @@ impl SdkRequest {
             .map(|(_, value)| value)
     }
 
-    /// The body as a JSON object; 400 when it is not one.
+    /// The body as a JSON object; 400 when it is not one (with [`INVALID_JSON_BODY`] when it
+    /// is not JSON at all).
     pub fn json_object(&self) -> Result<serde_json::Map<String, Value>> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(serde_json::Map::new());
@@ -93,9 +98,11 @@ impl SdkRequest {
             Ok(_) => Err(SuperTokensError::BadInput(
                 "The request body must be a JSON object".into(),
             )),
-            Err(error) => Err(SuperTokensError::BadInput(format!(
-                "Invalid JSON in the request body: {error}"
-            ))),
+            Err(error) => {
+                // Node's message, word for word; the parser's detail goes to the log only.
+                tracing::debug!(%error, "request body is not valid JSON");
+                Err(SuperTokensError::BadInput(INVALID_JSON_BODY.into()))
+            }
         }
     }
 }
@@ -279,12 +286,14 @@ mod tests {
                 .json_object()
                 .is_err()
         );
-        assert!(
-            request
-                .clone()
-                .with_body(Bytes::from_static(b"{"))
-                .json_object()
-                .is_err()
+        let error = request
+            .clone()
+            .with_body(Bytes::from_static(b"{"))
+            .json_object()
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            SuperTokensError::BadInput(INVALID_JSON_BODY.into()).to_string()
         );
         assert!(
             request

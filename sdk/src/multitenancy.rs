@@ -49,7 +49,7 @@ pub mod factor_ids {
 }
 
 /// `{"enabled": bool}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enabled {
     /// Whether the login method is offered.
     pub enabled: bool,
@@ -82,6 +82,10 @@ pub struct LoginMethods {
     pub email_password: Enabled,
     /// Third-party providers.
     pub third_party: ThirdPartyLoginMethods,
+    /// WebAuthn (passkeys). Node sends it since FDI 4.1 (supertokens-node 23), between
+    /// `thirdParty` and `passwordless`; absent in older answers.
+    #[serde(default)]
+    pub webauthn: Enabled,
     /// Passwordless (any of the `otp-*` / `link-*` factors).
     pub passwordless: Enabled,
     /// The valid first factors, in the configured order.
@@ -175,6 +179,9 @@ pub fn compute_login_methods(
             enabled: has(factor_ids::THIRDPARTY),
             providers: Vec::new(),
         },
+        webauthn: Enabled {
+            enabled: has(factor_ids::WEBAUTHN),
+        },
         passwordless: Enabled {
             enabled: passwordless,
         },
@@ -194,6 +201,7 @@ mod tests {
             serde_json::json!({
                 "emailPassword": {"enabled": true},
                 "thirdParty": {"enabled": false, "providers": []},
+                "webauthn": {"enabled": false},
                 "passwordless": {"enabled": false},
                 "firstFactors": ["emailpassword"],
             })
@@ -221,5 +229,7 @@ mod tests {
         let none = compute_login_methods(Some(vec![]), &["emailpassword"]);
         assert!(!none.email_password.enabled);
         assert!(none.first_factors.is_empty());
+        let passkeys = compute_login_methods(None, &["webauthn"]);
+        assert!(passkeys.webauthn.enabled && !passkeys.passwordless.enabled);
     }
 }

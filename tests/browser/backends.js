@@ -24,15 +24,12 @@ const BACKENDS = [
         command: "node reference-backend/server.js",
     },
 
-    // ------------------------------------------------------------------------------
-    // RUST SDK EXAMPLE APPS: add them here once they build (binary names to be
-    // confirmed with the SDK authors). Do not add an entry before its binary exists:
-    // a missing binary is a failure, never a skip. They need
-    // `cargo build --release -p <example crate>` before `npm test`. For example:
-    //
-    // { name: "rust-axum", file: path.join(WORKSPACE, "target/release/example-axum") },
-    // { name: "rust-actix", file: path.join(WORKSPACE, "target/release/example-actix") },
-    // ------------------------------------------------------------------------------
+    // The Rust SDK's example apps (examples/axum-emailpassword, examples/actix-emailpassword).
+    // tests/run-all.sh builds them before `npm test`:
+    //   cargo build --release -p supertokens-core -p example-axum -p example-actix
+    // A missing binary is a failure, never a skip.
+    { name: "rust-axum", file: path.join(WORKSPACE, "target/release/example-axum") },
+    { name: "rust-actix", file: path.join(WORKSPACE, "target/release/example-actix") },
 ];
 
 /** The backends to run in this invocation. */

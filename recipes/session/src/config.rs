@@ -26,6 +26,10 @@ use crate::interface::{SessionApis, SessionFunctions};
 pub const REFRESH_API_PATH: &str = "/session/refresh";
 /// Path of the sign-out API below the API base path.
 pub const SIGNOUT_API_PATH: &str = "/signout";
+/// Path of the JWKS route, below the API base path (node's JWT recipe).
+pub const JWKS_API_PATH: &str = "/jwt/jwks.json";
+/// Path of the OpenID discovery route, below the API base path (node's OpenId recipe).
+pub const OPENID_CONFIGURATION_API_PATH: &str = "/.well-known/openid-configuration";
 /// Default interval after which the cached JWKS is fetched again.
 pub const DEFAULT_JWKS_REFRESH_INTERVAL: Duration = Duration::from_secs(4 * 3600);
 
@@ -175,6 +179,9 @@ pub struct SessionConfig {
     pub disable_refresh_api: bool,
     /// Leaves `POST /signout` unrouted.
     pub disable_signout_api: bool,
+    /// Leaves `GET /jwt/jwks.json` and `GET /.well-known/openid-configuration` unrouted
+    /// (node serves both by default, from the JWT and OpenId recipes it always adds).
+    pub disable_jwks_apis: bool,
     /// The clock used for expiry checks; default [`SystemClock`]. Tests inject a manual one.
     pub clock: Option<Arc<dyn Clock>>,
 }
@@ -213,6 +220,7 @@ impl fmt::Debug for SessionConfig {
             .field("override_apis", &self.override_apis.is_some())
             .field("disable_refresh_api", &self.disable_refresh_api)
             .field("disable_signout_api", &self.disable_signout_api)
+            .field("disable_jwks_apis", &self.disable_jwks_apis)
             .field("clock", &self.clock.is_some())
             .finish()
     }
@@ -253,6 +261,8 @@ pub struct NormalisedSessionConfig {
     pub disable_refresh_api: bool,
     /// Whether the sign-out API is routed.
     pub disable_signout_api: bool,
+    /// Whether the JWKS and OpenID discovery APIs are routed.
+    pub disable_jwks_apis: bool,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -287,6 +297,7 @@ impl fmt::Debug for NormalisedSessionConfig {
             .field("issuer", &self.issuer)
             .field("disable_refresh_api", &self.disable_refresh_api)
             .field("disable_signout_api", &self.disable_signout_api)
+            .field("disable_jwks_apis", &self.disable_jwks_apis)
             .finish_non_exhaustive()
     }
 }
@@ -412,6 +423,7 @@ impl SessionConfig {
             issuer: format!("{}{}", app_info.api_domain, app_info.api_base_path),
             disable_refresh_api: self.disable_refresh_api,
             disable_signout_api: self.disable_signout_api,
+            disable_jwks_apis: self.disable_jwks_apis,
             clock: self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
         })
     }

@@ -15,7 +15,7 @@ use supertokens_cdi::session::{
 
 use crate::access_token::{
     AccessTokenInfo, ParsedJwt, access_token_info, parse_jwt_without_signature_verification,
-    strip_protected_props, validate_access_token_structure, verify_signature,
+    strip_protected_props, validate_access_token_structure,
 };
 use crate::config::AntiCsrf;
 use crate::interface::{
@@ -67,7 +67,7 @@ impl DefaultSessionFunctions {
         let Some(key) = self.core.jwks.key(&parsed.kid).await? else {
             return Ok(Err("no key with the token's kid"));
         };
-        if !verify_signature(parsed, &key) {
+        if !key.verify(parsed) {
             return Ok(Err("invalid signature"));
         }
         let info = access_token_info(parsed);

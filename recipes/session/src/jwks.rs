@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use jsonwebtoken::DecodingKey;
 use supertokens::{Querier, Result};
 use supertokens_cdi::jwt::Jwks;
 use tokio::sync::Mutex;
 
+use crate::access_token::RsaPublicKey;
 use crate::config::Clock;
 
 /// Path of the JWKS on the core.
@@ -24,12 +24,12 @@ pub(crate) const COOLDOWN_MS: i64 = 500;
 
 #[derive(Default)]
 struct CacheState {
-    keys: HashMap<String, Arc<DecodingKey>>,
+    keys: HashMap<String, Arc<RsaPublicKey>>,
     fetched_at_ms: Option<i64>,
 }
 
 enum Lookup {
-    Hit(Arc<DecodingKey>),
+    Hit(Arc<RsaPublicKey>),
     /// The set was fetched moments ago and does not have the key.
     RecentMiss,
     NeedsFetch,
@@ -86,7 +86,7 @@ impl JwksCache {
 
     /// The key with this id; `None` when the core does not know it (even after a refetch).
     /// Errors only when no core could be asked.
-    pub(crate) async fn key(&self, kid: &str) -> Result<Option<Arc<DecodingKey>>> {
+    pub(crate) async fn key(&self, kid: &str) -> Result<Option<Arc<RsaPublicKey>>> {
         match self.lookup(kid) {
             Lookup::Hit(key) => return Ok(Some(key)),
             Lookup::RecentMiss => return Ok(None),
@@ -105,7 +105,7 @@ impl JwksCache {
             if !jwk.kty.eq_ignore_ascii_case("RSA") {
                 continue;
             }
-            match DecodingKey::from_rsa_components(&jwk.n, &jwk.e) {
+            match RsaPublicKey::from_jwk_components(&jwk.n, &jwk.e) {
                 Ok(key) => {
                     keys.insert(jwk.kid, Arc::new(key));
                 }
@@ -150,7 +150,7 @@ mod tests {
             let mut state = cache.state.write().unwrap();
             state.keys.insert(
                 "d-1".into(),
-                Arc::new(DecodingKey::from_rsa_components("AQAB", "AQAB").unwrap()),
+                Arc::new(RsaPublicKey::from_jwk_components("AQAB", "AQAB").unwrap()),
             );
             state.fetched_at_ms = Some(1_000);
         }

@@ -25,8 +25,9 @@ use crate::access_token::{
 use crate::api;
 use crate::claims::ClaimValidatorsOverride;
 use crate::config::{
-    AntiCsrf, NormalisedSessionConfig, REFRESH_API_PATH, SIGNOUT_API_PATH, SessionConfig,
-    TokenTransferMethod, TransferMethodPreference,
+    AntiCsrf, JWKS_API_PATH, NormalisedSessionConfig, OPENID_CONFIGURATION_API_PATH,
+    REFRESH_API_PATH, SIGNOUT_API_PATH, SessionConfig, TokenTransferMethod,
+    TransferMethodPreference,
 };
 use crate::cookies_and_headers::{
     ACCESS_TOKEN_COOKIE, ANTI_CSRF_HEADER, AUTH_MODE_HEADER, AUTHORIZATION_HEADER,
@@ -46,6 +47,10 @@ use crate::session_container::SessionContainer;
 const REFRESH_API_ID: &str = "session-refresh";
 /// Id of the sign-out route.
 const SIGNOUT_API_ID: &str = "session-signout";
+/// Id of the JWKS route.
+const JWKS_API_ID: &str = "jwt-jwks";
+/// Id of the OpenID discovery route.
+const OPENID_CONFIGURATION_API_ID: &str = "openid-configuration";
 
 /// What the recipe's parts share: the config, the core, the key cache, and (weakly, to avoid
 /// a cycle) the final, possibly overridden, functions.
@@ -615,6 +620,20 @@ impl Recipe for SessionRecipe {
                 tenant_scoped: false,
             });
         }
+        if !self.core.config.disable_jwks_apis {
+            routes.push(ApiRoute {
+                method: Method::GET,
+                path: JWKS_API_PATH,
+                id: JWKS_API_ID,
+                tenant_scoped: false,
+            });
+            routes.push(ApiRoute {
+                method: Method::GET,
+                path: OPENID_CONFIGURATION_API_PATH,
+                id: OPENID_CONFIGURATION_API_ID,
+                tenant_scoped: false,
+            });
+        }
         routes
     }
 
@@ -627,6 +646,8 @@ impl Recipe for SessionRecipe {
         match api_id {
             REFRESH_API_ID => api::refresh(&options).await,
             SIGNOUT_API_ID => api::signout(&options).await,
+            JWKS_API_ID => api::jwks(&self.core.querier).await,
+            OPENID_CONFIGURATION_API_ID => Ok(api::openid_configuration(&self.core.config)),
             other => Err(SuperTokensError::Internal(format!(
                 "the session recipe has no API {other:?}"
             ))),

@@ -89,8 +89,13 @@ impl fmt::Debug for SessionContainer {
 
 impl SessionContainer {
     pub(crate) fn new(core: Arc<SessionCore>, parts: ContainerParts) -> Self {
-        let front_token =
-            build_front_token(&parts.user_id, parts.access_token_expiry_ms, &parts.payload);
+        // The front token is only sent with new tokens. A container for unchanged tokens (one
+        // per verified request) never reads it, and a later token update builds its own.
+        let front_token = if parts.tokens_updated {
+            build_front_token(&parts.user_id, parts.access_token_expiry_ms, &parts.payload)
+        } else {
+            String::new()
+        };
         Self {
             inner: Arc::new(Inner {
                 core,

@@ -12,6 +12,11 @@ mod flood;
 mod idle_rss;
 mod load;
 mod refresh;
+#[cfg(test)]
+mod scratch;
+mod sdk;
+mod sdk_http;
+mod sdk_verify;
 mod signin;
 mod startup;
 mod stats;
@@ -53,12 +58,25 @@ enum Command {
     RefreshUnderSigninFlood(flood::FloodArgs),
     /// Everything above with default options (refresh on SQLite and PostgreSQL), one table.
     All,
+    /// SDK: `verify_session` on an in-process axum request against a raw RS256 verify.
+    SdkVerify(sdk_verify::SdkVerifyArgs),
+    /// SDK: requests/s and p99 of a protected vs an unprotected axum route under `wrk`.
+    SdkHttp(sdk_http::SdkHttpArgs),
+    /// Both SDK benchmarks with default options, one table.
+    Sdk,
+    /// Serves the SDK benchmark app (`/protected`, `/public`) on loopback until killed; used by
+    /// `sdk-http`, also handy for driving it by hand.
+    AxumApp(sdk::AxumAppArgs),
 }
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    let threads = match &cli.command {
+        Command::AxumApp(a) => a.worker_threads(),
+        _ => cli.client_threads,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(cli.client_threads.max(1))
+        .worker_threads(threads.max(1))
         .enable_all()
         .build()?;
     runtime.block_on(run(cli))
@@ -87,6 +105,18 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!("== refresh-under-signin-flood");
             rows.push(flood::run(core, &defaults(&[])?).await?);
             rows
+        }
+        Command::SdkVerify(a) => vec![sdk_verify::run(core, a).await?],
+        Command::SdkHttp(a) => vec![sdk_http::run(core, a).await?],
+        Command::Sdk => {
+            eprintln!("== sdk-verify");
+            let verify = sdk_verify::run(core, &defaults(&[])?).await?;
+            eprintln!("== sdk-http");
+            vec![verify, sdk_http::run(core, &defaults(&[])?).await?]
+        }
+        Command::AxumApp(a) => {
+            sdk::serve(a, &core.api_key).await?;
+            return Ok(());
         }
     };
     let mut notes: Vec<String> = core

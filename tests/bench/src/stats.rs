@@ -212,7 +212,7 @@ impl CpuSnapshot {
 }
 
 /// USER_HZ; 100 on every mainstream Linux build (the `/proc` counters are in these ticks).
-fn clock_ticks_per_sec() -> f64 {
+pub(crate) fn clock_ticks_per_sec() -> f64 {
     100.0
 }
 
@@ -266,8 +266,29 @@ fn postgres_ticks() -> u64 {
     total
 }
 
+/// utime + stime (clock ticks) of a process.
+pub(crate) fn process_ticks(pid: u32) -> Result<u64> {
+    Ok(proc_stat(&format!("/proc/{pid}/stat"))?.ticks)
+}
+
+/// cutime + cstime (clock ticks) of this process: the CPU time of its children that have been
+/// waited for (e.g. a `wrk` run).
+pub(crate) fn waited_children_ticks() -> Result<u64> {
+    let text = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
+    let rest = text
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .context("unexpected format of /proc/self/stat")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // cutime (16) and cstime (17) are at 13 and 14 after ')'.
+    let (Some(cutime), Some(cstime)) = (fields.get(13), fields.get(14)) else {
+        bail!("unexpected format of /proc/self/stat");
+    };
+    Ok(cutime.parse::<u64>()? + cstime.parse::<u64>()?)
+}
+
 /// Busy (non-idle, non-iowait) ticks summed over all CPUs, from the first line of `/proc/stat`.
-fn machine_busy_ticks() -> Result<u64> {
+pub(crate) fn machine_busy_ticks() -> Result<u64> {
     let text = std::fs::read_to_string("/proc/stat").context("reading /proc/stat")?;
     let line = text.lines().next().context("empty /proc/stat")?;
     let values: Vec<u64> = line

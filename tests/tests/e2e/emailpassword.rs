@@ -338,6 +338,34 @@ async fn malformed_input_is_400_and_validation_is_field_error() {
     assert_eq!(reply.body, json!({"status": "WRONG_CREDENTIALS_ERROR"}));
 }
 
+/// Regression: a body that is not JSON got the parser's error text; node answers 400 with
+/// its own fixed message, which is what clients match on.
+#[tokio::test]
+async fn invalid_json_bodies_get_nodes_message() {
+    let app = App::new().await;
+    for path in [
+        "/auth/signup",
+        "/auth/signin",
+        "/auth/user/password/reset/token",
+        "/auth/user/password/reset",
+    ] {
+        for body in ["{not json", "a=b", "{\"formFields\": ["] {
+            let mut headers = HeaderMap::new();
+            headers.insert("rid", HeaderValue::from_static("emailpassword"));
+            let request = SdkRequest::new(Method::POST, path, headers)
+                .with_body(Bytes::from_static(body.as_bytes()));
+            let response = app.st.handle(&request).await.unwrap();
+            assert_eq!(response.status, 400, "{path} {body}");
+            let reply: Value = serde_json::from_slice(&response.body).unwrap();
+            assert_eq!(
+                reply,
+                json!({"message": "API input error: Please make sure to pass a valid JSON input in the request body"}),
+                "{path} {body}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn custom_sign_up_fields() {
     let app = App::with(|config| {
@@ -641,6 +669,8 @@ async fn login_methods_follow_the_recipes() {
         "status": "OK",
         "emailPassword": {"enabled": true},
         "thirdParty": {"enabled": false, "providers": []},
+        // Node 24 (FDI 4.1+) sends it; it was missing (found by the browser harness traffic).
+        "webauthn": {"enabled": false},
         "passwordless": {"enabled": false},
         "firstFactors": ["emailpassword"],
     });

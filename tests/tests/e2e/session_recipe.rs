@@ -993,6 +993,99 @@ async fn cors_headers_name_the_session_headers() {
     }
 }
 
+/// Regression: node serves the core's keys and an OpenID discovery document under the API
+/// base path (its JWT and OpenId recipes are always on, and access tokens' `iss` points at
+/// them); this SDK answered 404 to both.
+#[tokio::test]
+async fn public_keys_and_openid_discovery_are_served_like_node() {
+    let app = sdk_app(SessionConfig::default()).await;
+    let response = app
+        .st
+        .handle(&request(Method::GET, "/auth/jwt/jwks.json", &[]))
+        .await
+        .expect("the JWKS route is served");
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(
+        header(&response.headers, "access-control-allow-origin"),
+        Some("*")
+    );
+    let cache_control = header(&response.headers, "cache-control").unwrap();
+    assert!(
+        cache_control.starts_with("max-age=") && cache_control.ends_with(", must-revalidate"),
+        "{cache_control}"
+    );
+    let from_core: Value = reqwest::get(format!("{}/.well-known/jwks.json", app.core.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body(&response), json!({"keys": from_core["keys"]}));
+    // The key that signs new access tokens is in the set.
+    let (session, _) = create_session(&app, "user-jwks", None).await;
+    let kid = kid_of(&session.access_token());
+    assert!(
+        body(&response)["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|key| key["kid"] == kid.as_str()),
+        "{kid}"
+    );
+
+    let response = app
+        .st
+        .handle(&request(
+            Method::GET,
+            "/auth/.well-known/openid-configuration",
+            &[],
+        ))
+        .await
+        .expect("the discovery route is served");
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(
+        header(&response.headers, "access-control-allow-origin"),
+        Some("*")
+    );
+    let issuer = "http://localhost:3001/auth";
+    assert_eq!(jwt_payload(&session.access_token())["iss"], issuer);
+    assert_eq!(
+        body(&response),
+        json!({
+            "issuer": issuer,
+            "jwks_uri": "http://localhost:3001/auth/jwt/jwks.json",
+            "authorization_endpoint": "http://localhost:3001/auth/oauth/auth",
+            "token_endpoint": "http://localhost:3001/auth/oauth/token",
+            "userinfo_endpoint": "http://localhost:3001/auth/oauth/userinfo",
+            "revocation_endpoint": "http://localhost:3001/auth/oauth/revoke",
+            "token_introspection_endpoint": "http://localhost:3001/auth/oauth/introspect",
+            "end_session_endpoint": "http://localhost:3001/auth/oauth/end_session",
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "id_token token"],
+        })
+    );
+
+    // Apps that serve these themselves turn them off.
+    let app = sdk_app(SessionConfig {
+        disable_jwks_apis: true,
+        ..SessionConfig::default()
+    })
+    .await;
+    for path in [
+        "/auth/jwt/jwks.json",
+        "/auth/.well-known/openid-configuration",
+    ] {
+        assert!(
+            app.st
+                .handle(&request(Method::GET, path, &[]))
+                .await
+                .is_none(),
+            "{path}"
+        );
+    }
+}
+
 fn kid_of(token: &str) -> String {
     use base64::Engine;
     let header = token.split('.').next().unwrap();
