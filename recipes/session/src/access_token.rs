@@ -401,6 +401,19 @@ mod tests {
     }
 
     #[test]
+    fn base64_segments_decode_in_either_alphabet_with_or_without_padding() {
+        let bytes = [0xfb_u8, 0xff, 0xbf, 0x01];
+        for segment in ["-_-_AQ", "-_-_AQ==", "+/+/AQ", "+/+/AQ=="] {
+            assert_eq!(
+                decode_base64(segment).as_deref(),
+                Some(&bytes[..]),
+                "{segment}"
+            );
+        }
+        assert_eq!(decode_base64("a!b"), None);
+    }
+
+    #[test]
     fn structure_check_requires_the_session_claims() {
         let mut payload = match v5_payload() {
             Value::Object(object) => object,

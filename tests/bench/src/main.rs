@@ -12,8 +12,6 @@ mod flood;
 mod idle_rss;
 mod load;
 mod refresh;
-#[cfg(test)]
-mod scratch;
 mod sdk;
 mod sdk_http;
 mod sdk_verify;

@@ -1,16 +1,21 @@
 //! Shared pieces of the SDK benchmarks: an access token minted by a real core, its public key
 //! from the core's JWKS, the raw RS256 verification the SDK is compared with, and the axum
-//! app under test (`/protected` behind `verify_session`, `/public` without it).
+//! app under test (`/protected` behind `verify_session`, `/public` without it, `/raw`
+//! verifying by hand).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{HeaderMap, StatusCode, header};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
 use supertokens::{AppInfo, SuperTokens, SuperTokensConfig};
@@ -25,6 +30,8 @@ pub(crate) const USER_ID: &str = "sdk-bench-user";
 pub(crate) const PROTECTED: &str = "/protected";
 /// The route without it.
 pub(crate) const PUBLIC: &str = "/public";
+/// The route verifying the token by hand with `jsonwebtoken`.
+pub(crate) const RAW: &str = "/raw";
 
 /// An access token from the core and the key that verifies it.
 pub(crate) struct MintedToken {
@@ -34,6 +41,30 @@ pub(crate) struct MintedToken {
     pub(crate) key: DecodingKey,
     /// The same key parsed once by aws-lc.
     pub(crate) parsed_key: ParsedPublicKey,
+}
+
+/// The RSA keys of the core's JWKS by `kid`, as `jsonwebtoken` takes them (`n`, `e`).
+pub(crate) async fn fetch_rsa_keys(
+    http: &reqwest::Client,
+    core_url: &str,
+) -> Result<HashMap<String, (String, String)>> {
+    let jwks: Value = http
+        .get(format!("{core_url}/.well-known/jwks.json"))
+        .send()
+        .await
+        .context("GET /.well-known/jwks.json")?
+        .json()
+        .await
+        .context("decoding the JWKS")?;
+    let mut keys = HashMap::new();
+    for jwk in jwks["keys"].as_array().context("the JWKS has no keys")? {
+        if let (Some(kid), Some(n), Some(e)) =
+            (jwk["kid"].as_str(), jwk["n"].as_str(), jwk["e"].as_str())
+        {
+            keys.insert(kid.to_owned(), (n.to_owned(), e.to_owned()));
+        }
+    }
+    Ok(keys)
 }
 
 /// Creates a session through the CDI (dynamic signing key, no anti-CSRF) and fetches the key
@@ -48,21 +79,10 @@ pub(crate) async fn mint_token(
         .context("decoding the access token header")?
         .kid
         .context("the access token has no kid")?;
-    let jwks: Value = http
-        .get(format!("http://127.0.0.1:{port}/.well-known/jwks.json"))
-        .send()
-        .await
-        .context("GET /.well-known/jwks.json")?
-        .json()
-        .await
-        .context("decoding the JWKS")?;
-    let jwk = jwks["keys"]
-        .as_array()
-        .and_then(|keys| keys.iter().find(|k| k["kid"] == kid.as_str()))
-        .with_context(|| format!("the JWKS has no key {kid}"))?;
-    let (Some(n), Some(e)) = (jwk["n"].as_str(), jwk["e"].as_str()) else {
-        bail!("JWK {kid} is not an RSA key");
-    };
+    let keys = fetch_rsa_keys(http, &format!("http://127.0.0.1:{port}")).await?;
+    let (n, e) = keys
+        .get(&kid)
+        .with_context(|| format!("the JWKS has no RSA key {kid}"))?;
     let key = DecodingKey::from_rsa_components(n, e).context("building the RSA key")?;
     let parsed_key = RsaPublicKeyComponents {
         n: URL_SAFE_NO_PAD.decode(n)?.as_slice(),
@@ -141,6 +161,39 @@ pub(crate) fn init_sdk(core_url: &str, api_key: &str) -> Result<Arc<SuperTokens>
     .map_err(|e| anyhow!("supertokens::init: {e}"))
 }
 
+/// What the `/raw` route verifies with: the core's keys as `jsonwebtoken` takes them.
+pub(crate) struct RawKeys {
+    keys: HashMap<String, DecodingKey>,
+    validation: Validation,
+}
+
+impl RawKeys {
+    /// The keys of the core at `core_url` (fetched once).
+    pub(crate) async fn fetch(http: &reqwest::Client, core_url: &str) -> Result<Self> {
+        let mut keys = HashMap::new();
+        for (kid, (n, e)) in fetch_rsa_keys(http, core_url).await? {
+            keys.insert(kid, DecodingKey::from_rsa_components(&n, &e)?);
+        }
+        Ok(Self {
+            keys,
+            validation: raw_validation(),
+        })
+    }
+
+    /// The `sub` of the request's Bearer token, verified with `jsonwebtoken::decode`.
+    fn verify(&self, headers: &HeaderMap) -> Option<String> {
+        let token = headers
+            .get(header::AUTHORIZATION)?
+            .to_str()
+            .ok()?
+            .strip_prefix("Bearer ")?;
+        let kid = jsonwebtoken::decode_header(token).ok()?.kid?;
+        let key = self.keys.get(&kid)?;
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, key, &self.validation).ok()?;
+        data.claims.get("sub")?.as_str().map(str::to_owned)
+    }
+}
+
 async fn protected(session: Session) -> String {
     session.user_id().to_owned()
 }
@@ -149,15 +202,25 @@ async fn public() -> String {
     "anonymous".to_owned()
 }
 
-/// The app: `GET /protected` behind `verify_session` (returns the user id), `GET /public`
-/// without it, both under `SuperTokensLayer`.
-pub(crate) fn app(st: Arc<SuperTokens>) -> Router {
+async fn raw(State(keys): State<Arc<RawKeys>>, headers: HeaderMap) -> Response {
+    match keys.verify(&headers) {
+        Some(user_id) => user_id.into_response(),
+        None => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+/// The app, under `SuperTokensLayer`: `GET /protected` behind `verify_session` (returns the
+/// user id), `GET /public` without it, and `GET /raw`, which verifies the Bearer token by hand
+/// with `jsonwebtoken::decode` (the baseline under the same HTTP load).
+pub(crate) fn app(st: Arc<SuperTokens>, raw_keys: Arc<RawKeys>) -> Router {
     Router::new()
         .route(
             PROTECTED,
             get(protected).layer(verify_session(VerifySessionOptions::default())),
         )
         .route(PUBLIC, get(public))
+        .route(RAW, get(raw))
+        .with_state(raw_keys)
         .layer(SuperTokensLayer::new(st))
 }
 
@@ -190,11 +253,12 @@ impl AxumAppArgs {
 /// as its only line on stdout once the socket is bound.
 pub(crate) async fn serve(args: &AxumAppArgs, api_key: &str) -> Result<()> {
     let st = init_sdk(&args.core_url, api_key)?;
+    let raw_keys = RawKeys::fetch(&crate::cdi::http_client(1)?, &args.core_url).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .context("binding the app's port")?;
     println!("listening on {}", listener.local_addr()?);
-    axum::serve(listener, app(st))
+    axum::serve(listener, app(st, Arc::new(raw_keys)))
         .await
         .context("serving the app")
 }

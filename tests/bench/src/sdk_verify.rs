@@ -8,6 +8,7 @@
 //! (iv) the bare minimum: the signature checked with a key aws-lc parsed once, plus the
 //! payload decoded. Each is timed per operation; the result is the median over rounds.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
@@ -53,8 +54,10 @@ pub(crate) async fn run(core: &CoreArgs, args: &SdkVerifyArgs) -> Result<Row> {
     let cdi = Cdi::new(http.clone(), proc.port(), &core.api_key);
     let measured = async {
         let token = sdk::mint_token(&cdi, &http, proc.port()).await?;
-        let st = sdk::init_sdk(&format!("http://127.0.0.1:{}", proc.port()), &core.api_key)?;
-        measure(args, &token, &sdk::app(st)).await
+        let core_url = format!("http://127.0.0.1:{}", proc.port());
+        let st = sdk::init_sdk(&core_url, &core.api_key)?;
+        let raw_keys = sdk::RawKeys::fetch(&http, &core_url).await?;
+        measure(args, &token, &sdk::app(st, Arc::new(raw_keys))).await
     }
     .await;
     if measured.is_err() {
@@ -66,14 +69,14 @@ pub(crate) async fn run(core: &CoreArgs, args: &SdkVerifyArgs) -> Result<Row> {
 
 /// Iterations and seconds of one timed loop, plus the CPU share other processes used.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Timed {
+struct Timed {
     iterations: u64,
     secs: f64,
     other_cpu: f64,
 }
 
 impl Timed {
-    pub(crate) fn micros_per_op(&self) -> f64 {
+    fn micros_per_op(&self) -> f64 {
         self.secs * 1e6 / self.iterations.max(1) as f64
     }
 }
@@ -108,8 +111,7 @@ where
     })
 }
 
-/// Times raw verifies of `token`.
-pub(crate) async fn raw_loop(
+async fn raw_loop(
     token: &MintedToken,
     validation: &Validation,
     secs: f64,
