@@ -20,142 +20,17 @@
 //! `/auth/session/refresh`, `/auth/signout`, `/auth/user/password/reset/token`, …) and
 //! `GET /sessioninfo`, which needs a session.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::routing::get;
 use axum::{Json, Router};
+use example_common::{EXPOSED_HEADERS, Settings, init_supertokens};
 use http::{HeaderName, HeaderValue, Method};
-use secrecy::SecretString;
 use serde_json::{Value, json};
-use supertokens::{AppInfo, SuperTokens, SuperTokensConfig};
+use supertokens::SuperTokens;
 use supertokens_axum::{Session, SuperTokensLayer, VerifySessionOptions, verify_session};
-use supertokens_emailpassword::{
-    EmailDelivery, EmailPasswordConfig, LogEmailDelivery, SmtpEmailDelivery, SmtpSecurity,
-    SmtpSettings,
-};
-use supertokens_session::SessionConfig;
 use tower_http::cors::CorsLayer;
-
-/// The app's settings, from the environment.
-struct Settings {
-    listen: SocketAddr,
-    connection_uri: String,
-    api_key: Option<String>,
-    api_domain: String,
-    website_domain: String,
-    smtp: Option<SmtpSettings>,
-}
-
-/// A variable's value, `None` when unset or blank.
-fn var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|value| value.trim().to_owned())
-        .filter(|value| !value.is_empty())
-}
-
-fn var_or(name: &str, default: &str) -> String {
-    var(name).unwrap_or_else(|| default.to_owned())
-}
-
-impl Settings {
-    fn from_env() -> Result<Self, String> {
-        let port: u16 = var_or("PORT", "3001")
-            .parse()
-            .map_err(|error| format!("PORT must be a port number: {error}"))?;
-        let host: std::net::IpAddr = var_or("HOST", "127.0.0.1")
-            .parse()
-            .map_err(|error| format!("HOST must be an IP address: {error}"))?;
-        Ok(Self {
-            listen: SocketAddr::new(host, port),
-            connection_uri: var_or("SUPERTOKENS_CONNECTION_URI", "http://localhost:3567"),
-            api_key: var("SUPERTOKENS_API_KEY"),
-            api_domain: var_or("API_DOMAIN", &format!("http://localhost:{port}")),
-            website_domain: var_or("WEBSITE_DOMAIN", "http://localhost:3000"),
-            smtp: smtp_from_env()?,
-        })
-    }
-}
-
-/// SMTP settings when `SMTP_HOST` is set; `None` means "write reset emails to the log".
-fn smtp_from_env() -> Result<Option<SmtpSettings>, String> {
-    let Some(host) = var("SMTP_HOST") else {
-        return Ok(None);
-    };
-    let port: u16 = var_or("SMTP_PORT", "587")
-        .parse()
-        .map_err(|error| format!("SMTP_PORT must be a port number: {error}"))?;
-    let from_address =
-        var("SMTP_FROM").ok_or("SMTP_FROM (the sender's address) is required with SMTP_HOST")?;
-    let username = var("SMTP_USER");
-    let password = var("SMTP_PASSWORD").map(SecretString::from);
-    if username.is_some() != password.is_some() {
-        return Err("set both SMTP_USER and SMTP_PASSWORD, or neither".into());
-    }
-    let security = match var("SMTP_SECURITY").as_deref() {
-        Some("starttls") => SmtpSecurity::StartTls,
-        Some("tls") => SmtpSecurity::Tls,
-        Some("none") => SmtpSecurity::None,
-        Some(other) => {
-            return Err(format!(
-                "SMTP_SECURITY must be starttls, tls or none, not {other:?}"
-            ));
-        }
-        None if port == 465 => SmtpSecurity::Tls,
-        None => SmtpSecurity::StartTls,
-    };
-    Ok(Some(SmtpSettings {
-        host,
-        port,
-        username,
-        password,
-        from_name: "SuperTokens example".into(),
-        from_address,
-        security,
-        timeout: None,
-    }))
-}
-
-/// Initialises the SDK with the session and emailpassword recipes.
-fn init_supertokens(settings: &Settings) -> Result<Arc<SuperTokens>, String> {
-    let email_delivery: Arc<dyn EmailDelivery> = match &settings.smtp {
-        Some(smtp) => {
-            tracing::info!(host = %smtp.host, port = smtp.port, "password reset emails go through SMTP");
-            Arc::new(
-                SmtpEmailDelivery::new(smtp.clone())
-                    .map_err(|error| format!("SMTP settings: {error}"))?,
-            )
-        }
-        None => {
-            tracing::warn!(
-                "SMTP_HOST is not set: password reset emails (and their links) are written to \
-                 the log. Development only."
-            );
-            Arc::new(LogEmailDelivery)
-        }
-    };
-    supertokens::init(SuperTokensConfig {
-        app_info: AppInfo {
-            app_name: "SuperTokens example (axum)".into(),
-            api_domain: settings.api_domain.clone(),
-            website_domain: settings.website_domain.clone(),
-            api_base_path: None,
-            website_base_path: None,
-        },
-        connection_uri: settings.connection_uri.clone(),
-        api_key: settings.api_key.clone(),
-        recipe_list: vec![
-            supertokens_session::init(SessionConfig::default()),
-            supertokens_emailpassword::init(EmailPasswordConfig {
-                email_delivery: Some(email_delivery),
-                ..Default::default()
-            }),
-        ],
-    })
-    .map_err(|error| format!("cannot initialise SuperTokens: {error}"))
-}
 
 /// CORS for the website: credentials, the SuperTokens request headers, and the response
 /// headers the frontend SDK reads.
@@ -177,12 +52,7 @@ fn cors(st: &SuperTokens, website_domain: &str) -> Result<CorsLayer, String> {
             Method::OPTIONS,
         ])
         .allow_headers(allowed)
-        .expose_headers([
-            HeaderName::from_static("front-token"),
-            HeaderName::from_static("anti-csrf"),
-            HeaderName::from_static("st-access-token"),
-            HeaderName::from_static("st-refresh-token"),
-        ]))
+        .expose_headers(EXPOSED_HEADERS.map(HeaderName::from_static)))
 }
 
 /// `GET /sessioninfo`: who is signed in.
@@ -236,7 +106,7 @@ async fn shutdown_signal() {
 
 async fn run() -> Result<(), String> {
     let settings = Settings::from_env()?;
-    let st = init_supertokens(&settings)?;
+    let st = init_supertokens(&settings, "SuperTokens example (axum)")?;
     // The normalised origin (no trailing slash): browsers compare it byte for byte.
     let cors = cors(&st, &st.app_info().website_domain)?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
