@@ -10,6 +10,7 @@
 pub mod emailpassword;
 pub mod general;
 pub mod jwt;
+pub mod passwordless;
 pub mod session;
 pub mod user;
 pub mod version;

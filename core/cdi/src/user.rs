@@ -86,6 +86,8 @@ pub enum GetUserResponse {
     UnknownUserIdError,
     /// No user with that email.
     UnknownEmailError,
+    /// No user with that phone number (passwordless).
+    UnknownPhoneNumberError,
 }
 
 /// `GET /users/by-accountinfo`.

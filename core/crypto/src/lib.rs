@@ -14,7 +14,7 @@ pub mod signing;
 
 pub use aead::RefreshTokenCipher;
 pub use error::{CryptoError, Result};
-pub use hashing::{constant_time_eq, sha256_hex};
+pub use hashing::{constant_time_eq, hmac_sha256, sha256, sha256_hex};
 pub use password::{
     Argon2Memory, PasswordHashingPolicy, hash_password, hash_password_with_memory, verify_password,
     verify_password_with_memory,

@@ -48,6 +48,8 @@ const CLI_SOURCE: &str = "command-line flags";
 const MAX_ACCESS_TOKEN_VALIDITY_SECONDS: u64 = 86_400_000;
 const MAX_REFRESH_TOKEN_VALIDITY_MINUTES: f64 = 52_560_000.0; // 100 years
 const MAX_PASSWORD_RESET_LIFETIME_MS: u64 = 3_153_600_000_000; // 100 years
+const MAX_PASSWORDLESS_CODE_LIFETIME_MS: u64 = 3_153_600_000_000; // 100 years
+const MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS: u32 = 1000;
 const MAX_SIGNING_KEY_INTERVAL_HOURS: f64 = 876_000.0; // 100 years
 const MAX_HASHING_POOL_SIZE: u64 = 1024;
 const MAX_DB_CONNECTIONS: u32 = 1000;
@@ -540,6 +542,8 @@ struct RawConfig {
     access_token_validity: u64,
     refresh_token_validity: f64,
     password_reset_token_lifetime: u64,
+    passwordless_code_lifetime: u64,
+    passwordless_max_code_input_attempts: u32,
     access_token_dynamic_signing_key_update_interval: f64,
     #[serde(deserialize_with = "lenient_string")]
     password_hashing_alg: String,
@@ -571,6 +575,8 @@ impl Default for RawConfig {
             access_token_validity: 3600,
             refresh_token_validity: 144_000.0,
             password_reset_token_lifetime: 3_600_000,
+            passwordless_code_lifetime: 900_000,
+            passwordless_max_code_input_attempts: 5,
             access_token_dynamic_signing_key_update_interval: 168.0,
             password_hashing_alg: "ARGON2".into(),
             argon2_iterations: 2,
@@ -787,6 +793,20 @@ impl Checker<'_> {
             MAX_PASSWORD_RESET_LIFETIME_MS,
             " milliseconds",
         );
+        self.range(
+            "passwordless_code_lifetime",
+            raw.passwordless_code_lifetime,
+            1,
+            MAX_PASSWORDLESS_CODE_LIFETIME_MS,
+            " milliseconds",
+        );
+        self.range(
+            "passwordless_max_code_input_attempts",
+            raw.passwordless_max_code_input_attempts,
+            1,
+            MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS,
+            "",
+        );
         let interval_key = "access_token_dynamic_signing_key_update_interval";
         let interval_hours = raw.access_token_dynamic_signing_key_update_interval;
         let signing_key_update_interval = if self.positive(
@@ -869,6 +889,8 @@ impl Checker<'_> {
                 password_reset_token_lifetime: Duration::from_millis(
                     raw.password_reset_token_lifetime,
                 ),
+                passwordless_code_lifetime: Duration::from_millis(raw.passwordless_code_lifetime),
+                passwordless_max_code_input_attempts: raw.passwordless_max_code_input_attempts,
                 signing_key_update_interval,
                 password_hashing: password_hashing?,
                 password_hashing_pool_size: usize::try_from(raw.argon2_hashing_pool_size).ok()?,

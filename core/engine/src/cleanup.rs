@@ -1,6 +1,6 @@
-//! Background cleanup: expired sessions, expired password reset tokens and retired signing
-//! keys, deleted in bounded batches on a schedule. Every expiry is also enforced when a row
-//! is read, so cleanup only reclaims space.
+//! Background cleanup: expired sessions, expired password reset tokens, expired passwordless
+//! devices and retired signing keys, deleted in bounded batches on a schedule. Every expiry
+//! is also enforced when a row is read, so cleanup only reclaims space.
 
 use std::sync::Arc;
 
@@ -14,6 +14,8 @@ pub struct CleanupReport {
     pub sessions: u64,
     /// Expired password reset tokens.
     pub password_reset_tokens: u64,
+    /// Passwordless devices whose newest code has expired.
+    pub passwordless_devices: u64,
     /// Retired dynamic signing keys.
     pub signing_keys: u64,
 }
@@ -38,6 +40,10 @@ impl Core {
                 break;
             }
         }
+        let passwordless_devices = self
+            .passwordless
+            .delete_expired(config.batch_size, config.max_batches_per_run)
+            .await?;
         let signing_keys = self
             .keys
             .delete_retired(now_ms, config.batch_size, config.max_batches_per_run)
@@ -46,6 +52,7 @@ impl Core {
         Ok(CleanupReport {
             sessions,
             password_reset_tokens,
+            passwordless_devices,
             signing_keys,
         })
     }

@@ -4,6 +4,11 @@ use std::time::Duration;
 
 use supertokens_crypto::password::PasswordHashingPolicy;
 
+/// Default of `passwordless_code_lifetime`: 15 minutes, as the Java core.
+pub const DEFAULT_PASSWORDLESS_CODE_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// Default of `passwordless_max_code_input_attempts`, as the Java core.
+pub const DEFAULT_PASSWORDLESS_MAX_CODE_INPUT_ATTEMPTS: u32 = 5;
+
 /// Everything the engine needs to know about its configuration.
 #[derive(Debug, Clone)]
 pub struct CoreConfig {
@@ -13,6 +18,11 @@ pub struct CoreConfig {
     pub refresh_token_validity: Duration,
     /// Lifetime of password reset tokens (`password_reset_token_lifetime`, ms).
     pub password_reset_token_lifetime: Duration,
+    /// How long a passwordless code stays valid (`passwordless_code_lifetime`, ms).
+    pub passwordless_code_lifetime: Duration,
+    /// Wrong or expired codes typed on one passwordless device before it is deleted
+    /// (`passwordless_max_code_input_attempts`).
+    pub passwordless_max_code_input_attempts: u32,
     /// How often a new dynamic signing key is made
     /// (`access_token_dynamic_signing_key_update_interval`, hours).
     pub signing_key_update_interval: Duration,
@@ -51,6 +61,8 @@ impl Default for CoreConfig {
             access_token_validity: Duration::from_secs(3600),
             refresh_token_validity: Duration::from_secs(144_000 * 60),
             password_reset_token_lifetime: Duration::from_secs(3600),
+            passwordless_code_lifetime: DEFAULT_PASSWORDLESS_CODE_LIFETIME,
+            passwordless_max_code_input_attempts: DEFAULT_PASSWORDLESS_MAX_CODE_INPUT_ATTEMPTS,
             signing_key_update_interval: Duration::from_secs(168 * 3600),
             password_hashing: PasswordHashingPolicy::owasp_default(),
             password_hashing_pool_size: default_hashing_pool_size(),

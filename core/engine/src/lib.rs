@@ -1,6 +1,6 @@
 //! The domain services of the SuperTokens-compatible core, independent of HTTP.
 //!
-//! [`Core`] bundles the recipes over one [`Storage`]. Time comes from an injected [`Clock`]
+//! [`Core`] bundles the recipes (emailpassword, passwordless, sessions, JWT) over one [`Storage`]. Time comes from an injected [`Clock`]
 //! and randomness from an injected [`RandomSource`], so expiry, rotation and theft detection
 //! are tested without sleeping.
 
@@ -11,6 +11,7 @@ pub mod emailpassword;
 pub mod error;
 pub mod jwt;
 pub mod keys;
+pub mod passwordless;
 pub mod passwords;
 pub mod session;
 pub mod users;
@@ -40,6 +41,8 @@ pub struct Core {
     pub users: users::Users,
     /// The emailpassword recipe.
     pub emailpassword: emailpassword::EmailPassword,
+    /// The passwordless recipe.
+    pub passwordless: passwordless::Passwordless,
     /// The session recipe.
     pub sessions: session::Sessions,
     /// The JWT recipe.
@@ -92,6 +95,13 @@ impl Core {
                 Arc::clone(&clock),
                 Arc::clone(&rng),
                 config.password_reset_token_lifetime,
+            ),
+            passwordless: passwordless::Passwordless::new(
+                Arc::clone(&storage),
+                Arc::clone(&clock),
+                Arc::clone(&rng),
+                config.passwordless_code_lifetime,
+                config.passwordless_max_code_input_attempts,
             ),
             sessions: session::Sessions::new(
                 Arc::clone(&storage),

@@ -40,6 +40,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+impl<T: DeserializeOwned> JsonBody<T> {
+    /// Reads the body of `request` as JSON, for handlers that pick the body's type at run
+    /// time (e.g. by the `rid` header).
+    pub async fn read(request: Request) -> Result<Self, ApiError> {
+        <Self as FromRequest<()>>::from_request(request, &()).await
+    }
+}
+
 /// Query parameters.
 #[derive(Debug, Clone)]
 pub struct QueryParams<T>(pub T);
@@ -48,11 +56,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(query)
-            .map(QueryParams)
-            .map_err(|error| ApiError::bad_request(format!("Invalid query parameters: {error}")))
+        parse_query(parts.uri.query()).map(QueryParams)
     }
+}
+
+/// Parses a query string (as [`QueryParams`] does), for handlers that pick the shape of the
+/// query at run time.
+pub fn parse_query<T: DeserializeOwned>(query: Option<&str>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|error| ApiError::bad_request(format!("Invalid query parameters: {error}")))
 }
 
 /// Parses `"true"`/`"false"` query values (node stringifies booleans).

@@ -186,3 +186,130 @@ impl fmt::Debug for SigningKeyRecord {
             .finish()
     }
 }
+
+/// A passwordless device: one sign-in attempt for one email or phone number. Its id is
+/// known only to the frontend; the core stores its hash, which is the public
+/// `preAuthSessionId`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordlessDeviceRecord {
+    /// URL-safe base64 (no padding) of SHA-256 of the device id: the `preAuthSessionId`.
+    pub device_id_hash: String,
+    /// Tenant the device belongs to.
+    pub tenant_id: String,
+    /// Normalised email, when the device is for an email.
+    pub email: Option<String>,
+    /// E.164 phone number, when the device is for a phone.
+    pub phone_number: Option<String>,
+    /// Standard base64 of the 32-byte salt mixed into every link code of the device. Not a
+    /// secret on its own: link codes also need the device id, which is never stored.
+    pub link_code_salt: String,
+    /// Wrong or expired codes typed on this device.
+    pub failed_attempts: u32,
+}
+
+impl fmt::Debug for PasswordlessDeviceRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordlessDeviceRecord")
+            .field("device_id_hash", &self.device_id_hash)
+            .field("tenant_id", &self.tenant_id)
+            .field("email", &self.email)
+            .field("phone_number", &self.phone_number)
+            .field("link_code_salt", &"<redacted>")
+            .field("failed_attempts", &self.failed_attempts)
+            .finish()
+    }
+}
+
+/// One code of a device. The code itself is never stored, only the hash of its link form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordlessCodeRecord {
+    /// UUID v4.
+    pub code_id: String,
+    /// The device the code belongs to.
+    pub device_id_hash: String,
+    /// Base64 (with padding) of SHA-256 of the link code. Unique across all codes.
+    pub link_code_hash: String,
+    /// Epoch milliseconds.
+    pub created_at_ms: i64,
+}
+
+/// Outcome of storing a new device or a new code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertCodeOutcome {
+    /// Stored.
+    Inserted,
+    /// A device with this id hash exists already (new devices only).
+    DeviceIdHashTaken,
+    /// A code with this id exists already.
+    CodeIdTaken,
+    /// A code with this link code hash exists already.
+    LinkCodeHashTaken,
+    /// The device to add the code to does not exist in the tenant (new codes only).
+    UnknownDevice,
+}
+
+/// One attempt to use a code, checked and applied atomically by
+/// [`crate::PasswordlessStore::attempt_passwordless_code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeAttempt<'a> {
+    /// Tenant of the device.
+    pub tenant_id: &'a str,
+    /// The device the code must belong to.
+    pub device_id_hash: &'a str,
+    /// Hash of the link code (typed codes are turned into their link code first).
+    pub link_code_hash: &'a str,
+    /// True when the user typed the code: a wrong or expired code then counts as a failed
+    /// attempt. False for magic links, where a bad code just restarts the flow.
+    pub typed: bool,
+    /// Codes created before this instant (epoch ms) have expired.
+    pub expired_before_ms: i64,
+    /// Failed attempts allowed per device; reaching it deletes the device.
+    pub max_attempts: u32,
+    /// On success, delete every device of the contact (consume) or nothing (check).
+    pub consume: bool,
+}
+
+/// Outcome of a [`CodeAttempt`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeAttemptOutcome {
+    /// The code is the device's and has not expired. With `consume`, every device of the
+    /// same email or phone number in the tenant was deleted.
+    Accepted(PasswordlessDeviceRecord),
+    /// A typed code that is not one of the device's codes; the failed count was raised to
+    /// `failed_attempts`.
+    IncorrectCode {
+        /// The device's failed attempts, this one included.
+        failed_attempts: u32,
+    },
+    /// A typed code of the device that has expired; counted as a failed attempt.
+    ExpiredCode {
+        /// The device's failed attempts, this one included.
+        failed_attempts: u32,
+    },
+    /// No such device, a bad link code, or the attempts ran out (the device was deleted).
+    RestartFlow,
+}
+
+/// New contact details of a passwordless user: `None` keeps a field, `Some(None)` clears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactUpdate<'a> {
+    /// The passwordless user.
+    pub user_id: &'a str,
+    /// New email (normalised).
+    pub email: Option<Option<&'a str>>,
+    /// New phone number (E.164).
+    pub phone_number: Option<Option<&'a str>>,
+}
+
+/// Outcome of changing a passwordless user's contact details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateContactOutcome {
+    /// Changed; devices of the old and the new contact were deleted.
+    Updated,
+    /// No passwordless user has this id.
+    UnknownUser,
+    /// Another passwordless user of the tenant has the email.
+    EmailTaken,
+    /// Another passwordless user of the tenant has the phone number.
+    PhoneNumberTaken,
+}

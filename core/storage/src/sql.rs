@@ -17,7 +17,8 @@ use std::borrow::Cow;
 
 use crate::error::StorageError;
 use crate::model::{
-    PasswordResetTokenRecord, SessionRecord, SigningKeyKind, SigningKeyRecord, UserRecord,
+    PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord, SessionRecord,
+    SigningKeyKind, SigningKeyRecord, UserRecord,
 };
 
 /// The SQL dialect of a backend; each backend module defines its constant.
@@ -111,6 +112,7 @@ const NON_TEXT_COLUMNS: &[&str] = &[
     "created_at",
     "generation",
     "use_static_key",
+    "failed_attempts",
 ];
 const USER_COLUMNS: &str =
     "user_id, recipe_id, tenant_id, email, phone_number, password_hash, time_joined";
@@ -118,6 +120,12 @@ const TOKEN_COLUMNS: &str = "token_hash, user_id, email, expires_at";
 const SESSION_COLUMNS: &str = "session_handle, user_id, recipe_user_id, tenant_id, \
      refresh_token_hash_2, session_data, jwt_payload, expires_at, created_at, use_static_key";
 const SIGNING_KEY_COLUMNS: &str = "kid, kind, generation, algorithm, private_key_pem, created_at";
+const DEVICE_COLUMNS: &str =
+    "device_id_hash, tenant_id, email, phone_number, link_code_salt, failed_attempts";
+const CODE_COLUMNS: &str = "code_id, device_id_hash, link_code_hash, created_at";
+/// Condition of a `passwordless_codes` query: the code's device is in the tenant (`?`).
+const CODE_IN_TENANT: &str = "EXISTS (SELECT 1 FROM passwordless_devices d \
+     WHERE d.device_id_hash = passwordless_codes.device_id_hash AND d.tenant_id = ?)";
 
 /// The static SQL of one backend, built once per dialect.
 pub(crate) struct Queries {
@@ -153,6 +161,27 @@ pub(crate) struct Queries {
     pub(crate) delete_signing_keys_before: String,
     pub(crate) insert_secret: String,
     pub(crate) secret_by_name: String,
+    /// `SELECT device_id_hash FROM passwordless_devices`, for dynamic queries.
+    pub(crate) select_device_ids: String,
+    /// `SELECT device_id_hash FROM passwordless_codes`, for dynamic queries.
+    pub(crate) select_code_device_ids: String,
+    pub(crate) insert_device: String,
+    pub(crate) insert_code: String,
+    pub(crate) device_by_id: String,
+    pub(crate) lock_device: String,
+    pub(crate) devices_by_email: String,
+    pub(crate) devices_by_phone_number: String,
+    pub(crate) lock_devices_by_email: String,
+    pub(crate) lock_devices_by_phone_number: String,
+    pub(crate) codes_of_device: String,
+    pub(crate) code_by_link_code_hash: String,
+    pub(crate) code_by_id: String,
+    pub(crate) lock_code_of_device: String,
+    pub(crate) lock_any_code_of_device: String,
+    pub(crate) raise_failed_attempts: String,
+    pub(crate) delete_code_of_device: String,
+    pub(crate) expired_device_candidates: String,
+    pub(crate) lock_user: String,
 }
 
 impl Queries {
@@ -169,6 +198,15 @@ impl Queries {
             "SELECT {} FROM signing_keys",
             d.select_list(SIGNING_KEY_COLUMNS)
         );
+        let select_devices = format!(
+            "SELECT {} FROM passwordless_devices",
+            d.select_list(DEVICE_COLUMNS)
+        );
+        let select_codes = format!(
+            "SELECT {} FROM passwordless_codes",
+            d.select_list(CODE_COLUMNS)
+        );
+        let devices_order = "ORDER BY passwordless_devices.device_id_hash";
         Self {
             dialect: d,
             select_session_handles: format!(
@@ -246,6 +284,69 @@ impl Queries {
                 "SELECT {} FROM secrets WHERE name = ?",
                 d.select_list("value")
             )),
+            select_device_ids: format!(
+                "SELECT {} FROM passwordless_devices",
+                d.select_list("device_id_hash")
+            ),
+            select_code_device_ids: format!(
+                "SELECT {} FROM passwordless_codes",
+                d.select_list("device_id_hash")
+            ),
+            insert_device: q(&format!(
+                "INSERT INTO passwordless_devices ({DEVICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+            )),
+            insert_code: q(&format!(
+                "INSERT INTO passwordless_codes ({CODE_COLUMNS}) VALUES (?, ?, ?, ?)"
+            )),
+            device_by_id: q(&format!(
+                "{select_devices} WHERE tenant_id = ? AND device_id_hash = ?"
+            )),
+            lock_device: q(&format!(
+                "{select_devices} WHERE tenant_id = ? AND device_id_hash = ?{lock}"
+            )),
+            devices_by_email: q(&format!(
+                "{select_devices} WHERE tenant_id = ? AND email = ? {devices_order}"
+            )),
+            devices_by_phone_number: q(&format!(
+                "{select_devices} WHERE tenant_id = ? AND phone_number = ? {devices_order}"
+            )),
+            lock_devices_by_email: q(&format!(
+                "{select_devices} WHERE tenant_id = ? AND email = ? {devices_order}{lock}"
+            )),
+            lock_devices_by_phone_number: q(&format!(
+                "{select_devices} WHERE tenant_id = ? AND phone_number = ? {devices_order}{lock}"
+            )),
+            codes_of_device: q(&format!(
+                "{select_codes} WHERE device_id_hash = ? AND {CODE_IN_TENANT} \
+                 ORDER BY passwordless_codes.created_at, passwordless_codes.code_id"
+            )),
+            code_by_link_code_hash: q(&format!(
+                "{select_codes} WHERE link_code_hash = ? AND {CODE_IN_TENANT}"
+            )),
+            code_by_id: q(&format!(
+                "{select_codes} WHERE code_id = ? AND {CODE_IN_TENANT}"
+            )),
+            lock_code_of_device: q(&format!(
+                "SELECT created_at FROM passwordless_codes \
+                 WHERE link_code_hash = ? AND device_id_hash = ?{lock}"
+            )),
+            lock_any_code_of_device: q(&format!(
+                "SELECT {} FROM passwordless_codes WHERE device_id_hash = ? LIMIT 1{lock}",
+                d.select_list("code_id")
+            )),
+            raise_failed_attempts: q("UPDATE passwordless_devices \
+                 SET failed_attempts = failed_attempts + 1 WHERE device_id_hash = ?"),
+            delete_code_of_device: q(
+                "DELETE FROM passwordless_codes WHERE code_id = ? AND device_id_hash = ?",
+            ),
+            expired_device_candidates: q(&format!(
+                "SELECT {} FROM passwordless_devices WHERE NOT EXISTS \
+                 (SELECT 1 FROM passwordless_codes c \
+                 WHERE c.device_id_hash = passwordless_devices.device_id_hash \
+                 AND c.created_at >= ?) {devices_order} LIMIT ?",
+                d.select_list("device_id_hash")
+            )),
+            lock_user: q(&format!("{select_users} WHERE user_id = ?{lock}")),
             select_users,
         }
     }
@@ -287,6 +388,8 @@ pub(crate) fn map_migrate_err(e: sqlx::migrate::MigrateError) -> StorageError {
 pub(crate) enum UniqueKey {
     Email,
     PhoneNumber,
+    /// The link code hash of a passwordless code (`passwordless_codes_link_uq`).
+    LinkCodeHash,
     /// The primary key (or any other unique key).
     Primary,
 }
@@ -297,6 +400,11 @@ pub(crate) enum UniqueKey {
 /// MySQL/MariaDB the key (`… for key 'users_email_uq'`), and SQLite the columns
 /// (`UNIQUE constraint failed: users.tenant_id, users.recipe_id, users.email`). Only the
 /// part naming the key is inspected, never the duplicated value.
+///
+/// Names are matched by fragment: `link` (`passwordless_codes_link_uq`, SQLite's
+/// `passwordless_codes.link_code_hash`), then `email`, then `phone`. No primary key and no
+/// other unique key of the schema contains these fragments; the passwordless tables have
+/// no unique key on email or phone number.
 pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<UniqueKey> {
     let sqlx::Error::Database(db) = e else {
         return None;
@@ -314,7 +422,9 @@ pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<UniqueKey> {
     } else {
         Cow::Borrowed("")
     };
-    Some(if key.contains("email") {
+    Some(if key.contains("link") {
+        UniqueKey::LinkCodeHash
+    } else if key.contains("email") {
         UniqueKey::Email
     } else if key.contains("phone") {
         UniqueKey::PhoneNumber
@@ -451,6 +561,63 @@ impl TryFrom<SigningKeyRow> for SigningKeyRecord {
     }
 }
 
+/// A `passwordless_devices` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeviceRow {
+    pub(crate) device_id_hash: String,
+    tenant_id: String,
+    email: Option<String>,
+    phone_number: Option<String>,
+    link_code_salt: String,
+    failed_attempts: i32,
+}
+
+impl TryFrom<DeviceRow> for PasswordlessDeviceRecord {
+    type Error = StorageError;
+
+    fn try_from(r: DeviceRow) -> Result<Self, StorageError> {
+        let failed_attempts = u32::try_from(r.failed_attempts).map_err(|_| {
+            StorageError::Corrupt(format!(
+                "passwordless_devices.failed_attempts of {} is {}",
+                r.device_id_hash, r.failed_attempts
+            ))
+        })?;
+        Ok(Self {
+            device_id_hash: r.device_id_hash,
+            tenant_id: r.tenant_id,
+            email: r.email,
+            phone_number: r.phone_number,
+            link_code_salt: r.link_code_salt,
+            failed_attempts,
+        })
+    }
+}
+
+/// The `failed_attempts` column value of a count (an INT column; counts beyond it saturate).
+pub(crate) fn failed_attempts_column(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// A `passwordless_codes` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct CodeRow {
+    code_id: String,
+    device_id_hash: String,
+    link_code_hash: String,
+    created_at: i64,
+}
+
+impl From<CodeRow> for PasswordlessCodeRecord {
+    fn from(r: CodeRow) -> Self {
+        Self {
+            code_id: r.code_id,
+            device_id_hash: r.device_id_hash,
+            link_code_hash: r.link_code_hash,
+            created_at_ms: r.created_at,
+        }
+    }
+}
+
 /// Implements every storage trait for a backend struct, once for all backends.
 ///
 /// The struct must have fields `pool: sqlx::Pool<$db>` and `q: &'static Queries`, and an
@@ -464,15 +631,19 @@ macro_rules! impl_storage {
 
             use $crate::error::Result;
             use $crate::model::{
-                InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord, SessionRecord,
-                SigningKeyKind, SigningKeyRecord, UpdateEmailOutcome, UserRecord,
+                CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome,
+                InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord,
+                PasswordlessCodeRecord, PasswordlessDeviceRecord, RECIPE_PASSWORDLESS,
+                SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome,
+                UpdateEmailOutcome, UserRecord,
             };
             use $crate::sql::{
-                SessionRow, SigningKeyRow, TokenRow, UniqueKey, UserRow, count_to_u64, map_err,
-                unique_violation,
+                CodeRow, DeviceRow, SessionRow, SigningKeyRow, TokenRow, UniqueKey, UserRow,
+                count_to_u64, failed_attempts_column, map_err, unique_violation,
             };
             use $crate::traits::{
-                PasswordResetStore, SecretStore, SessionStore, SigningKeyStore, Storage, UserStore,
+                PasswordResetStore, PasswordlessStore, SecretStore, SessionStore, SigningKeyStore,
+                Storage, UserStore,
             };
 
             /// Appends ` AND tenant_id = ?` (when a tenant is given) and
@@ -505,6 +676,72 @@ macro_rules! impl_storage {
                 qb.push(")");
             }
 
+            /// At most this many ids are bound in one `IN (…)` list.
+            const ID_CHUNK: usize = 500;
+
+            /// ` IN (?, ?, …)` of these ids.
+            fn push_in<'a>(qb: &mut QueryBuilder<'a, $db>, ids: &'a [String]) {
+                qb.push(" IN (");
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(id.as_str());
+                }
+                qb.push(")");
+            }
+
+            /// Deletes these devices and their codes; returns how many devices. The caller
+            /// holds the devices' locks, so no code can be added to them meanwhile.
+            async fn delete_devices_with_codes(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                ids: &[String],
+            ) -> Result<u64> {
+                let mut deleted = 0;
+                for chunk in ids.chunks(ID_CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "DELETE FROM passwordless_codes WHERE device_id_hash",
+                    );
+                    push_in(&mut qb, chunk);
+                    qb.build().execute(&mut *conn).await.map_err(map_err)?;
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "DELETE FROM passwordless_devices WHERE device_id_hash",
+                    );
+                    push_in(&mut qb, chunk);
+                    deleted += qb
+                        .build()
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?
+                        .rows_affected();
+                }
+                Ok(deleted)
+            }
+
+            /// Inserts a code in the transaction; `Some` with the outcome when an id or the
+            /// link code hash is taken (the transaction must then be dropped).
+            async fn insert_code(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                sql: &str,
+                code: &PasswordlessCodeRecord,
+            ) -> Result<Option<InsertCodeOutcome>> {
+                let result = sqlx::query(sql)
+                    .bind(&code.code_id)
+                    .bind(&code.device_id_hash)
+                    .bind(&code.link_code_hash)
+                    .bind(code.created_at_ms)
+                    .execute(&mut *conn)
+                    .await;
+                match result {
+                    Ok(_) => Ok(None),
+                    Err(e) => match unique_violation(&e) {
+                        Some(UniqueKey::LinkCodeHash) => {
+                            Ok(Some(InsertCodeOutcome::LinkCodeHashTaken))
+                        }
+                        Some(_) => Ok(Some(InsertCodeOutcome::CodeIdTaken)),
+                        None => Err(map_err(e)),
+                    },
+                }
+            }
+
             impl $ty {
                 /// Locks the sessions the filter selects (in handle order, so concurrent
                 /// callers cannot deadlock), deletes them and returns their handles.
@@ -530,6 +767,29 @@ macro_rules! impl_storage {
                     tx.commit().await.map_err(map_err)?;
                     Ok(handles)
                 }
+
+                /// Locks the devices of one email or phone number (`sql` selects them in id
+                /// order, locking), then deletes them with their codes.
+                async fn delete_devices_of_contact(
+                    &self,
+                    sql: &str,
+                    tenant_id: &str,
+                    contact: &str,
+                ) -> Result<u64> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let ids: Vec<String> = sqlx::query_as::<_, DeviceRow>(sql)
+                        .bind(tenant_id)
+                        .bind(contact)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .into_iter()
+                        .map(|d| d.device_id_hash)
+                        .collect();
+                    let deleted = delete_devices_with_codes(&mut tx, &ids).await?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(deleted)
+                }
             }
 
             #[async_trait]
@@ -550,7 +810,9 @@ macro_rules! impl_storage {
                         Err(e) => match unique_violation(&e) {
                             Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
                             Some(UniqueKey::PhoneNumber) => Ok(InsertUserOutcome::PhoneNumberTaken),
-                            Some(UniqueKey::Primary) => Ok(InsertUserOutcome::UserIdTaken),
+                            Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => {
+                                Ok(InsertUserOutcome::UserIdTaken)
+                            }
                             None => Err(map_err(e)),
                         },
                     }
@@ -981,6 +1243,502 @@ macro_rules! impl_storage {
             }
 
             #[async_trait]
+            impl PasswordlessStore for $ty {
+                async fn insert_passwordless_device(
+                    &self,
+                    device: &PasswordlessDeviceRecord,
+                    code: &PasswordlessCodeRecord,
+                ) -> Result<InsertCodeOutcome> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let result = sqlx::query(&self.q.insert_device)
+                        .bind(&device.device_id_hash)
+                        .bind(&device.tenant_id)
+                        .bind(device.email.as_deref())
+                        .bind(device.phone_number.as_deref())
+                        .bind(&device.link_code_salt)
+                        .bind(failed_attempts_column(device.failed_attempts))
+                        .execute(&mut *tx)
+                        .await;
+                    if let Err(e) = result {
+                        // Dropping the transaction rolls it back.
+                        return match unique_violation(&e) {
+                            Some(_) => Ok(InsertCodeOutcome::DeviceIdHashTaken),
+                            None => Err(map_err(e)),
+                        };
+                    }
+                    if let Some(outcome) = insert_code(&mut tx, &self.q.insert_code, code).await? {
+                        return Ok(outcome);
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(InsertCodeOutcome::Inserted)
+                }
+
+                async fn insert_passwordless_code(
+                    &self,
+                    tenant_id: &str,
+                    code: &PasswordlessCodeRecord,
+                ) -> Result<InsertCodeOutcome> {
+                    // The device lock keeps a concurrent delete of the device from leaving
+                    // this code behind.
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let device = sqlx::query_as::<_, DeviceRow>(&self.q.lock_device)
+                        .bind(tenant_id)
+                        .bind(&code.device_id_hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if device.is_none() {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(InsertCodeOutcome::UnknownDevice);
+                    }
+                    if let Some(outcome) = insert_code(&mut tx, &self.q.insert_code, code).await? {
+                        return Ok(outcome);
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(InsertCodeOutcome::Inserted)
+                }
+
+                async fn passwordless_device(
+                    &self,
+                    tenant_id: &str,
+                    device_id_hash: &str,
+                ) -> Result<Option<PasswordlessDeviceRecord>> {
+                    sqlx::query_as::<_, DeviceRow>(&self.q.device_by_id)
+                        .bind(tenant_id)
+                        .bind(device_id_hash)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .map(PasswordlessDeviceRecord::try_from)
+                        .transpose()
+                }
+
+                async fn passwordless_devices_by_email(
+                    &self,
+                    tenant_id: &str,
+                    email: &str,
+                ) -> Result<Vec<PasswordlessDeviceRecord>> {
+                    sqlx::query_as::<_, DeviceRow>(&self.q.devices_by_email)
+                        .bind(tenant_id)
+                        .bind(email)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .into_iter()
+                        .map(PasswordlessDeviceRecord::try_from)
+                        .collect()
+                }
+
+                async fn passwordless_devices_by_phone_number(
+                    &self,
+                    tenant_id: &str,
+                    phone_number: &str,
+                ) -> Result<Vec<PasswordlessDeviceRecord>> {
+                    sqlx::query_as::<_, DeviceRow>(&self.q.devices_by_phone_number)
+                        .bind(tenant_id)
+                        .bind(phone_number)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .into_iter()
+                        .map(PasswordlessDeviceRecord::try_from)
+                        .collect()
+                }
+
+                async fn passwordless_codes_of_device(
+                    &self,
+                    tenant_id: &str,
+                    device_id_hash: &str,
+                ) -> Result<Vec<PasswordlessCodeRecord>> {
+                    let rows = sqlx::query_as::<_, CodeRow>(&self.q.codes_of_device)
+                        .bind(device_id_hash)
+                        .bind(tenant_id)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(rows.into_iter().map(PasswordlessCodeRecord::from).collect())
+                }
+
+                async fn passwordless_code_by_link_code_hash(
+                    &self,
+                    tenant_id: &str,
+                    link_code_hash: &str,
+                ) -> Result<Option<PasswordlessCodeRecord>> {
+                    let row = sqlx::query_as::<_, CodeRow>(&self.q.code_by_link_code_hash)
+                        .bind(link_code_hash)
+                        .bind(tenant_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(row.map(PasswordlessCodeRecord::from))
+                }
+
+                async fn passwordless_code(
+                    &self,
+                    tenant_id: &str,
+                    code_id: &str,
+                ) -> Result<Option<PasswordlessCodeRecord>> {
+                    let row = sqlx::query_as::<_, CodeRow>(&self.q.code_by_id)
+                        .bind(code_id)
+                        .bind(tenant_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(row.map(PasswordlessCodeRecord::from))
+                }
+
+                async fn attempt_passwordless_code(
+                    &self,
+                    attempt: &CodeAttempt<'_>,
+                ) -> Result<CodeAttemptOutcome> {
+                    // Every transaction that locks several devices locks them in id order,
+                    // in one statement. So an attempt first learns the device's contact
+                    // (which never changes) without a lock, then locks all the devices of that
+                    // contact (those it deletes on success), the device itself among them.
+                    // Attempts on devices of one contact are thus serialised and cannot
+                    // deadlock. Every read after the lock is a locking read, which on MySQL
+                    // sees the latest committed rows rather than the transaction's snapshot.
+                    let Some(seen) = sqlx::query_as::<_, DeviceRow>(&self.q.device_by_id)
+                        .bind(attempt.tenant_id)
+                        .bind(attempt.device_id_hash)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .map(PasswordlessDeviceRecord::try_from)
+                        .transpose()?
+                    else {
+                        return Ok(CodeAttemptOutcome::RestartFlow);
+                    };
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let (sql, contact) = match (&seen.email, &seen.phone_number) {
+                        (Some(email), _) => (&self.q.lock_devices_by_email, email.as_str()),
+                        (None, Some(phone)) => {
+                            (&self.q.lock_devices_by_phone_number, phone.as_str())
+                        }
+                        (None, None) => (&self.q.lock_device, attempt.device_id_hash),
+                    };
+                    let contact_devices = sqlx::query_as::<_, DeviceRow>(sql)
+                        .bind(attempt.tenant_id)
+                        .bind(contact)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .into_iter()
+                        .map(PasswordlessDeviceRecord::try_from)
+                        .collect::<Result<Vec<_>>>()?;
+                    let Some(device) = contact_devices
+                        .iter()
+                        .find(|d| d.device_id_hash == attempt.device_id_hash)
+                        .cloned()
+                    else {
+                        // Deleted since it was read.
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(CodeAttemptOutcome::RestartFlow);
+                    };
+                    let the_device = std::slice::from_ref(&device.device_id_hash);
+                    if device.failed_attempts >= attempt.max_attempts {
+                        delete_devices_with_codes(&mut tx, the_device).await?;
+                        tx.commit().await.map_err(map_err)?;
+                        return Ok(CodeAttemptOutcome::RestartFlow);
+                    }
+                    let created_at: Option<i64> = sqlx::query_scalar(&self.q.lock_code_of_device)
+                        .bind(attempt.link_code_hash)
+                        .bind(attempt.device_id_hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    let usable = created_at.is_some_and(|t| t >= attempt.expired_before_ms);
+                    if !usable {
+                        if !attempt.typed {
+                            tx.rollback().await.map_err(map_err)?;
+                            return Ok(CodeAttemptOutcome::RestartFlow);
+                        }
+                        let failed_attempts = device.failed_attempts.saturating_add(1);
+                        if failed_attempts >= attempt.max_attempts {
+                            delete_devices_with_codes(&mut tx, the_device).await?;
+                            tx.commit().await.map_err(map_err)?;
+                            return Ok(CodeAttemptOutcome::RestartFlow);
+                        }
+                        sqlx::query(&self.q.raise_failed_attempts)
+                            .bind(attempt.device_id_hash)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        tx.commit().await.map_err(map_err)?;
+                        return Ok(if created_at.is_some() {
+                            CodeAttemptOutcome::ExpiredCode { failed_attempts }
+                        } else {
+                            CodeAttemptOutcome::IncorrectCode { failed_attempts }
+                        });
+                    }
+                    if attempt.consume {
+                        let ids: Vec<String> = contact_devices
+                            .into_iter()
+                            .map(|d| d.device_id_hash)
+                            .collect();
+                        delete_devices_with_codes(&mut tx, &ids).await?;
+                        tx.commit().await.map_err(map_err)?;
+                    } else {
+                        tx.rollback().await.map_err(map_err)?;
+                    }
+                    Ok(CodeAttemptOutcome::Accepted(device))
+                }
+
+                async fn delete_passwordless_code(
+                    &self,
+                    tenant_id: &str,
+                    code_id: &str,
+                ) -> Result<bool> {
+                    // A code never moves to another device, so its device can be read first.
+                    let Some(code) = sqlx::query_as::<_, CodeRow>(&self.q.code_by_id)
+                        .bind(code_id)
+                        .bind(tenant_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .map(PasswordlessCodeRecord::from)
+                    else {
+                        return Ok(false);
+                    };
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let device = sqlx::query_as::<_, DeviceRow>(&self.q.lock_device)
+                        .bind(tenant_id)
+                        .bind(&code.device_id_hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if device.is_none() {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(false);
+                    }
+                    let deleted = sqlx::query(&self.q.delete_code_of_device)
+                        .bind(code_id)
+                        .bind(&code.device_id_hash)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .rows_affected();
+                    if deleted == 0 {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(false);
+                    }
+                    let remaining: Option<String> =
+                        sqlx::query_scalar(&self.q.lock_any_code_of_device)
+                            .bind(&code.device_id_hash)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    if remaining.is_none() {
+                        delete_devices_with_codes(
+                            &mut tx,
+                            std::slice::from_ref(&code.device_id_hash),
+                        )
+                        .await?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(true)
+                }
+
+                async fn delete_passwordless_device(
+                    &self,
+                    tenant_id: &str,
+                    device_id_hash: &str,
+                ) -> Result<bool> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let device = sqlx::query_as::<_, DeviceRow>(&self.q.lock_device)
+                        .bind(tenant_id)
+                        .bind(device_id_hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    let Some(device) = device else {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(false);
+                    };
+                    let deleted = delete_devices_with_codes(
+                        &mut tx,
+                        std::slice::from_ref(&device.device_id_hash),
+                    )
+                    .await?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(deleted > 0)
+                }
+
+                async fn delete_passwordless_devices_by_email(
+                    &self,
+                    tenant_id: &str,
+                    email: &str,
+                ) -> Result<u64> {
+                    self.delete_devices_of_contact(&self.q.lock_devices_by_email, tenant_id, email)
+                        .await
+                }
+
+                async fn delete_passwordless_devices_by_phone_number(
+                    &self,
+                    tenant_id: &str,
+                    phone_number: &str,
+                ) -> Result<u64> {
+                    self.delete_devices_of_contact(
+                        &self.q.lock_devices_by_phone_number,
+                        tenant_id,
+                        phone_number,
+                    )
+                    .await
+                }
+
+                async fn update_passwordless_contact(
+                    &self,
+                    update: &ContactUpdate<'_>,
+                ) -> Result<UpdateContactOutcome> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let user = sqlx::query_as::<_, UserRow>(&self.q.lock_user)
+                        .bind(update.user_id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .map(UserRecord::from);
+                    let Some(user) = user.filter(|u| u.recipe_id == RECIPE_PASSWORDLESS) else {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(UpdateContactOutcome::UnknownUser);
+                    };
+                    // Only the fields that change: their old and new values lose their devices.
+                    let email = update.email.filter(|new| *new != user.email.as_deref());
+                    let phone_number = update
+                        .phone_number
+                        .filter(|new| *new != user.phone_number.as_deref());
+                    if email.is_none() && phone_number.is_none() {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(UpdateContactOutcome::Updated);
+                    }
+                    let mut qb = QueryBuilder::<$db>::new("UPDATE users SET ");
+                    {
+                        let mut set = qb.separated(", ");
+                        if let Some(email) = email {
+                            set.push("email = ").push_bind_unseparated(email);
+                        }
+                        if let Some(phone_number) = phone_number {
+                            set.push("phone_number = ")
+                                .push_bind_unseparated(phone_number);
+                        }
+                    }
+                    qb.push(" WHERE user_id = ").push_bind(update.user_id);
+                    if let Err(e) = qb.build().execute(&mut *tx).await {
+                        return match unique_violation(&e) {
+                            Some(UniqueKey::Email) => Ok(UpdateContactOutcome::EmailTaken),
+                            Some(UniqueKey::PhoneNumber) => {
+                                Ok(UpdateContactOutcome::PhoneNumberTaken)
+                            }
+                            _ => Err(map_err(e)),
+                        };
+                    }
+                    let emails: Vec<&str> = email
+                        .map(|new| [user.email.as_deref(), new])
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .collect();
+                    let phone_numbers: Vec<&str> = phone_number
+                        .map(|new| [user.phone_number.as_deref(), new])
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .collect();
+                    if !emails.is_empty() || !phone_numbers.is_empty() {
+                        let mut qb = QueryBuilder::<$db>::new(&self.q.select_device_ids);
+                        qb.push(" WHERE tenant_id = ")
+                            .push_bind(user.tenant_id.as_str());
+                        qb.push(" AND (");
+                        let mut any = false;
+                        for (column, values) in
+                            [("email", &emails), ("phone_number", &phone_numbers)]
+                        {
+                            if values.is_empty() {
+                                continue;
+                            }
+                            if any {
+                                qb.push(" OR ");
+                            }
+                            any = true;
+                            qb.push(column).push(" IN (");
+                            let mut list = qb.separated(", ");
+                            for value in values.iter() {
+                                list.push_bind(*value);
+                            }
+                            qb.push(")");
+                        }
+                        qb.push(") ORDER BY passwordless_devices.device_id_hash")
+                            .push(self.q.dialect.lock_suffix());
+                        let ids: Vec<String> = qb
+                            .build_query_scalar()
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        delete_devices_with_codes(&mut tx, &ids).await?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(UpdateContactOutcome::Updated)
+                }
+
+                async fn delete_expired_passwordless_devices(
+                    &self,
+                    before_ms: i64,
+                    limit: u32,
+                ) -> Result<u64> {
+                    if limit == 0 {
+                        return Ok(0);
+                    }
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let candidates: Vec<String> =
+                        sqlx::query_scalar(&self.q.expired_device_candidates)
+                            .bind(before_ms)
+                            .bind(i64::from(limit))
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    if candidates.is_empty() {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(0);
+                    }
+                    // Lock the candidates (in id order), then drop those that got a fresh
+                    // code between the read above and the lock. Both are locking reads, so
+                    // they see the latest rows on MySQL too.
+                    let mut locked: Vec<String> = Vec::with_capacity(candidates.len());
+                    for chunk in candidates.chunks(ID_CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(&self.q.select_device_ids);
+                        qb.push(" WHERE device_id_hash");
+                        push_in(&mut qb, chunk);
+                        qb.push(" ORDER BY passwordless_devices.device_id_hash")
+                            .push(self.q.dialect.lock_suffix());
+                        let ids: Vec<String> = qb
+                            .build_query_scalar()
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        locked.extend(ids);
+                    }
+                    let mut fresh = std::collections::HashSet::new();
+                    for chunk in locked.chunks(ID_CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(&self.q.select_code_device_ids);
+                        qb.push(" WHERE device_id_hash");
+                        push_in(&mut qb, chunk);
+                        qb.push(" AND created_at >= ")
+                            .push_bind(before_ms)
+                            .push(self.q.dialect.lock_suffix());
+                        let ids: Vec<String> = qb
+                            .build_query_scalar()
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        fresh.extend(ids);
+                    }
+                    locked.retain(|id| !fresh.contains(id));
+                    let deleted = delete_devices_with_codes(&mut tx, &locked).await?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(deleted)
+                }
+            }
+
+            #[async_trait]
             impl SecretStore for $ty {
                 async fn get_or_insert_secret(
                     &self,
@@ -1067,6 +1825,41 @@ mod tests {
             Queries::new(MYSQL)
                 .insert_secret
                 .starts_with("INSERT IGNORE")
+        );
+    }
+
+    #[test]
+    fn passwordless_queries_lock_and_convert_per_dialect() {
+        let pg = Queries::new(PG);
+        assert!(
+            pg.lock_device
+                .ends_with("WHERE tenant_id = $1 AND device_id_hash = $2 FOR UPDATE"),
+            "{}",
+            pg.lock_device
+        );
+        assert!(
+            pg.code_by_id.contains("d.tenant_id = $2"),
+            "{}",
+            pg.code_by_id
+        );
+        let sqlite = Queries::new(Dialect {
+            numbered_placeholders: false,
+            mysql: false,
+            row_locks: false,
+        });
+        assert!(!sqlite.lock_devices_by_email.contains("FOR UPDATE"));
+        let mysql = Queries::new(MYSQL);
+        assert!(
+            mysql.device_by_id.contains(
+                "CONVERT(link_code_salt USING utf8mb4) AS link_code_salt, failed_attempts FROM"
+            ),
+            "{}",
+            mysql.device_by_id
+        );
+        assert!(
+            mysql
+                .lock_devices_by_phone_number
+                .ends_with("ORDER BY passwordless_devices.device_id_hash FOR UPDATE")
         );
     }
 

@@ -11,8 +11,10 @@ use serde_json::Value;
 
 use crate::error::Result;
 use crate::model::{
-    InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord, SessionRecord, SigningKeyKind,
-    SigningKeyRecord, UpdateEmailOutcome, UserRecord,
+    CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome, InsertUserOutcome,
+    ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
+    SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome, UpdateEmailOutcome,
+    UserRecord,
 };
 
 /// Users of every recipe.
@@ -63,6 +65,106 @@ pub trait PasswordResetStore: Send + Sync {
     ) -> Result<Option<PasswordResetTokenRecord>>;
     /// Deletes up to `limit` tokens that expired before `now_ms`; returns how many.
     async fn delete_expired_password_reset_tokens(&self, now_ms: i64, limit: u32) -> Result<u64>;
+}
+
+/// Devices and codes of the passwordless recipe. Every lookup is scoped to a tenant.
+#[async_trait]
+pub trait PasswordlessStore: Send + Sync {
+    /// Stores a new device with its first code, both or neither.
+    async fn insert_passwordless_device(
+        &self,
+        device: &PasswordlessDeviceRecord,
+        code: &PasswordlessCodeRecord,
+    ) -> Result<InsertCodeOutcome>;
+    /// Adds a code to an existing device of the tenant.
+    async fn insert_passwordless_code(
+        &self,
+        tenant_id: &str,
+        code: &PasswordlessCodeRecord,
+    ) -> Result<InsertCodeOutcome>;
+    /// The device with this id hash.
+    async fn passwordless_device(
+        &self,
+        tenant_id: &str,
+        device_id_hash: &str,
+    ) -> Result<Option<PasswordlessDeviceRecord>>;
+    /// Devices for this (normalised) email, ordered by id hash.
+    async fn passwordless_devices_by_email(
+        &self,
+        tenant_id: &str,
+        email: &str,
+    ) -> Result<Vec<PasswordlessDeviceRecord>>;
+    /// Devices for this phone number, ordered by id hash.
+    async fn passwordless_devices_by_phone_number(
+        &self,
+        tenant_id: &str,
+        phone_number: &str,
+    ) -> Result<Vec<PasswordlessDeviceRecord>>;
+    /// Codes of a device of the tenant, oldest first (ties by code id).
+    async fn passwordless_codes_of_device(
+        &self,
+        tenant_id: &str,
+        device_id_hash: &str,
+    ) -> Result<Vec<PasswordlessCodeRecord>>;
+    /// The code with this link code hash, on a device of the tenant.
+    async fn passwordless_code_by_link_code_hash(
+        &self,
+        tenant_id: &str,
+        link_code_hash: &str,
+    ) -> Result<Option<PasswordlessCodeRecord>>;
+    /// The code with this id, on a device of the tenant.
+    async fn passwordless_code(
+        &self,
+        tenant_id: &str,
+        code_id: &str,
+    ) -> Result<Option<PasswordlessCodeRecord>>;
+    /// Checks a code against its device and applies the outcome, atomically, with the
+    /// device locked (so that concurrent attempts on one device are serialised):
+    ///
+    /// 1. no device ⇒ `RestartFlow`;
+    /// 2. `failed_attempts ≥ max_attempts` ⇒ delete the device, `RestartFlow`;
+    /// 3. the code (by link code hash, on this device) is missing or created before
+    ///    `expired_before_ms`:
+    ///    * typed: if `failed_attempts + 1 ≥ max_attempts` delete the device and
+    ///      `RestartFlow`; else raise the count and return `ExpiredCode` (the code exists)
+    ///      or `IncorrectCode`;
+    ///    * link ⇒ `RestartFlow`;
+    /// 4. otherwise `Accepted`, after deleting every device (and code) of the device's email
+    ///    or phone number in the tenant when `consume` is set.
+    async fn attempt_passwordless_code(
+        &self,
+        attempt: &CodeAttempt<'_>,
+    ) -> Result<CodeAttemptOutcome>;
+    /// Deletes a code; the device goes too when this was its last code. False if no such code.
+    async fn delete_passwordless_code(&self, tenant_id: &str, code_id: &str) -> Result<bool>;
+    /// Deletes a device with its codes. False if no such device.
+    async fn delete_passwordless_device(
+        &self,
+        tenant_id: &str,
+        device_id_hash: &str,
+    ) -> Result<bool>;
+    /// Deletes every device (with codes) of this email; returns how many devices.
+    async fn delete_passwordless_devices_by_email(
+        &self,
+        tenant_id: &str,
+        email: &str,
+    ) -> Result<u64>;
+    /// Deletes every device (with codes) of this phone number; returns how many devices.
+    async fn delete_passwordless_devices_by_phone_number(
+        &self,
+        tenant_id: &str,
+        phone_number: &str,
+    ) -> Result<u64>;
+    /// Changes a passwordless user's email and/or phone number (each unique per tenant among
+    /// passwordless users) and, in the same transaction, deletes the devices of the old and
+    /// the new values that changed.
+    async fn update_passwordless_contact(
+        &self,
+        update: &ContactUpdate<'_>,
+    ) -> Result<UpdateContactOutcome>;
+    /// Deletes up to `limit` devices whose newest code was created before `before_ms`, with
+    /// their codes; returns how many devices.
+    async fn delete_expired_passwordless_devices(&self, before_ms: i64, limit: u32) -> Result<u64>;
 }
 
 /// Sessions (refresh-token state).
@@ -135,7 +237,14 @@ pub trait SecretStore: Send + Sync {
 /// Everything the core stores, behind one object.
 #[async_trait]
 pub trait Storage:
-    UserStore + PasswordResetStore + SessionStore + SigningKeyStore + SecretStore + Send + Sync
+    UserStore
+    + PasswordResetStore
+    + PasswordlessStore
+    + SessionStore
+    + SigningKeyStore
+    + SecretStore
+    + Send
+    + Sync
 {
     /// Backend name for logs: `sqlite`, `postgres` or `mysql`.
     fn backend(&self) -> &'static str;

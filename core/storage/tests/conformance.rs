@@ -246,6 +246,21 @@ macro_rules! storage_conformance {
             secrets_get_or_insert,
             ping_and_backend,
             migrations_run_twice,
+            passwordless_insert_and_read,
+            passwordless_insert_conflicts,
+            passwordless_add_codes,
+            passwordless_devices_by_contact,
+            passwordless_attempt_typed_failures,
+            passwordless_attempt_exhausted_device,
+            passwordless_attempt_links,
+            passwordless_attempt_code_of_another_device,
+            passwordless_attempt_consume,
+            passwordless_concurrent_consume,
+            passwordless_concurrent_wrong_codes,
+            passwordless_delete_codes,
+            passwordless_delete_devices,
+            passwordless_update_contact,
+            passwordless_delete_expired_in_batches,
         ]);
     };
     (@expand $backend:ident, $make_db:path, [$($case:ident),* $(,)?]) => {
@@ -267,9 +282,10 @@ storage_conformance!(mysql, crate::harness::mysql);
 mod cases {
     use serde_json::json;
     use supertokens_storage::{
-        InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord, RECIPE_EMAILPASSWORD as EP,
-        RECIPE_PASSWORDLESS as PL, SessionRecord, SigningKeyKind, SigningKeyRecord,
-        UpdateEmailOutcome, UserRecord,
+        CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome, InsertUserOutcome,
+        ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
+        RECIPE_EMAILPASSWORD as EP, RECIPE_PASSWORDLESS as PL, SessionRecord, SigningKeyKind,
+        SigningKeyRecord, UpdateContactOutcome, UpdateEmailOutcome, UserRecord,
     };
 
     use super::*;
@@ -1338,6 +1354,1054 @@ mod cases {
             .await
             .unwrap();
         assert_eq!(third.count_users(None, &[]).await.unwrap(), 1);
+    }
+
+    // ---- Passwordless devices and codes ----
+
+    const PUBLIC: &str = "public";
+    /// Codes created before this instant have expired in the attempts below.
+    const EXPIRED_BEFORE: i64 = T0 - 10_000;
+
+    fn device(
+        id: &str,
+        tenant: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> PasswordlessDeviceRecord {
+        PasswordlessDeviceRecord {
+            device_id_hash: id.to_owned(),
+            tenant_id: tenant.to_owned(),
+            email: email.map(str::to_owned),
+            phone_number: phone.map(str::to_owned),
+            link_code_salt: format!("salt-of-{id}"),
+            failed_attempts: 0,
+        }
+    }
+
+    fn email_device(id: &str, tenant: &str, email: &str) -> PasswordlessDeviceRecord {
+        device(id, tenant, Some(email), None)
+    }
+
+    fn phone_device(id: &str, tenant: &str, phone: &str) -> PasswordlessDeviceRecord {
+        device(id, tenant, None, Some(phone))
+    }
+
+    /// Code `code_id` of `device_id` with link code hash `link-<code_id>`.
+    fn code(code_id: &str, device_id: &str, created_at_ms: i64) -> PasswordlessCodeRecord {
+        PasswordlessCodeRecord {
+            code_id: code_id.to_owned(),
+            device_id_hash: device_id.to_owned(),
+            link_code_hash: format!("link-{code_id}"),
+            created_at_ms,
+        }
+    }
+
+    /// Stores `d` with its first code `first_code` (created at `T0`).
+    async fn add_device(s: &dyn Storage, d: &PasswordlessDeviceRecord, first_code: &str) {
+        assert_eq!(
+            s.insert_passwordless_device(d, &code(first_code, &d.device_id_hash, T0))
+                .await
+                .unwrap(),
+            InsertCodeOutcome::Inserted,
+            "{d:?}"
+        );
+    }
+
+    async fn add_code(s: &dyn Storage, tenant: &str, c: &PasswordlessCodeRecord) {
+        assert_eq!(
+            s.insert_passwordless_code(tenant, c).await.unwrap(),
+            InsertCodeOutcome::Inserted,
+            "{c:?}"
+        );
+    }
+
+    /// A typed attempt (max 5 attempts, consuming) of the code with link hash `link`.
+    fn typed<'a>(device_id: &'a str, link: &'a str) -> CodeAttempt<'a> {
+        CodeAttempt {
+            tenant_id: PUBLIC,
+            device_id_hash: device_id,
+            link_code_hash: link,
+            typed: true,
+            expired_before_ms: EXPIRED_BEFORE,
+            max_attempts: 5,
+            consume: true,
+        }
+    }
+
+    /// The same through a magic link.
+    fn link<'a>(device_id: &'a str, link: &'a str) -> CodeAttempt<'a> {
+        CodeAttempt {
+            typed: false,
+            ..typed(device_id, link)
+        }
+    }
+
+    async fn failed_attempts(s: &dyn Storage, tenant: &str, device_id: &str) -> u32 {
+        s.passwordless_device(tenant, device_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .failed_attempts
+    }
+
+    async fn code_ids(s: &dyn Storage, tenant: &str, device_id: &str) -> Vec<String> {
+        s.passwordless_codes_of_device(tenant, device_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.code_id)
+            .collect()
+    }
+
+    async fn device_ids_by_email(s: &dyn Storage, tenant: &str, email: &str) -> Vec<String> {
+        s.passwordless_devices_by_email(tenant, email)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.device_id_hash)
+            .collect()
+    }
+
+    async fn device_ids_by_phone(s: &dyn Storage, tenant: &str, phone: &str) -> Vec<String> {
+        s.passwordless_devices_by_phone_number(tenant, phone)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.device_id_hash)
+            .collect()
+    }
+
+    /// The device is gone, and so are its codes (looked up by id and by link hash).
+    async fn assert_device_gone(s: &dyn Storage, tenant: &str, device_id: &str, codes: &[&str]) {
+        assert_eq!(
+            s.passwordless_device(tenant, device_id).await.unwrap(),
+            None,
+            "{device_id}"
+        );
+        assert!(code_ids(s, tenant, device_id).await.is_empty());
+        for c in codes {
+            assert_eq!(s.passwordless_code(tenant, c).await.unwrap(), None, "{c}");
+            assert_eq!(
+                s.passwordless_code_by_link_code_hash(tenant, &format!("link-{c}"))
+                    .await
+                    .unwrap(),
+                None,
+                "{c}"
+            );
+        }
+    }
+
+    pub(crate) async fn passwordless_insert_and_read(ctx: Ctx) {
+        let s = &*ctx.store;
+        let d = email_device("dev-1", PUBLIC, "a@x.com");
+        let c = code("c1", "dev-1", T0);
+        assert_eq!(
+            s.insert_passwordless_device(&d, &c).await.unwrap(),
+            InsertCodeOutcome::Inserted
+        );
+        assert_eq!(
+            s.passwordless_device(PUBLIC, "dev-1").await.unwrap(),
+            Some(d.clone())
+        );
+        assert_eq!(
+            s.passwordless_codes_of_device(PUBLIC, "dev-1")
+                .await
+                .unwrap(),
+            vec![c.clone()]
+        );
+        assert_eq!(
+            s.passwordless_code(PUBLIC, "c1").await.unwrap(),
+            Some(c.clone())
+        );
+        assert_eq!(
+            s.passwordless_code_by_link_code_hash(PUBLIC, "link-c1")
+                .await
+                .unwrap(),
+            Some(c.clone())
+        );
+        assert_eq!(s.passwordless_device(PUBLIC, "dev-2").await.unwrap(), None);
+        assert_eq!(s.passwordless_code(PUBLIC, "c2").await.unwrap(), None);
+        assert_eq!(
+            s.passwordless_code_by_link_code_hash(PUBLIC, "link-c2")
+                .await
+                .unwrap(),
+            None
+        );
+
+        // Every lookup is scoped to the tenant.
+        assert_eq!(s.passwordless_device("t1", "dev-1").await.unwrap(), None);
+        assert!(code_ids(s, "t1", "dev-1").await.is_empty());
+        assert_eq!(s.passwordless_code("t1", "c1").await.unwrap(), None);
+        assert_eq!(
+            s.passwordless_code_by_link_code_hash("t1", "link-c1")
+                .await
+                .unwrap(),
+            None
+        );
+
+        // A phone device, with a failed count, in another tenant.
+        let p = PasswordlessDeviceRecord {
+            failed_attempts: 3,
+            ..phone_device("dev-p", "t1", "+15550001")
+        };
+        add_device(s, &p, "cp").await;
+        let stored = s.passwordless_device("t1", "dev-p").await.unwrap().unwrap();
+        assert_eq!(stored, p);
+        assert_eq!(stored.email, None);
+        assert_eq!(stored.failed_attempts, 3);
+        assert_eq!(s.passwordless_device(PUBLIC, "dev-p").await.unwrap(), None);
+        assert_eq!(code_ids(s, "t1", "dev-p").await, strings(&["cp"]));
+    }
+
+    pub(crate) async fn passwordless_insert_conflicts(ctx: Ctx) {
+        use InsertCodeOutcome::*;
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-1", PUBLIC, "a@x.com"), "c1").await;
+
+        // Same device id: nothing of the second insert is stored.
+        assert_eq!(
+            s.insert_passwordless_device(
+                &email_device("dev-1", PUBLIC, "other@x.com"),
+                &code("c2", "dev-1", T0),
+            )
+            .await
+            .unwrap(),
+            DeviceIdHashTaken
+        );
+        assert_eq!(
+            s.passwordless_device(PUBLIC, "dev-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .email
+                .as_deref(),
+            Some("a@x.com")
+        );
+        assert_eq!(s.passwordless_code(PUBLIC, "c2").await.unwrap(), None);
+
+        // Same code id (with a fresh link code hash) on a new device: the device is not
+        // stored either.
+        let same_id = PasswordlessCodeRecord {
+            link_code_hash: "link-fresh".to_owned(),
+            ..code("c1", "dev-2", T0)
+        };
+        assert_eq!(
+            s.insert_passwordless_device(&email_device("dev-2", PUBLIC, "a@x.com"), &same_id)
+                .await
+                .unwrap(),
+            CodeIdTaken
+        );
+        assert_eq!(s.passwordless_device(PUBLIC, "dev-2").await.unwrap(), None);
+
+        // Same link code hash on a new device.
+        let same_link = PasswordlessCodeRecord {
+            link_code_hash: "link-c1".to_owned(),
+            ..code("c3", "dev-3", T0)
+        };
+        assert_eq!(
+            s.insert_passwordless_device(&email_device("dev-3", PUBLIC, "a@x.com"), &same_link)
+                .await
+                .unwrap(),
+            LinkCodeHashTaken
+        );
+        assert_eq!(s.passwordless_device(PUBLIC, "dev-3").await.unwrap(), None);
+        assert_eq!(s.passwordless_code(PUBLIC, "c3").await.unwrap(), None);
+        // Link code hashes are unique across tenants too.
+        assert_eq!(
+            s.insert_passwordless_device(&email_device("dev-3", "t1", "a@x.com"), &same_link)
+                .await
+                .unwrap(),
+            LinkCodeHashTaken
+        );
+
+        // The same conflicts when adding a code to an existing device.
+        assert_eq!(
+            s.insert_passwordless_code(
+                PUBLIC,
+                &PasswordlessCodeRecord {
+                    link_code_hash: "link-fresh".to_owned(),
+                    ..code("c1", "dev-1", T0 + 1)
+                }
+            )
+            .await
+            .unwrap(),
+            CodeIdTaken
+        );
+        let same_link = PasswordlessCodeRecord {
+            link_code_hash: "link-c1".to_owned(),
+            ..code("c4", "dev-1", T0 + 1)
+        };
+        assert_eq!(
+            s.insert_passwordless_code(PUBLIC, &same_link)
+                .await
+                .unwrap(),
+            LinkCodeHashTaken
+        );
+        assert_eq!(code_ids(s, PUBLIC, "dev-1").await, strings(&["c1"]));
+
+        // After the conflicts, fresh ids still go in.
+        add_device(s, &email_device("dev-2", PUBLIC, "a@x.com"), "c2").await;
+        assert_eq!(
+            device_ids_by_email(s, PUBLIC, "a@x.com").await,
+            strings(&["dev-1", "dev-2"])
+        );
+    }
+
+    pub(crate) async fn passwordless_add_codes(ctx: Ctx) {
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-1", PUBLIC, "a@x.com"), "c-b").await;
+        add_device(s, &email_device("dev-t1", "t1", "a@x.com"), "c-t1").await;
+
+        // Codes come back oldest first, ties by code id.
+        add_code(s, PUBLIC, &code("c-z", "dev-1", T0 - 5)).await;
+        add_code(s, PUBLIC, &code("c-a", "dev-1", T0)).await;
+        add_code(s, PUBLIC, &code("c-c", "dev-1", T0 + 7)).await;
+        assert_eq!(
+            code_ids(s, PUBLIC, "dev-1").await,
+            strings(&["c-z", "c-a", "c-b", "c-c"])
+        );
+        assert_eq!(
+            s.passwordless_code(PUBLIC, "c-c").await.unwrap(),
+            Some(code("c-c", "dev-1", T0 + 7))
+        );
+
+        // Unknown device, or a device of another tenant.
+        assert_eq!(
+            s.insert_passwordless_code(PUBLIC, &code("c-x", "nope", T0))
+                .await
+                .unwrap(),
+            InsertCodeOutcome::UnknownDevice
+        );
+        assert_eq!(
+            s.insert_passwordless_code(PUBLIC, &code("c-y", "dev-t1", T0))
+                .await
+                .unwrap(),
+            InsertCodeOutcome::UnknownDevice
+        );
+        assert_eq!(
+            s.insert_passwordless_code("t1", &code("c-y2", "dev-1", T0))
+                .await
+                .unwrap(),
+            InsertCodeOutcome::UnknownDevice
+        );
+        for (tenant, c) in [
+            (PUBLIC, "c-x"),
+            (PUBLIC, "c-y"),
+            ("t1", "c-y"),
+            ("t1", "c-y2"),
+        ] {
+            assert_eq!(s.passwordless_code(tenant, c).await.unwrap(), None);
+        }
+        assert_eq!(code_ids(s, "t1", "dev-t1").await, strings(&["c-t1"]));
+        // Its own tenant can add to it.
+        add_code(s, "t1", &code("c-t1b", "dev-t1", T0 + 1)).await;
+        assert_eq!(
+            code_ids(s, "t1", "dev-t1").await,
+            strings(&["c-t1", "c-t1b"])
+        );
+    }
+
+    pub(crate) async fn passwordless_devices_by_contact(ctx: Ctx) {
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-c", PUBLIC, "a@x.com"), "c1").await;
+        add_device(s, &email_device("dev-a", PUBLIC, "a@x.com"), "c2").await;
+        add_device(s, &email_device("dev-b", PUBLIC, "b@x.com"), "c3").await;
+        add_device(s, &email_device("dev-t", "t1", "a@x.com"), "c4").await;
+        add_device(s, &phone_device("dev-p2", PUBLIC, "+15550001"), "c5").await;
+        add_device(s, &phone_device("dev-p1", PUBLIC, "+15550001"), "c6").await;
+        add_device(s, &phone_device("dev-p3", "t1", "+15550001"), "c7").await;
+
+        assert_eq!(
+            s.passwordless_devices_by_email(PUBLIC, "a@x.com")
+                .await
+                .unwrap(),
+            vec![
+                email_device("dev-a", PUBLIC, "a@x.com"),
+                email_device("dev-c", PUBLIC, "a@x.com"),
+            ]
+        );
+        assert_eq!(
+            device_ids_by_email(s, PUBLIC, "b@x.com").await,
+            strings(&["dev-b"])
+        );
+        assert_eq!(
+            device_ids_by_email(s, "t1", "a@x.com").await,
+            strings(&["dev-t"])
+        );
+        assert!(device_ids_by_email(s, "t2", "a@x.com").await.is_empty());
+        assert!(device_ids_by_email(s, PUBLIC, "A@x.com").await.is_empty());
+
+        assert_eq!(
+            s.passwordless_devices_by_phone_number(PUBLIC, "+15550001")
+                .await
+                .unwrap(),
+            vec![
+                phone_device("dev-p1", PUBLIC, "+15550001"),
+                phone_device("dev-p2", PUBLIC, "+15550001"),
+            ]
+        );
+        assert_eq!(
+            device_ids_by_phone(s, "t1", "+15550001").await,
+            strings(&["dev-p3"])
+        );
+        assert!(device_ids_by_phone(s, PUBLIC, "+15550009").await.is_empty());
+    }
+
+    pub(crate) async fn passwordless_attempt_typed_failures(ctx: Ctx) {
+        use CodeAttemptOutcome::*;
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-1", PUBLIC, "a@x.com"), "c1").await;
+        add_code(s, PUBLIC, &code("old", "dev-1", EXPIRED_BEFORE - 1)).await;
+        let max3 = |link: &'static str| CodeAttempt {
+            max_attempts: 3,
+            ..typed("dev-1", link)
+        };
+
+        // A wrong code raises the count and reports it.
+        assert_eq!(
+            s.attempt_passwordless_code(&max3("link-wrong"))
+                .await
+                .unwrap(),
+            IncorrectCode { failed_attempts: 1 }
+        );
+        assert_eq!(failed_attempts(s, PUBLIC, "dev-1").await, 1);
+        // An expired code of the device counts too, and says so.
+        assert_eq!(
+            s.attempt_passwordless_code(&max3("link-old"))
+                .await
+                .unwrap(),
+            ExpiredCode { failed_attempts: 2 }
+        );
+        assert_eq!(failed_attempts(s, PUBLIC, "dev-1").await, 2);
+        assert_eq!(code_ids(s, PUBLIC, "dev-1").await, strings(&["old", "c1"]));
+        // The attempt that reaches the maximum deletes the device.
+        assert_eq!(
+            s.attempt_passwordless_code(&max3("link-wrong"))
+                .await
+                .unwrap(),
+            RestartFlow
+        );
+        assert_device_gone(s, PUBLIC, "dev-1", &["c1", "old"]).await;
+        // The right code is of no use any more.
+        assert_eq!(
+            s.attempt_passwordless_code(&max3("link-c1")).await.unwrap(),
+            RestartFlow
+        );
+
+        // A code created exactly at `expired_before_ms` is still valid; one ms older is not.
+        add_device(s, &email_device("dev-2", PUBLIC, "a@x.com"), "c2").await;
+        add_code(s, PUBLIC, &code("edge", "dev-2", EXPIRED_BEFORE)).await;
+        add_code(s, PUBLIC, &code("older", "dev-2", EXPIRED_BEFORE - 1)).await;
+        assert_eq!(
+            s.attempt_passwordless_code(&typed("dev-2", "link-older"))
+                .await
+                .unwrap(),
+            ExpiredCode { failed_attempts: 1 }
+        );
+        assert_eq!(
+            s.attempt_passwordless_code(&CodeAttempt {
+                consume: false,
+                ..typed("dev-2", "link-edge")
+            })
+            .await
+            .unwrap(),
+            Accepted(PasswordlessDeviceRecord {
+                failed_attempts: 1,
+                ..email_device("dev-2", PUBLIC, "a@x.com")
+            })
+        );
+
+        // Wrong attempts on one device leave other devices alone.
+        add_device(s, &email_device("dev-3", PUBLIC, "a@x.com"), "c3").await;
+        assert_eq!(
+            s.attempt_passwordless_code(&typed("dev-3", "link-nope"))
+                .await
+                .unwrap(),
+            IncorrectCode { failed_attempts: 1 }
+        );
+        assert_eq!(failed_attempts(s, PUBLIC, "dev-2").await, 1);
+        assert_eq!(failed_attempts(s, PUBLIC, "dev-3").await, 1);
+    }
+
+    pub(crate) async fn passwordless_attempt_exhausted_device(ctx: Ctx) {
+        let s = &*ctx.store;
+        let worn = PasswordlessDeviceRecord {
+            failed_attempts: 5,
+            ..email_device("dev-1", PUBLIC, "a@x.com")
+        };
+        add_device(s, &worn, "c1").await;
+        // Even the right code (and a link) restarts the flow, and the device goes.
+        assert_eq!(
+            s.attempt_passwordless_code(&link("dev-1", "link-c1"))
+                .await
+                .unwrap(),
+            CodeAttemptOutcome::RestartFlow
+        );
+        assert_device_gone(s, PUBLIC, "dev-1", &["c1"]).await;
+
+        // Below the maximum, the right code works.
+        let almost = PasswordlessDeviceRecord {
+            failed_attempts: 4,
+            ..email_device("dev-2", PUBLIC, "a@x.com")
+        };
+        add_device(s, &almost, "c2").await;
+        assert_eq!(
+            s.attempt_passwordless_code(&typed("dev-2", "link-c2"))
+                .await
+                .unwrap(),
+            CodeAttemptOutcome::Accepted(almost)
+        );
+        assert_device_gone(s, PUBLIC, "dev-2", &["c2"]).await;
+
+        // A lower maximum than the count at entry also ends the device.
+        add_device(s, &email_device("dev-3", PUBLIC, "b@x.com"), "c3").await;
+        assert_eq!(
+            s.attempt_passwordless_code(&typed("dev-3", "link-x"))
+                .await
+                .unwrap(),
+            CodeAttemptOutcome::IncorrectCode { failed_attempts: 1 }
+        );
+        assert_eq!(
+            s.attempt_passwordless_code(&CodeAttempt {
+                max_attempts: 1,
+                ..typed("dev-3", "link-c3")
+            })
+            .await
+            .unwrap(),
+            CodeAttemptOutcome::RestartFlow
+        );
+        assert_device_gone(s, PUBLIC, "dev-3", &["c3"]).await;
+    }
+
+    pub(crate) async fn passwordless_attempt_links(ctx: Ctx) {
+        use CodeAttemptOutcome::*;
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-1", PUBLIC, "a@x.com"), "c1").await;
+        add_code(s, PUBLIC, &code("old", "dev-1", EXPIRED_BEFORE - 1)).await;
+
+        // A bad or expired link restarts the flow without counting as a failure.
+        for bad in ["link-wrong", "link-old"] {
+            assert_eq!(
+                s.attempt_passwordless_code(&link("dev-1", bad))
+                    .await
+                    .unwrap(),
+                RestartFlow,
+                "{bad}"
+            );
+        }
+        assert_eq!(failed_attempts(s, PUBLIC, "dev-1").await, 0);
+        assert_eq!(code_ids(s, PUBLIC, "dev-1").await, strings(&["old", "c1"]));
+
+        // Unknown device, or the device asked for in another tenant.
+        assert_eq!(
+            s.attempt_passwordless_code(&typed("nope", "link-c1"))
+                .await
+                .unwrap(),
+            RestartFlow
+        );
+        assert_eq!(
+            s.attempt_passwordless_code(&CodeAttempt {
+                tenant_id: "t1",
+                ..typed("dev-1", "link-c1")
+            })
+            .await
+            .unwrap(),
+            RestartFlow
+        );
+        assert_eq!(failed_attempts(s, PUBLIC, "dev-1").await, 0);
+
+        // The right link signs in.
+        assert_eq!(
+            s.attempt_passwordless_code(&link("dev-1", "link-c1"))
+                .await
+                .unwrap(),
+            Accepted(email_device("dev-1", PUBLIC, "a@x.com"))
+        );
+        assert_device_gone(s, PUBLIC, "dev-1", &["c1", "old"]).await;
+    }
+
+    pub(crate) async fn passwordless_attempt_code_of_another_device(ctx: Ctx) {
+        use CodeAttemptOutcome::*;
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-a", PUBLIC, "a@x.com"), "ca").await;
+        add_device(s, &email_device("dev-b", PUBLIC, "a@x.com"), "cb").await;
+
+        assert_eq!(
+            s.attempt_passwordless_code(&typed("dev-b", "link-ca"))
+                .await
+                .unwrap(),
+            IncorrectCode { failed_attempts: 1 }
+        );
+        assert_eq!(
+            s.attempt_passwordless_code(&link("dev-b", "link-ca"))
+                .await
+                .unwrap(),
+            RestartFlow
+        );
+        // Nothing was deleted, and device A was not charged.
+        assert_eq!(failed_attempts(s, PUBLIC, "dev-a").await, 0);
+        assert_eq!(failed_attempts(s, PUBLIC, "dev-b").await, 1);
+        assert_eq!(code_ids(s, PUBLIC, "dev-a").await, strings(&["ca"]));
+        assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["cb"]));
+    }
+
+    pub(crate) async fn passwordless_attempt_consume(ctx: Ctx) {
+        use CodeAttemptOutcome::*;
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-a1", PUBLIC, "a@x.com"), "a1").await;
+        add_code(s, PUBLIC, &code("a1b", "dev-a1", T0 + 1)).await;
+        add_device(s, &email_device("dev-a2", PUBLIC, "a@x.com"), "a2").await;
+        add_device(s, &email_device("dev-at", "t1", "a@x.com"), "at").await;
+        add_device(s, &email_device("dev-b", PUBLIC, "b@x.com"), "b").await;
+        add_device(s, &phone_device("dev-ap", PUBLIC, "+15550001"), "ap").await;
+
+        // Checking without consuming deletes nothing.
+        let check = CodeAttempt {
+            consume: false,
+            ..typed("dev-a1", "link-a1b")
+        };
+        let a1 = email_device("dev-a1", PUBLIC, "a@x.com");
+        assert_eq!(
+            s.attempt_passwordless_code(&check).await.unwrap(),
+            Accepted(a1.clone())
+        );
+        assert_eq!(code_ids(s, PUBLIC, "dev-a1").await, strings(&["a1", "a1b"]));
+        assert_eq!(
+            device_ids_by_email(s, PUBLIC, "a@x.com").await,
+            strings(&["dev-a1", "dev-a2"])
+        );
+
+        // Consuming deletes every device of the email in the tenant, with their codes.
+        assert_eq!(
+            s.attempt_passwordless_code(&typed("dev-a1", "link-a1"))
+                .await
+                .unwrap(),
+            Accepted(a1)
+        );
+        assert_device_gone(s, PUBLIC, "dev-a1", &["a1", "a1b"]).await;
+        assert_device_gone(s, PUBLIC, "dev-a2", &["a2"]).await;
+        assert!(device_ids_by_email(s, PUBLIC, "a@x.com").await.is_empty());
+        // Other tenants, other emails and phone devices stay.
+        assert_eq!(code_ids(s, "t1", "dev-at").await, strings(&["at"]));
+        assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["b"]));
+        assert_eq!(code_ids(s, PUBLIC, "dev-ap").await, strings(&["ap"]));
+        // The code cannot be used twice.
+        assert_eq!(
+            s.attempt_passwordless_code(&typed("dev-a1", "link-a1"))
+                .await
+                .unwrap(),
+            RestartFlow
+        );
+
+        // Phone devices: the same, by phone number.
+        add_device(s, &phone_device("dev-ap2", PUBLIC, "+15550001"), "ap2").await;
+        add_device(s, &phone_device("dev-op", PUBLIC, "+15550002"), "op").await;
+        add_device(s, &phone_device("dev-tp", "t1", "+15550001"), "tp").await;
+        assert_eq!(
+            s.attempt_passwordless_code(&link("dev-ap2", "link-ap2"))
+                .await
+                .unwrap(),
+            Accepted(phone_device("dev-ap2", PUBLIC, "+15550001"))
+        );
+        assert_device_gone(s, PUBLIC, "dev-ap", &["ap"]).await;
+        assert_device_gone(s, PUBLIC, "dev-ap2", &["ap2"]).await;
+        assert_eq!(code_ids(s, PUBLIC, "dev-op").await, strings(&["op"]));
+        assert_eq!(code_ids(s, "t1", "dev-tp").await, strings(&["tp"]));
+        assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["b"]));
+
+        // A device with both an email and a phone number is consumed by its email.
+        add_device(
+            s,
+            &device("dev-both", PUBLIC, Some("b@x.com"), Some("+15550002")),
+            "both",
+        )
+        .await;
+        assert!(matches!(
+            s.attempt_passwordless_code(&typed("dev-both", "link-both"))
+                .await
+                .unwrap(),
+            Accepted(_)
+        ));
+        assert_device_gone(s, PUBLIC, "dev-both", &["both"]).await;
+        assert_device_gone(s, PUBLIC, "dev-b", &["b"]).await;
+        assert_eq!(code_ids(s, PUBLIC, "dev-op").await, strings(&["op"]));
+    }
+
+    pub(crate) async fn passwordless_concurrent_consume(ctx: Ctx) {
+        let s = &ctx.store;
+        add_device(&**s, &email_device("dev-1", PUBLIC, "a@x.com"), "c1").await;
+        add_code(&**s, PUBLIC, &code("c2", "dev-1", T0 + 1)).await;
+        add_device(&**s, &email_device("dev-2", PUBLIC, "a@x.com"), "c3").await;
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    // Right codes of both devices of the email, so the attempts also race
+                    // for each other's devices (which they delete on success).
+                    let (device_id, link_hash) = match i % 4 {
+                        0 => ("dev-1", "link-c1"),
+                        1 => ("dev-1", "link-c2"),
+                        2 => ("dev-2", "link-c3"),
+                        _ => ("dev-1", "link-c1"),
+                    };
+                    s.attempt_passwordless_code(&typed(device_id, link_hash))
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut accepted = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                CodeAttemptOutcome::Accepted(d) => {
+                    assert_eq!(d.email.as_deref(), Some("a@x.com"));
+                    accepted += 1;
+                }
+                CodeAttemptOutcome::RestartFlow => {}
+                other => panic!("unexpected outcome {other:?}"),
+            }
+        }
+        assert_eq!(accepted, 1, "exactly one attempt is accepted");
+        assert_device_gone(&**s, PUBLIC, "dev-1", &["c1", "c2"]).await;
+        assert_device_gone(&**s, PUBLIC, "dev-2", &["c3"]).await;
+    }
+
+    pub(crate) async fn passwordless_concurrent_wrong_codes(ctx: Ctx) {
+        // Concurrent wrong codes are all counted: none is lost to a race.
+        let s = &ctx.store;
+        add_device(&**s, &email_device("dev-1", PUBLIC, "a@x.com"), "c1").await;
+        let tasks: Vec<_> = (0..6)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    let wrong = format!("link-wrong-{i}");
+                    s.attempt_passwordless_code(&CodeAttempt {
+                        max_attempts: 100,
+                        ..typed("dev-1", &wrong)
+                    })
+                    .await
+                    .unwrap()
+                })
+            })
+            .collect();
+        let mut counts = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                CodeAttemptOutcome::IncorrectCode { failed_attempts } => {
+                    counts.push(failed_attempts);
+                }
+                other => panic!("unexpected outcome {other:?}"),
+            }
+        }
+        counts.sort_unstable();
+        assert_eq!(counts, vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(failed_attempts(&**s, PUBLIC, "dev-1").await, 6);
+    }
+
+    pub(crate) async fn passwordless_delete_codes(ctx: Ctx) {
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-1", PUBLIC, "a@x.com"), "c1").await;
+        add_code(s, PUBLIC, &code("c2", "dev-1", T0 + 1)).await;
+        add_device(s, &email_device("dev-t", "t1", "a@x.com"), "ct").await;
+
+        // Not the last code: the device stays.
+        assert!(s.delete_passwordless_code(PUBLIC, "c1").await.unwrap());
+        assert_eq!(s.passwordless_code(PUBLIC, "c1").await.unwrap(), None);
+        assert_eq!(code_ids(s, PUBLIC, "dev-1").await, strings(&["c2"]));
+        assert!(
+            s.passwordless_device(PUBLIC, "dev-1")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(!s.delete_passwordless_code(PUBLIC, "c1").await.unwrap());
+        assert!(!s.delete_passwordless_code(PUBLIC, "unknown").await.unwrap());
+
+        // Another tenant's code is out of reach.
+        assert!(!s.delete_passwordless_code(PUBLIC, "ct").await.unwrap());
+        assert_eq!(code_ids(s, "t1", "dev-t").await, strings(&["ct"]));
+
+        // The last code takes the device with it.
+        assert!(s.delete_passwordless_code(PUBLIC, "c2").await.unwrap());
+        assert_device_gone(s, PUBLIC, "dev-1", &["c1", "c2"]).await;
+        assert!(s.delete_passwordless_code("t1", "ct").await.unwrap());
+        assert_device_gone(s, "t1", "dev-t", &["ct"]).await;
+    }
+
+    pub(crate) async fn passwordless_delete_devices(ctx: Ctx) {
+        let s = &*ctx.store;
+        add_device(s, &email_device("dev-1", PUBLIC, "a@x.com"), "c1").await;
+        add_code(s, PUBLIC, &code("c1b", "dev-1", T0 + 1)).await;
+        add_device(s, &email_device("dev-2", PUBLIC, "a@x.com"), "c2").await;
+        add_device(s, &email_device("dev-3", PUBLIC, "a@x.com"), "c3").await;
+        add_device(s, &email_device("dev-b", PUBLIC, "b@x.com"), "cb").await;
+        add_device(s, &email_device("dev-t", "t1", "a@x.com"), "ct").await;
+        add_device(s, &phone_device("dev-p1", PUBLIC, "+15550001"), "p1").await;
+        add_device(s, &phone_device("dev-p2", PUBLIC, "+15550001"), "p2").await;
+        add_device(s, &phone_device("dev-p3", PUBLIC, "+15550002"), "p3").await;
+        add_device(s, &phone_device("dev-pt", "t1", "+15550001"), "pt").await;
+
+        // One device.
+        assert!(!s.delete_passwordless_device("t1", "dev-1").await.unwrap());
+        assert!(s.delete_passwordless_device(PUBLIC, "dev-1").await.unwrap());
+        assert_device_gone(s, PUBLIC, "dev-1", &["c1", "c1b"]).await;
+        assert!(!s.delete_passwordless_device(PUBLIC, "dev-1").await.unwrap());
+
+        // By email.
+        assert_eq!(
+            s.delete_passwordless_devices_by_email(PUBLIC, "a@x.com")
+                .await
+                .unwrap(),
+            2
+        );
+        assert_device_gone(s, PUBLIC, "dev-2", &["c2"]).await;
+        assert_device_gone(s, PUBLIC, "dev-3", &["c3"]).await;
+        assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["cb"]));
+        assert_eq!(code_ids(s, "t1", "dev-t").await, strings(&["ct"]));
+        assert_eq!(
+            s.delete_passwordless_devices_by_email(PUBLIC, "a@x.com")
+                .await
+                .unwrap(),
+            0
+        );
+
+        // By phone number.
+        assert_eq!(
+            s.delete_passwordless_devices_by_phone_number(PUBLIC, "+15550001")
+                .await
+                .unwrap(),
+            2
+        );
+        assert_device_gone(s, PUBLIC, "dev-p1", &["p1"]).await;
+        assert_device_gone(s, PUBLIC, "dev-p2", &["p2"]).await;
+        assert_eq!(code_ids(s, PUBLIC, "dev-p3").await, strings(&["p3"]));
+        assert_eq!(code_ids(s, "t1", "dev-pt").await, strings(&["pt"]));
+        assert_eq!(
+            s.delete_passwordless_devices_by_phone_number("t2", "+15550001")
+                .await
+                .unwrap(),
+            0
+        );
+    }
+
+    pub(crate) async fn passwordless_update_contact(ctx: Ctx) {
+        use UpdateContactOutcome::*;
+        let s = &*ctx.store;
+        insert_all(
+            s,
+            &[
+                user("u1", PL, PUBLIC, Some("a@x.com"), T0),
+                UserRecord {
+                    phone_number: Some("+15550001".to_owned()),
+                    ..user("u2", PL, PUBLIC, Some("b@x.com"), T0)
+                },
+                user("e1", EP, PUBLIC, Some("c@x.com"), T0),
+                user("t1user", PL, "t1", Some("z@x.com"), T0),
+            ],
+        )
+        .await;
+        let update = |user_id: &'static str,
+                      email: Option<Option<&'static str>>,
+                      phone_number: Option<Option<&'static str>>| {
+            ContactUpdate {
+                user_id,
+                email,
+                phone_number,
+            }
+        };
+        let contact = |user_id: &'static str| async move {
+            let u = s.user_by_id(user_id).await.unwrap().unwrap();
+            (u.email, u.phone_number)
+        };
+        let some = |v: &str| Some(v.to_owned());
+
+        // Only passwordless users.
+        assert_eq!(
+            s.update_passwordless_contact(&update("nobody", Some(Some("n@x.com")), None))
+                .await
+                .unwrap(),
+            UnknownUser
+        );
+        assert_eq!(
+            s.update_passwordless_contact(&update("e1", Some(Some("n@x.com")), None))
+                .await
+                .unwrap(),
+            UnknownUser
+        );
+        assert_eq!(contact("e1").await, (some("c@x.com"), None));
+
+        // Taken values change nothing.
+        add_device(s, &email_device("dev-a", PUBLIC, "a@x.com"), "ca").await;
+        add_device(s, &email_device("dev-b", PUBLIC, "b@x.com"), "cb").await;
+        assert_eq!(
+            s.update_passwordless_contact(&update("u1", Some(Some("b@x.com")), None))
+                .await
+                .unwrap(),
+            EmailTaken
+        );
+        assert_eq!(
+            s.update_passwordless_contact(&update("u1", None, Some(Some("+15550001"))))
+                .await
+                .unwrap(),
+            PhoneNumberTaken
+        );
+        assert_eq!(contact("u1").await, (some("a@x.com"), None));
+        assert_eq!(code_ids(s, PUBLIC, "dev-a").await, strings(&["ca"]));
+        assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["cb"]));
+
+        // An emailpassword user's email, or another tenant's, is not taken.
+        add_device(s, &email_device("dev-c", PUBLIC, "c@x.com"), "cc").await;
+        add_device(s, &email_device("dev-a-t1", "t1", "a@x.com"), "cat1").await;
+        add_device(s, &email_device("dev-c-t1", "t1", "c@x.com"), "cct1").await;
+        add_device(s, &phone_device("dev-p5", PUBLIC, "+15550005"), "cp5").await;
+        assert_eq!(
+            s.update_passwordless_contact(&update("u1", Some(Some("c@x.com")), None))
+                .await
+                .unwrap(),
+            Updated
+        );
+        assert_eq!(contact("u1").await, (some("c@x.com"), None));
+        // The devices of the old and the new email went, in the user's tenant only.
+        assert_device_gone(s, PUBLIC, "dev-a", &["ca"]).await;
+        assert_device_gone(s, PUBLIC, "dev-c", &["cc"]).await;
+        assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["cb"]));
+        assert_eq!(code_ids(s, "t1", "dev-a-t1").await, strings(&["cat1"]));
+        assert_eq!(code_ids(s, "t1", "dev-c-t1").await, strings(&["cct1"]));
+        assert_eq!(code_ids(s, PUBLIC, "dev-p5").await, strings(&["cp5"]));
+
+        // Unchanged values delete nothing.
+        add_device(s, &email_device("dev-c2", PUBLIC, "c@x.com"), "cc2").await;
+        assert_eq!(
+            s.update_passwordless_contact(&update("u1", Some(Some("c@x.com")), None))
+                .await
+                .unwrap(),
+            Updated
+        );
+        assert_eq!(
+            s.update_passwordless_contact(&update("u1", None, None))
+                .await
+                .unwrap(),
+            Updated
+        );
+        assert_eq!(code_ids(s, PUBLIC, "dev-c2").await, strings(&["cc2"]));
+
+        // Clearing a field frees its value and deletes the old value's devices.
+        add_device(s, &phone_device("dev-p1", PUBLIC, "+15550001"), "cp1").await;
+        assert_eq!(
+            s.update_passwordless_contact(&update("u2", None, Some(None)))
+                .await
+                .unwrap(),
+            Updated
+        );
+        assert_eq!(contact("u2").await, (some("b@x.com"), None));
+        assert_device_gone(s, PUBLIC, "dev-p1", &["cp1"]).await;
+        assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["cb"]));
+
+        // Both fields at once: phone set (the freed number), email cleared.
+        add_device(s, &phone_device("dev-p1b", PUBLIC, "+15550001"), "cp1b").await;
+        assert_eq!(
+            s.update_passwordless_contact(&update("u1", Some(None), Some(Some("+15550001"))))
+                .await
+                .unwrap(),
+            Updated
+        );
+        assert_eq!(contact("u1").await, (None, some("+15550001")));
+        assert_device_gone(s, PUBLIC, "dev-c2", &["cc2"]).await;
+        assert_device_gone(s, PUBLIC, "dev-p1b", &["cp1b"]).await;
+        assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["cb"]));
+        assert_eq!(code_ids(s, PUBLIC, "dev-p5").await, strings(&["cp5"]));
+        // The cleared email is free for another passwordless user.
+        assert_eq!(
+            s.update_passwordless_contact(&update("u2", Some(Some("c@x.com")), None))
+                .await
+                .unwrap(),
+            Updated
+        );
+        assert_device_gone(s, PUBLIC, "dev-b", &["cb"]).await;
+        assert_eq!(
+            s.user_by_email(PUBLIC, PL, "c@x.com")
+                .await
+                .unwrap()
+                .map(|u| u.user_id),
+            some("u2")
+        );
+        // The other tenant's user was never touched.
+        assert_eq!(contact("t1user").await, (some("z@x.com"), None));
+    }
+
+    pub(crate) async fn passwordless_delete_expired_in_batches(ctx: Ctx) {
+        let s = &*ctx.store;
+        // Five devices whose newest code is older than T0, in two tenants.
+        for i in 0..5 {
+            let id = format!("old-{i}");
+            let tenant = if i % 2 == 0 { PUBLIC } else { "t1" };
+            s.insert_passwordless_device(
+                &email_device(&id, tenant, &format!("{i}@x.com")),
+                &code(&format!("o{i}"), &id, T0 - 100 - i),
+            )
+            .await
+            .unwrap();
+            add_code(s, tenant, &code(&format!("o{i}b"), &id, T0 - 1)).await;
+        }
+        // An old device with one fresh code, and a device whose newest code is exactly T0.
+        add_device(s, &email_device("mixed", PUBLIC, "m@x.com"), "m-new").await;
+        add_code(s, PUBLIC, &code("m-old", "mixed", T0 - 500)).await;
+        s.insert_passwordless_device(
+            &email_device("at-now", PUBLIC, "n@x.com"),
+            &code("n", "at-now", T0),
+        )
+        .await
+        .unwrap();
+        add_device(s, &email_device("live", PUBLIC, "l@x.com"), "l").await;
+        add_code(s, PUBLIC, &code("l2", "live", T0 + 1)).await;
+
+        assert_eq!(
+            s.delete_expired_passwordless_devices(T0, 0).await.unwrap(),
+            0
+        );
+        assert_eq!(
+            s.delete_expired_passwordless_devices(T0, 2).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            s.delete_expired_passwordless_devices(T0, 2).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            s.delete_expired_passwordless_devices(T0, 2).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            s.delete_expired_passwordless_devices(T0, 2).await.unwrap(),
+            0
+        );
+        for i in 0..5 {
+            let tenant = if i % 2 == 0 { PUBLIC } else { "t1" };
+            assert_device_gone(
+                s,
+                tenant,
+                &format!("old-{i}"),
+                &[&format!("o{i}"), &format!("o{i}b")],
+            )
+            .await;
+        }
+        assert_eq!(
+            code_ids(s, PUBLIC, "mixed").await,
+            strings(&["m-old", "m-new"])
+        );
+        assert_eq!(code_ids(s, PUBLIC, "at-now").await, strings(&["n"]));
+        assert_eq!(code_ids(s, PUBLIC, "live").await, strings(&["l", "l2"]));
+
+        // A later cutoff reaches the rest.
+        assert_eq!(
+            s.delete_expired_passwordless_devices(T0 + 1, 10)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_device_gone(s, PUBLIC, "mixed", &["m-old", "m-new"]).await;
+        assert_device_gone(s, PUBLIC, "at-now", &["n"]).await;
+        assert_eq!(code_ids(s, PUBLIC, "live").await, strings(&["l", "l2"]));
     }
 }
 

@@ -96,6 +96,20 @@ pub const KEYS: &[KeyDoc] = &[
         doc: "Password reset token lifetime in MILLISECONDS (1..=3153600000000).",
     },
     KeyDoc {
+        key: "passwordless_code_lifetime",
+        default: "900000",
+        flag: None,
+        doc: "How long a passwordless code or magic link stays valid, in MILLISECONDS \
+              (1..=3153600000000).",
+    },
+    KeyDoc {
+        key: "passwordless_max_code_input_attempts",
+        default: "5",
+        flag: None,
+        doc: "Wrong or expired passwordless codes typed on one device before the device is \
+              deleted and the user has to start again (1..=1000).",
+    },
+    KeyDoc {
         key: "access_token_dynamic_signing_key_update_interval",
         default: "168",
         flag: None,
@@ -197,8 +211,6 @@ pub const UNSUPPORTED_JAVA_KEYS: &[&str] = &[
     "access_token_validity_jitter",
     "recent_token_reuse_behaviour",
     "email_verification_token_lifetime",
-    "passwordless_code_lifetime",
-    "passwordless_max_code_input_attempts",
     "totp_max_attempts",
     "totp_rate_limit_cooldown_sec",
     "firebase_password_hashing_signer_key",

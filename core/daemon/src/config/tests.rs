@@ -59,6 +59,11 @@ fn defaults() {
             Duration::from_millis(3_600_000)
         );
         assert_eq!(
+            core.passwordless_code_lifetime,
+            Duration::from_millis(900_000)
+        );
+        assert_eq!(core.passwordless_max_code_input_attempts, 5);
+        assert_eq!(
             core.signing_key_update_interval,
             Duration::from_secs(168 * 3600)
         );
@@ -92,6 +97,8 @@ api_keys: [abcdefghijklmnopqrstuvwxyz012345]
 access_token_validity: 20
 refresh_token_validity: 0.5
 password_reset_token_lifetime: 60000
+passwordless_code_lifetime: 120000
+passwordless_max_code_input_attempts: 3
 access_token_dynamic_signing_key_update_interval: 0.001
 password_hashing_alg: bcrypt
 bcrypt_log_rounds: 4
@@ -119,6 +126,11 @@ database_url: "postgres://st:hunter2@db:5432/st"
             settings.core.password_reset_token_lifetime,
             Duration::from_secs(60)
         );
+        assert_eq!(
+            settings.core.passwordless_code_lifetime,
+            Duration::from_secs(120)
+        );
+        assert_eq!(settings.core.passwordless_max_code_input_attempts, 3);
         assert_eq!(
             settings.core.signing_key_update_interval,
             Duration::from_secs_f64(3.6)
@@ -266,6 +278,8 @@ fn every_key_has_an_env_var() {
         jail.set_env("SUPERTOKENS_MAX_DB_CONNECTIONS", "3");
         jail.set_env("SUPERTOKENS_REFRESH_TOKEN_VALIDITY", "120");
         jail.set_env("SUPERTOKENS_PASSWORD_RESET_TOKEN_LIFETIME", "1000");
+        jail.set_env("SUPERTOKENS_PASSWORDLESS_CODE_LIFETIME", "60000");
+        jail.set_env("SUPERTOKENS_PASSWORDLESS_MAX_CODE_INPUT_ATTEMPTS", "10");
         jail.set_env(
             "SUPERTOKENS_ACCESS_TOKEN_DYNAMIC_SIGNING_KEY_UPDATE_INTERVAL",
             "24",
@@ -296,6 +310,11 @@ fn every_key_has_an_env_var() {
             settings.core.password_reset_token_lifetime,
             Duration::from_secs(1)
         );
+        assert_eq!(
+            settings.core.passwordless_code_lifetime,
+            Duration::from_secs(60)
+        );
+        assert_eq!(settings.core.passwordless_max_code_input_attempts, 10);
         assert_eq!(
             settings.core.signing_key_update_interval,
             Duration::from_secs(86_400)
@@ -439,6 +458,21 @@ fn range_validations_name_key_and_env_var() {
             "password_reset_token_lifetime",
             "0",
             "must be between 1 and",
+        ),
+        (
+            "passwordless_code_lifetime",
+            "0",
+            "must be between 1 and 3153600000000 milliseconds, got 0",
+        ),
+        (
+            "passwordless_max_code_input_attempts",
+            "0",
+            "must be between 1 and 1000, got 0",
+        ),
+        (
+            "passwordless_max_code_input_attempts",
+            "1001",
+            "must be between 1 and 1000, got 1001",
         ),
         (
             "access_token_dynamic_signing_key_update_interval",
@@ -784,6 +818,35 @@ fn sample_file_documents_every_key_and_loads() {
             settings.core.password_hashing,
             PasswordHashingPolicy::owasp_default()
         );
+        Ok(())
+    });
+}
+
+#[test]
+fn passwordless_keys_of_the_java_core_are_supported() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "config.yaml",
+            "passwordless_code_lifetime: 300000\npasswordless_max_code_input_attempts: 1\n",
+        )?;
+        let settings = load_args(&[]).unwrap();
+        assert_eq!(
+            settings.core.passwordless_code_lifetime,
+            Duration::from_secs(300)
+        );
+        assert_eq!(settings.core.passwordless_max_code_input_attempts, 1);
+        assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+
+        jail.create_file("config.yaml", "passwordless_code_lifetime: -1\n")?;
+        let error = single_problem(&[]);
+        assert!(
+            error.starts_with(
+                "invalid configuration: passwordless_code_lifetime \
+                 (SUPERTOKENS_PASSWORDLESS_CODE_LIFETIME)"
+            ),
+            "{error}"
+        );
+        assert!(error.contains("config file config.yaml"), "{error}");
         Ok(())
     });
 }

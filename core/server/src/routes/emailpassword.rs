@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::{Extension, State};
-use axum::http::HeaderMap;
 use serde::Deserialize;
 use supertokens_cdi::emailpassword::{
     ConsumeResetTokenRequest, ConsumeResetTokenResponse, CreateResetTokenRequest,
@@ -11,12 +10,11 @@ use supertokens_cdi::emailpassword::{
     UpdateUserResponse,
 };
 use supertokens_cdi::user::GetUserResponse;
-use supertokens_cdi::version::HEADER_RID;
 use supertokens_core_engine::users::to_auth_recipe_user;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::JsonBody;
 use crate::routing::Tenant;
 
 /// `POST /recipe/signup`.
@@ -49,15 +47,7 @@ pub(super) async fn sign_in(
     ))
 }
 
-fn check_rid(headers: &HeaderMap) -> ApiResult<()> {
-    match headers.get(HEADER_RID).and_then(|rid| rid.to_str().ok()) {
-        None | Some("emailpassword") => Ok(()),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "The recipe {other:?} has no users in this core; only emailpassword is supported"
-        ))),
-    }
-}
-
+/// Query of `GET /recipe/user` with rid `emailpassword`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct GetUserQuery {
@@ -65,14 +55,12 @@ pub(super) struct GetUserQuery {
     email: Option<String>,
 }
 
-/// `GET /recipe/user` (routed by `rid`): one of `userId`, `email`.
+/// `GET /recipe/user` with rid `emailpassword` (or none): one of `userId`, `email`.
 pub(super) async fn get_user(
-    State(state): State<AppState>,
-    Extension(Tenant(tenant_id)): Extension<Tenant>,
-    headers: HeaderMap,
-    QueryParams(query): QueryParams<GetUserQuery>,
-) -> ApiResult<Json<GetUserResponse>> {
-    check_rid(&headers)?;
+    state: &AppState,
+    tenant_id: &str,
+    query: GetUserQuery,
+) -> ApiResult<GetUserResponse> {
     let recipe = &state.core.emailpassword;
     let response = match (&query.user_id, &query.email) {
         (Some(user_id), None) => match recipe.user_by_id(user_id).await? {
@@ -81,7 +69,7 @@ pub(super) async fn get_user(
             },
             None => GetUserResponse::UnknownUserIdError,
         },
-        (None, Some(email)) => match recipe.user_by_email(&tenant_id, email).await? {
+        (None, Some(email)) => match recipe.user_by_email(tenant_id, email).await? {
             Some(user) => GetUserResponse::Ok {
                 user: to_auth_recipe_user(&user),
             },
@@ -93,16 +81,14 @@ pub(super) async fn get_user(
             ));
         }
     };
-    Ok(Json(response))
+    Ok(response)
 }
 
-/// `PUT /recipe/user` (routed by `rid`): change email and/or password.
+/// `PUT /recipe/user` with rid `emailpassword` (or none): change email and/or password.
 pub(super) async fn update_user(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    JsonBody(request): JsonBody<UpdateUserRequest>,
-) -> ApiResult<Json<UpdateUserResponse>> {
-    check_rid(&headers)?;
+    state: &AppState,
+    request: UpdateUserRequest,
+) -> ApiResult<UpdateUserResponse> {
     let user_id = request
         .recipe_user_id
         .as_deref()
@@ -119,7 +105,7 @@ pub(super) async fn update_user(
             request.password.as_deref(),
         )
         .await?;
-    Ok(Json(response))
+    Ok(response)
 }
 
 /// `POST /recipe/user/password/reset/token`.

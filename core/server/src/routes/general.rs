@@ -30,7 +30,9 @@ pub(super) async fn api_version() -> Json<ApiVersionResponse> {
 }
 
 /// `GET /recipe/multitenancy/tenant/v2` for the public tenant: every login method enabled,
-/// first factors left to the SDK.
+/// first factors left to the SDK. Without `firstFactors` the SDK enables every factor of the
+/// recipes it initialised, so emailpassword and passwordless (`otp-email`, `otp-phone`,
+/// `link-email`, `link-phone`) are both on.
 pub(super) async fn tenant_config() -> Json<TenantConfigResponse> {
     Json(TenantConfigResponse::Ok {
         tenant_id: crate::routing::PUBLIC.to_owned(),

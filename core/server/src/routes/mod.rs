@@ -4,6 +4,8 @@
 mod emailpassword;
 mod general;
 mod jwt;
+mod passwordless;
+mod recipe_user;
 mod session;
 mod users;
 
@@ -48,7 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/user/remove", post(users::remove))
         .route(
             "/recipe/user",
-            get(emailpassword::get_user).put(emailpassword::update_user),
+            get(recipe_user::get_user).put(recipe_user::update_user),
         )
         .route("/recipe/signup", post(emailpassword::sign_up))
         .route("/recipe/signin", post(emailpassword::sign_in))
@@ -68,6 +70,24 @@ pub(crate) fn routes() -> Router<AppState> {
             "/recipe/user/passwordhash/import",
             post(emailpassword::import_password_hash),
         )
+        .route("/recipe/signinup/code", post(passwordless::create_code))
+        .route(
+            "/recipe/signinup/code/consume",
+            post(passwordless::consume_code),
+        )
+        .route(
+            "/recipe/signinup/code/check",
+            post(passwordless::check_code),
+        )
+        .route(
+            "/recipe/signinup/code/remove",
+            post(passwordless::remove_code),
+        )
+        .route(
+            "/recipe/signinup/codes/remove",
+            post(passwordless::remove_codes),
+        )
+        .route("/recipe/signinup/codes", get(passwordless::list_codes))
         .route(
             "/recipe/session",
             post(session::create).get(session::details),

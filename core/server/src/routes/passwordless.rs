@@ -1,0 +1,169 @@
+//! The passwordless recipe's endpoints (rid `passwordless`): codes, magic links and the
+//! passwordless side of `/recipe/user`.
+
+use axum::Json;
+use axum::extract::{Extension, State};
+use serde::Deserialize;
+use supertokens_cdi::general::OkResponse;
+use supertokens_cdi::passwordless::{
+    CheckCodeResponse, ConsumeCodeRequest, ConsumeCodeResponse, CreateCodeRequest,
+    CreateCodeResponse, ListCodesResponse, RemoveCodeRequest, RemoveCodesRequest,
+    UpdateUserRequest, UpdateUserResponse,
+};
+use supertokens_cdi::user::GetUserResponse;
+use supertokens_core_engine::passwordless::CodesQuery;
+
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{JsonBody, QueryParams};
+use crate::routing::Tenant;
+
+/// `POST /recipe/signinup/code`: a new device for an email or phone number, or another code
+/// for a `deviceId`.
+pub(super) async fn create_code(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<CreateCodeRequest>,
+) -> ApiResult<Json<CreateCodeResponse>> {
+    Ok(Json(
+        state
+            .core
+            .passwordless
+            .create_code(&tenant_id, &request)
+            .await?,
+    ))
+}
+
+/// `POST /recipe/signinup/code/consume`.
+pub(super) async fn consume_code(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<ConsumeCodeRequest>,
+) -> ApiResult<Json<ConsumeCodeResponse>> {
+    Ok(Json(
+        state
+            .core
+            .passwordless
+            .consume_code(&tenant_id, &request)
+            .await?,
+    ))
+}
+
+/// `POST /recipe/signinup/code/check`.
+pub(super) async fn check_code(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<ConsumeCodeRequest>,
+) -> ApiResult<Json<CheckCodeResponse>> {
+    Ok(Json(
+        state
+            .core
+            .passwordless
+            .check_code(&tenant_id, &request)
+            .await?,
+    ))
+}
+
+/// `POST /recipe/signinup/code/remove`: one code by `codeId`, or a device by
+/// `preAuthSessionId`.
+pub(super) async fn remove_code(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<RemoveCodeRequest>,
+) -> ApiResult<Json<OkResponse>> {
+    state
+        .core
+        .passwordless
+        .remove_code(
+            &tenant_id,
+            request.code_id.as_deref(),
+            request.pre_auth_session_id.as_deref(),
+        )
+        .await?;
+    Ok(Json(OkResponse::Ok))
+}
+
+/// `POST /recipe/signinup/codes/remove`: every device of an email or phone number.
+pub(super) async fn remove_codes(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    JsonBody(request): JsonBody<RemoveCodesRequest>,
+) -> ApiResult<Json<OkResponse>> {
+    state
+        .core
+        .passwordless
+        .remove_codes(
+            &tenant_id,
+            request.email.as_deref(),
+            request.phone_number.as_deref(),
+        )
+        .await?;
+    Ok(Json(OkResponse::Ok))
+}
+
+/// Query of `GET /recipe/signinup/codes`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ListCodesQuery {
+    email: Option<String>,
+    phone_number: Option<String>,
+    device_id: Option<String>,
+    pre_auth_session_id: Option<String>,
+}
+
+/// `GET /recipe/signinup/codes`: one of `email`, `phoneNumber`, `deviceId`,
+/// `preAuthSessionId`.
+pub(super) async fn list_codes(
+    State(state): State<AppState>,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
+    QueryParams(query): QueryParams<ListCodesQuery>,
+) -> ApiResult<Json<ListCodesResponse>> {
+    let query = CodesQuery {
+        email: query.email.as_deref(),
+        phone_number: query.phone_number.as_deref(),
+        device_id: query.device_id.as_deref(),
+        pre_auth_session_id: query.pre_auth_session_id.as_deref(),
+    };
+    Ok(Json(
+        state
+            .core
+            .passwordless
+            .list_codes(&tenant_id, query)
+            .await?,
+    ))
+}
+
+/// Query of `GET /recipe/user` with rid `passwordless`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GetUserQuery {
+    user_id: Option<String>,
+    email: Option<String>,
+    phone_number: Option<String>,
+}
+
+/// `GET /recipe/user` with rid `passwordless`: one of `userId`, `email`, `phoneNumber`.
+pub(super) async fn get_user(
+    state: &AppState,
+    tenant_id: &str,
+    query: GetUserQuery,
+) -> ApiResult<GetUserResponse> {
+    Ok(state
+        .core
+        .passwordless
+        .get_user(
+            tenant_id,
+            query.user_id.as_deref(),
+            query.email.as_deref(),
+            query.phone_number.as_deref(),
+        )
+        .await?)
+}
+
+/// `PUT /recipe/user` with rid `passwordless`: set or clear the email and phone number.
+pub(super) async fn update_user(
+    state: &AppState,
+    request: UpdateUserRequest,
+) -> ApiResult<UpdateUserResponse> {
+    Ok(state.core.passwordless.update_user(&request).await?)
+}
