@@ -10,6 +10,7 @@ const express = require("express");
 const supertokens = require("supertokens-node");
 const Session = require("supertokens-node/recipe/session");
 const EmailPassword = require("supertokens-node/recipe/emailpassword");
+const Passwordless = require("supertokens-node/recipe/passwordless");
 const { middleware, errorHandler } = require("supertokens-node/framework/express");
 const { verifySession } = require("supertokens-node/recipe/session/framework/express");
 
@@ -21,6 +22,13 @@ const API_BASE_PATH = "/auth";
  * { email, userId, tenantId, passwordResetLink }. Nothing is ever mailed.
  */
 const passwordResetEmails = [];
+
+/**
+ * Every passwordless email / SMS the SDK wanted to send, in order:
+ * { to, userInputCode, urlWithLinkCode, codeLifetime, preAuthSessionId, tenantId }.
+ */
+const passwordlessEmails = [];
+const passwordlessSms = [];
 
 let initialised = false;
 
@@ -56,6 +64,40 @@ function createApp({ connectionURI, apiKey, port }) {
                                 userId: input.user.id,
                                 tenantId: input.tenantId,
                                 passwordResetLink: input.passwordResetLink,
+                            });
+                        },
+                    }),
+                },
+            }),
+            Passwordless.init({
+                contactMethod: "EMAIL_OR_PHONE",
+                flowType: "USER_INPUT_CODE_AND_MAGIC_LINK",
+                emailDelivery: {
+                    override: (originalImplementation) => ({
+                        ...originalImplementation,
+                        sendEmail: async (input) => {
+                            passwordlessEmails.push({
+                                to: input.email,
+                                userInputCode: input.userInputCode,
+                                urlWithLinkCode: input.urlWithLinkCode,
+                                codeLifetime: input.codeLifetime,
+                                preAuthSessionId: input.preAuthSessionId,
+                                tenantId: input.tenantId,
+                            });
+                        },
+                    }),
+                },
+                smsDelivery: {
+                    override: (originalImplementation) => ({
+                        ...originalImplementation,
+                        sendSms: async (input) => {
+                            passwordlessSms.push({
+                                to: input.phoneNumber,
+                                userInputCode: input.userInputCode,
+                                urlWithLinkCode: input.urlWithLinkCode,
+                                codeLifetime: input.codeLifetime,
+                                preAuthSessionId: input.preAuthSessionId,
+                                tenantId: input.tenantId,
                             });
                         },
                     }),
@@ -113,4 +155,12 @@ function startApp({ connectionURI, apiKey, port }) {
     });
 }
 
-module.exports = { createApp, startApp, passwordResetEmails, WEBSITE_DOMAIN, API_BASE_PATH };
+module.exports = {
+    createApp,
+    startApp,
+    passwordResetEmails,
+    passwordlessEmails,
+    passwordlessSms,
+    WEBSITE_DOMAIN,
+    API_BASE_PATH,
+};

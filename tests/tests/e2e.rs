@@ -8,6 +8,8 @@ mod e2e {
     mod cdi_contract;
     mod database_faults;
     mod emailpassword;
+    mod passwordless_cdi;
+    mod passwordless_recipe;
     mod restart_and_sharing;
     mod sdk_support;
     mod session_recipe;

@@ -1,5 +1,4 @@
-//! Errors of this crate beyond the SDK's [`SuperTokensError`](supertokens::SuperTokensError):
-//! email delivery. Business outcomes (wrong password, taken email) are values, not errors.
+//! Why a message could not be delivered.
 
 /// Why an email could not be sent.
 #[derive(Debug, thiserror::Error)]
@@ -12,5 +11,19 @@ pub enum EmailDeliveryError {
     Message(String),
     /// The mail server refused the message or could not be reached.
     #[error("the email could not be sent: {0}")]
+    Send(String),
+}
+
+/// Why a text message could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SmsDeliveryError {
+    /// The delivery's settings are invalid; the message names the setting.
+    #[error("invalid SMS delivery settings: {0}")]
+    Config(String),
+    /// The message could not be built (e.g. an invalid phone number).
+    #[error("the text message could not be built: {0}")]
+    Message(String),
+    /// The gateway refused the message or could not be reached.
+    #[error("the text message could not be sent: {0}")]
     Send(String),
 }

@@ -143,7 +143,9 @@ impl EmailPasswordFunctions for CoreFunctions {
                 .await?
             {
                 GetUserResponse::Ok { user } => Some(user),
-                GetUserResponse::UnknownUserIdError | GetUserResponse::UnknownEmailError => None,
+                GetUserResponse::UnknownUserIdError
+                | GetUserResponse::UnknownEmailError
+                | GetUserResponse::UnknownPhoneNumberError => None,
             },
         )
     }

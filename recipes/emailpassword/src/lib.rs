@@ -68,7 +68,6 @@
 pub mod api;
 pub mod config;
 pub mod email;
-pub mod error;
 pub mod form_fields;
 pub mod implementation;
 pub mod interface;
@@ -88,7 +87,7 @@ pub use crate::email::{
     CapturingEmailDelivery, EmailDelivery, EmailMessage, LogEmailDelivery, PasswordResetEmailInput,
     SmtpEmailDelivery, SmtpSecurity, SmtpSettings,
 };
-pub use crate::error::EmailDeliveryError;
+pub use crate::email::EmailDeliveryError;
 pub use crate::form_fields::{FieldError, FormFieldValue};
 pub use crate::interface::{
     ApiOptions, ConsumePasswordResetTokenResult, CreateResetPasswordTokenResult,

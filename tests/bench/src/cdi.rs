@@ -58,6 +58,26 @@ struct SessionResponse {
     message: Option<String>,
 }
 
+/// A passwordless code as created (what the frontend and the user would hold).
+#[derive(Debug, Clone)]
+pub(crate) struct CreatedCode {
+    /// The device id (a secret of the frontend).
+    pub(crate) device_id: String,
+    /// The device's public id.
+    pub(crate) pre_auth_session_id: String,
+    /// The code the user would type.
+    pub(crate) user_input_code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateCodeResponse {
+    status: String,
+    device_id: Option<String>,
+    pre_auth_session_id: Option<String>,
+    user_input_code: Option<String>,
+}
+
 impl SessionResponse {
     fn into_tokens(self, call: &str) -> Result<SessionTokens> {
         match (self.status.as_str(), self.access_token, self.refresh_token) {
@@ -178,6 +198,41 @@ impl Cdi {
             "checkDatabase": false,
         });
         let r: StatusOnly = self.post("/recipe/session/verify", &body).await?;
+        Ok(r.status)
+    }
+
+    /// `POST /public/recipe/signinup/code` for a new device of `email`; returns the code.
+    pub(crate) async fn create_code(&self, email: &str) -> Result<CreatedCode> {
+        let r: CreateCodeResponse = self
+            .post("/public/recipe/signinup/code", &json!({ "email": email }))
+            .await?;
+        match (
+            r.status.as_str(),
+            r.device_id,
+            r.pre_auth_session_id,
+            r.user_input_code,
+        ) {
+            ("OK", Some(device_id), Some(pre_auth_session_id), Some(user_input_code)) => {
+                Ok(CreatedCode {
+                    device_id,
+                    pre_auth_session_id,
+                    user_input_code,
+                })
+            }
+            (status, ..) => bail!("create code for {email}: status {status}"),
+        }
+    }
+
+    /// `POST /public/recipe/signinup/code/consume` with the typed code; returns the status.
+    pub(crate) async fn consume_code(&self, code: &CreatedCode) -> Result<String> {
+        let body = json!({
+            "preAuthSessionId": code.pre_auth_session_id,
+            "deviceId": code.device_id,
+            "userInputCode": code.user_input_code,
+        });
+        let r: StatusOnly = self
+            .post("/public/recipe/signinup/code/consume", &body)
+            .await?;
         Ok(r.status)
     }
 }

@@ -11,6 +11,7 @@ mod daemon;
 mod flood;
 mod idle_rss;
 mod load;
+mod passwordless;
 mod refresh;
 mod sdk;
 mod sdk_http;
@@ -54,7 +55,10 @@ enum Command {
     /// Refresh p50/p99 at a paced rate while a sign-in flood saturates the hashing pool.
     #[command(alias = "flood")]
     RefreshUnderSigninFlood(flood::FloodArgs),
-    /// Everything above with default options (refresh on SQLite and PostgreSQL), one table.
+    /// Passwordless codes created/s, then consumed/s (each consume signs up a new user).
+    Passwordless(passwordless::PasswordlessArgs),
+    /// Everything above with default options (refresh and passwordless on SQLite and
+    /// PostgreSQL), one table.
     All,
     /// SDK: `verify_session` on an in-process axum request against a raw RS256 verify.
     SdkVerify(sdk_verify::SdkVerifyArgs),
@@ -88,6 +92,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Refresh(a) => vec![refresh::run(core, a).await?],
         Command::Signin(a) => vec![signin::run(core, a).await?],
         Command::RefreshUnderSigninFlood(a) => vec![flood::run(core, a).await?],
+        Command::Passwordless(a) => passwordless::run(core, a).await?,
         Command::All => {
             let mut rows = Vec::new();
             eprintln!("== startup");
@@ -102,6 +107,10 @@ async fn run(cli: Cli) -> Result<()> {
             rows.push(signin::run(core, &defaults(&[])?).await?);
             eprintln!("== refresh-under-signin-flood");
             rows.push(flood::run(core, &defaults(&[])?).await?);
+            eprintln!("== passwordless (sqlite)");
+            rows.extend(passwordless::run(core, &defaults(&[])?).await?);
+            eprintln!("== passwordless (postgres)");
+            rows.extend(passwordless::run(core, &defaults(&["--db", "postgres"])?).await?);
             rows
         }
         Command::SdkVerify(a) => vec![sdk_verify::run(core, a).await?],

@@ -52,9 +52,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Start the core and wait until GET /hello answers 200 "Hello".
- * @param {{databaseUrl: string, apiKey: string, accessTokenValidity: number, workDir: string}} opts
+ * @param {{databaseUrl: string, apiKey: string, accessTokenValidity: number, passwordlessCodeLifetimeMs: number, workDir: string}} opts
  */
-async function startCore({ databaseUrl, apiKey, accessTokenValidity, workDir }) {
+async function startCore({ databaseUrl, apiKey, accessTokenValidity, passwordlessCodeLifetimeMs = 900000, workDir }) {
     const bin = resolveCoreBinary();
     const port = await freePort();
     const logFile = path.join(workDir, "core.log");
@@ -75,6 +75,7 @@ async function startCore({ databaseUrl, apiKey, accessTokenValidity, workDir }) 
         SUPERTOKENS_API_KEYS: apiKey,
         SUPERTOKENS_DATABASE_URL: databaseUrl,
         SUPERTOKENS_ACCESS_TOKEN_VALIDITY: String(accessTokenValidity),
+        SUPERTOKENS_PASSWORDLESS_CODE_LIFETIME: String(passwordlessCodeLifetimeMs),
         SUPERTOKENS_ARGON2_MEMORY_KB: "1024",
         SUPERTOKENS_ARGON2_ITERATIONS: "1",
         SUPERTOKENS_ARGON2_PARALLELISM: "1",

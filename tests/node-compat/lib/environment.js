@@ -13,6 +13,8 @@ const { startCore, resolveCoreBinary, freePort } = require("./core");
 const PG_ADMIN_URL = process.env.NODE_COMPAT_PG_ADMIN_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 // Short on purpose: step (f) waits for a real access token to expire.
 const ACCESS_TOKEN_VALIDITY_S = Number(process.env.NODE_COMPAT_ACCESS_TOKEN_VALIDITY || 2);
+// Short, so the expiry step waits only a few seconds; every other flow takes well under a second.
+const PASSWORDLESS_CODE_LIFETIME_MS = Number(process.env.NODE_COMPAT_PASSWORDLESS_CODE_LIFETIME_MS || 6000);
 
 async function pgAdmin(fn) {
     const client = new Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
@@ -58,6 +60,7 @@ async function startEnvironment({ backend }) {
         workDir,
         apiKey,
         accessTokenValidity: ACCESS_TOKEN_VALIDITY_S,
+        passwordlessCodeLifetimeMs: PASSWORDLESS_CODE_LIFETIME_MS,
         core: null,
         app: null,
         appBaseUrl: null,
@@ -97,6 +100,7 @@ async function startEnvironment({ backend }) {
             databaseUrl: env.databaseUrl,
             apiKey,
             accessTokenValidity: ACCESS_TOKEN_VALIDITY_S,
+        passwordlessCodeLifetimeMs: PASSWORDLESS_CODE_LIFETIME_MS,
             workDir,
         });
         cleanups.push(() => env.core.stop());

@@ -8,7 +8,7 @@ const crypto = require("node:crypto");
 
 const { request, frontendHeaders, decodeFrontToken, decodeJwt, describe } = require("./http");
 const { sleep } = require("./core");
-const { passwordResetEmails, WEBSITE_DOMAIN, API_BASE_PATH } = require("../app");
+const { passwordResetEmails, passwordlessEmails, passwordlessSms, WEBSITE_DOMAIN, API_BASE_PATH } = require("../app");
 
 const DUPLICATE_EMAIL_ERROR = "This email already exists. Please sign in instead.";
 
@@ -341,6 +341,188 @@ async function runScenario(t, env) {
         assert.equal(res.status, 200, `reset-token request for an unknown email: ${describe(res)}`);
         assert.deepEqual(res.json, { status: "OK" }, `reset-token request for an unknown email (no enumeration): ${describe(res)}`);
         assert.equal(passwordResetEmails.length, before, "no password reset email may be sent for an unknown email");
+    });
+
+    // ---------- p. passwordless (official Passwordless recipe of supertokens-node) ----------
+    // The core runs with SUPERTOKENS_PASSWORDLESS_CODE_LIFETIME = env.passwordlessCodeLifetimeMs.
+    const plEmail = `pl-${crypto.randomBytes(4).toString("hex")}@example.com`;
+    const plPhone = `+1415555${String(crypto.randomInt(1000, 9999))}`;
+    const createCode = (body) =>
+        request(app, "POST", `${API_BASE_PATH}/signinup/code`, { headers: frontendHeaders("passwordless"), body });
+    const resendCode = (body) =>
+        request(app, "POST", `${API_BASE_PATH}/signinup/code/resend`, { headers: frontendHeaders("passwordless"), body });
+    const consumeCode = (body) =>
+        request(app, "POST", `${API_BASE_PATH}/signinup/code/consume`, { headers: frontendHeaders("passwordless"), body });
+    /** The newest message the SDK wanted to deliver to `to`, after `before` messages in `box`. */
+    function delivered(box, before, to, what) {
+        const mine = box.slice(before).filter((m) => m.to === to);
+        assert.ok(mine.length > 0, `${what}: the SDK must deliver a message to ${to} (box has ${box.length - before} new)`);
+        return mine[mine.length - 1];
+    }
+    /** Create a code for `contact` ({email} or {phoneNumber}); return the device and the delivered message. */
+    async function startSignIn(contact, what) {
+        const box = contact.email ? passwordlessEmails : passwordlessSms;
+        const before = box.length;
+        const res = await createCode(contact);
+        assert.equal(res.status, 200, `${what}: create code: ${describe(res)}`);
+        assert.equal(res.json && res.json.status, "OK", `${what}: create code: ${describe(res)}`);
+        assert.equal(res.json.flowType, "USER_INPUT_CODE_AND_MAGIC_LINK", `${what}: flowType`);
+        assert.equal(typeof res.json.deviceId, "string", `${what}: deviceId`);
+        assert.equal(typeof res.json.preAuthSessionId, "string", `${what}: preAuthSessionId`);
+        const expectedHash = crypto
+            .createHash("sha256")
+            .update(Buffer.from(res.json.deviceId, "base64"))
+            .digest("base64url");
+        assert.equal(res.json.preAuthSessionId, expectedHash, `${what}: preAuthSessionId must be base64url(sha256(deviceId))`);
+        const message = delivered(box, before, contact.email || contact.phoneNumber, what);
+        assert.match(message.userInputCode, /^[0-9]{6}$/, `${what}: a 6-digit code`);
+        assert.equal(message.codeLifetime, env.passwordlessCodeLifetimeMs, `${what}: codeLifetime from the core's config`);
+        assert.equal(message.preAuthSessionId, res.json.preAuthSessionId, `${what}: the message is for this device`);
+        return { deviceId: res.json.deviceId, preAuthSessionId: res.json.preAuthSessionId, message };
+    }
+    const wrongCodeFor = (code) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+
+    await step("p1", "passwordless: create code → OK; wrong code → INCORRECT with counters 1/5", [], async () => {
+        s.pl = await startSignIn({ email: plEmail }, "create code");
+        const res = await consumeCode({
+            preAuthSessionId: s.pl.preAuthSessionId,
+            deviceId: s.pl.deviceId,
+            userInputCode: wrongCodeFor(s.pl.message.userInputCode),
+        });
+        assert.equal(res.status, 200, `wrong code: ${describe(res)}`);
+        assert.deepEqual(
+            res.json,
+            { status: "INCORRECT_USER_INPUT_CODE_ERROR", failedCodeInputAttemptCount: 1, maximumCodeInputAttempts: 5 },
+            `wrong code: ${describe(res)}`,
+        );
+        expectNoNewSession(res, "wrong code");
+    });
+
+    await step("p2", "passwordless: resend adds a code to the same device; the first code still signs up", ["p1"], async () => {
+        const before = passwordlessEmails.length;
+        const res = await resendCode({ deviceId: s.pl.deviceId, preAuthSessionId: s.pl.preAuthSessionId });
+        assert.equal(res.status, 200, `resend: ${describe(res)}`);
+        assert.deepEqual(res.json, { status: "OK" }, `resend: ${describe(res)}`);
+        const again = delivered(passwordlessEmails, before, plEmail, "resend");
+        assert.equal(again.preAuthSessionId, s.pl.preAuthSessionId, "the resent code belongs to the same device");
+
+        const ok = await consumeCode({
+            preAuthSessionId: s.pl.preAuthSessionId,
+            deviceId: s.pl.deviceId,
+            userInputCode: s.pl.message.userInputCode,
+        });
+        assert.equal(ok.status, 200, `consume: ${describe(ok)}`);
+        assert.equal(ok.json && ok.json.status, "OK", `consume: ${describe(ok)}`);
+        assert.equal(ok.json.createdNewRecipeUser, true, `a new user: ${describe(ok)}`);
+        assert.deepEqual(ok.json.user.emails, [plEmail], "user.emails");
+        const method = ok.json.user.loginMethods[0];
+        assert.equal(method.recipeId, "passwordless", "login method recipe");
+        assert.equal(method.verified, true, "a passwordless email is verified by the sign-in");
+        const tokens = expectNewSession(ok, "passwordless sign-up", ok.json.user.id);
+        s.plUserId = ok.json.user.id;
+
+        const info = await sessionInfo(tokens.accessToken);
+        assert.equal(info.status, 200, `/sessioninfo with the passwordless session: ${describe(info)}`);
+        assert.equal(info.json.userId, s.plUserId, "/sessioninfo userId");
+
+        const reuse = await consumeCode({
+            preAuthSessionId: s.pl.preAuthSessionId,
+            deviceId: s.pl.deviceId,
+            userInputCode: again.userInputCode,
+        });
+        assert.deepEqual(reuse.json, { status: "RESTART_FLOW_ERROR" }, `a consumed device is gone: ${describe(reuse)}`);
+    });
+
+    await step("p3", "passwordless: magic link signs the existing user in (createdNewRecipeUser false)", ["p2"], async () => {
+        const started = await startSignIn({ email: plEmail }, "create code (link)");
+        const link = new URL(started.message.urlWithLinkCode);
+        assert.equal(link.origin + link.pathname, `${WEBSITE_DOMAIN}${API_BASE_PATH}/verify`, `magic link: ${link}`);
+        assert.equal(link.searchParams.get("preAuthSessionId"), started.preAuthSessionId, `magic link preAuthSessionId: ${link}`);
+        assert.equal(link.searchParams.get("tenantId"), "public", `magic link tenantId: ${link}`);
+        const linkCode = link.hash.slice(1);
+        assert.ok(linkCode.length > 20, `magic link code in the fragment: ${link}`);
+        const res = await consumeCode({ preAuthSessionId: started.preAuthSessionId, linkCode });
+        assert.equal(res.status, 200, `consume link: ${describe(res)}`);
+        assert.equal(res.json && res.json.status, "OK", `consume link: ${describe(res)}`);
+        assert.equal(res.json.createdNewRecipeUser, false, "an existing user signs in");
+        assert.equal(res.json.user.id, s.plUserId, "the same user");
+        expectNewSession(res, "magic link sign-in", s.plUserId);
+
+        const again = await consumeCode({ preAuthSessionId: started.preAuthSessionId, linkCode });
+        assert.deepEqual(again.json, { status: "RESTART_FLOW_ERROR" }, `a link works once: ${describe(again)}`);
+    });
+
+    await step("p4", "passwordless: an expired code → EXPIRED_USER_INPUT_CODE_ERROR (counts), its link → RESTART_FLOW_ERROR", ["p1"], async () => {
+        const started = await startSignIn({ email: plEmail }, "create code (expiry)");
+        await sleep(env.passwordlessCodeLifetimeMs + 1200);
+        const link = new URL(started.message.urlWithLinkCode);
+        const byLink = await consumeCode({ preAuthSessionId: started.preAuthSessionId, linkCode: link.hash.slice(1) });
+        assert.deepEqual(byLink.json, { status: "RESTART_FLOW_ERROR" }, `expired link: ${describe(byLink)}`);
+        const res = await consumeCode({
+            preAuthSessionId: started.preAuthSessionId,
+            deviceId: started.deviceId,
+            userInputCode: started.message.userInputCode,
+        });
+        assert.deepEqual(
+            res.json,
+            { status: "EXPIRED_USER_INPUT_CODE_ERROR", failedCodeInputAttemptCount: 1, maximumCodeInputAttempts: 5 },
+            `expired code: ${describe(res)}`,
+        );
+        expectNoNewSession(res, "expired code");
+    });
+
+    await step("p5", "passwordless: five wrong codes end the device; the sixth attempt fails even with the right code", ["p1"], async () => {
+        const started = await startSignIn({ email: plEmail }, "create code (attempts)");
+        const wrong = wrongCodeFor(started.message.userInputCode);
+        const body = { preAuthSessionId: started.preAuthSessionId, deviceId: started.deviceId };
+        for (let attempt = 1; attempt <= 4; attempt++) {
+            const res = await consumeCode({ ...body, userInputCode: wrong });
+            assert.deepEqual(
+                res.json,
+                { status: "INCORRECT_USER_INPUT_CODE_ERROR", failedCodeInputAttemptCount: attempt, maximumCodeInputAttempts: 5 },
+                `wrong attempt ${attempt}: ${describe(res)}`,
+            );
+        }
+        const fifth = await consumeCode({ ...body, userInputCode: wrong });
+        assert.deepEqual(fifth.json, { status: "RESTART_FLOW_ERROR" }, `fifth wrong attempt: ${describe(fifth)}`);
+        const sixth = await consumeCode({ ...body, userInputCode: started.message.userInputCode });
+        assert.deepEqual(sixth.json, { status: "RESTART_FLOW_ERROR" }, `sixth attempt with the right code: ${describe(sixth)}`);
+        expectNoNewSession(sixth, "sixth attempt");
+    });
+
+    await step("p6", "passwordless: phone sign-up by SMS code; exists checks", [], async () => {
+        const started = await startSignIn({ phoneNumber: plPhone }, "create code (phone)");
+        const res = await consumeCode({
+            preAuthSessionId: started.preAuthSessionId,
+            deviceId: started.deviceId,
+            userInputCode: started.message.userInputCode,
+        });
+        assert.equal(res.json && res.json.status, "OK", `consume (phone): ${describe(res)}`);
+        assert.equal(res.json.createdNewRecipeUser, true, "a new phone user");
+        assert.deepEqual(res.json.user.phoneNumbers, [plPhone], "user.phoneNumbers");
+        expectNewSession(res, "phone sign-up", res.json.user.id);
+
+        const phoneExists = await request(
+            app,
+            "GET",
+            `${API_BASE_PATH}/passwordless/phonenumber/exists?phoneNumber=${encodeURIComponent(plPhone)}`,
+            { headers: frontendHeaders("passwordless") },
+        );
+        assert.deepEqual(phoneExists.json, { status: "OK", exists: true }, `phone exists: ${describe(phoneExists)}`);
+        const emailExists = await request(
+            app,
+            "GET",
+            `${API_BASE_PATH}/passwordless/email/exists?email=${encodeURIComponent(plEmail)}`,
+            { headers: frontendHeaders("passwordless") },
+        );
+        assert.deepEqual(emailExists.json, { status: "OK", exists: true }, `email exists: ${describe(emailExists)}`);
+        const nobody = await request(
+            app,
+            "GET",
+            `${API_BASE_PATH}/passwordless/email/exists?email=${encodeURIComponent(`nobody-${plEmail}`)}`,
+            { headers: frontendHeaders("passwordless") },
+        );
+        assert.deepEqual(nobody.json, { status: "OK", exists: false }, `unknown email: ${describe(nobody)}`);
     });
 }
 

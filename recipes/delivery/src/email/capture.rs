@@ -14,13 +14,22 @@ use crate::error::EmailDeliveryError;
 ///
 /// ```
 /// # use std::sync::Arc;
-/// # use supertokens_emailpassword::{CapturingEmailDelivery, EmailPasswordConfig};
+/// # use std::time::Duration;
+/// # use supertokens_delivery::email::{CapturingEmailDelivery, EmailDelivery, EmailMessage};
+/// # async fn demo() {
 /// let outbox = CapturingEmailDelivery::new();
-/// let config = EmailPasswordConfig {
-///     email_delivery: Some(Arc::new(outbox.clone())),
-///     ..Default::default()
-/// };
-/// # let _ = config;
+/// let delivery: Arc<dyn EmailDelivery> = Arc::new(outbox.clone());
+/// // … the recipe sends through `delivery` (often from a background task) …
+/// # let message = EmailMessage {
+/// #     to: "me@example.com".into(),
+/// #     subject: "s".into(),
+/// #     text_body: "t".into(),
+/// #     html_body: "h".into(),
+/// # };
+/// # delivery.send(message).await.unwrap();
+/// let sent = outbox.wait_for(1, Duration::from_secs(5)).await.expect("an email");
+/// assert_eq!(sent[0].to, "me@example.com");
+/// # }
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct CapturingEmailDelivery {

@@ -7,8 +7,8 @@ use crate::error::EmailDeliveryError;
 
 /// Writes each email, plain-text body included, to `tracing` at INFO instead of sending it.
 ///
-/// **For development only.** The body carries the password reset link, which lets whoever
-/// reads it set the account's password: never use this where logs are kept or shared.
+/// **For development only.** Bodies carry sign-in codes and links and password reset links,
+/// which let whoever reads them into the account: never use this where logs are kept or shared.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LogEmailDelivery;
 

@@ -1,65 +1,16 @@
-//! Email delivery: the [`EmailDelivery`] trait, three deliveries, and the password reset
-//! email.
-//!
-//! * [`SmtpEmailDelivery`]: sends through an SMTP server (lettre, tokio, rustls).
-//! * [`LogEmailDelivery`]: writes each email, reset link included, to the log at INFO.
-//!   **Development only**: anyone who can read the logs can take over accounts.
-//! * [`CapturingEmailDelivery`]: keeps emails in memory for tests.
+//! The password reset email. Deliveries (SMTP, log, capture) come from
+//! [`supertokens_delivery::email`], shared with the other recipes.
 //!
 //! The recipe sends password reset emails from a background task: a slow or failing mail
 //! server neither delays the answer nor changes it, so the answer does not reveal whether the
 //! email belongs to an account. Failures are logged (without the link).
 
-mod capture;
-mod log;
-mod smtp;
-
 use std::fmt;
 
-use async_trait::async_trait;
-
-pub use self::capture::CapturingEmailDelivery;
-pub use self::log::LogEmailDelivery;
-pub use self::smtp::{SmtpEmailDelivery, SmtpSecurity, SmtpSettings};
-use crate::error::EmailDeliveryError;
-
-/// An email ready to send.
-#[derive(Clone, PartialEq, Eq)]
-pub struct EmailMessage {
-    /// Recipient address.
-    pub to: String,
-    /// Subject line.
-    pub subject: String,
-    /// Plain-text body.
-    pub text_body: String,
-    /// HTML body.
-    pub html_body: String,
-}
-
-impl fmt::Debug for EmailMessage {
-    // Bodies carry reset links, which are credentials: only their sizes are shown.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EmailMessage")
-            .field("to", &self.to)
-            .field("subject", &self.subject)
-            .field(
-                "text_body",
-                &format_args!("<{} bytes>", self.text_body.len()),
-            )
-            .field(
-                "html_body",
-                &format_args!("<{} bytes>", self.html_body.len()),
-            )
-            .finish()
-    }
-}
-
-/// Sends emails. Implementations must be cheap to share (`Arc<dyn EmailDelivery>`).
-#[async_trait]
-pub trait EmailDelivery: Send + Sync {
-    /// Sends one email.
-    async fn send(&self, message: EmailMessage) -> Result<(), EmailDeliveryError>;
-}
+pub use supertokens_delivery::email::{
+    CapturingEmailDelivery, EmailDelivery, EmailDeliveryError, EmailMessage, LogEmailDelivery,
+    SmtpEmailDelivery, SmtpSecurity, SmtpSettings, escape_html,
+};
 
 /// What the password reset email is written from.
 #[derive(Clone, PartialEq, Eq)]
@@ -133,22 +84,6 @@ pub fn password_reset_email(input: &PasswordResetEmailInput) -> EmailMessage {
         text_body,
         html_body,
     }
-}
-
-/// Escapes text for HTML element content and double-quoted attributes.
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
 }
 
 #[cfg(test)]

@@ -1,0 +1,16 @@
+//! `GET /<tenant>/loginmethods?clientType=`.
+
+use supertokens::{Result, SdkResponse};
+
+use super::ok_json;
+use crate::interface::ApiOptions;
+
+pub(super) async fn handle(options: &ApiOptions<'_>, tenant_id: &str) -> Result<SdkResponse> {
+    let client_type = options.request.query_param("clientType");
+    let outcome = options
+        .recipe
+        .apis()
+        .login_methods_get(tenant_id, client_type.as_deref(), options)
+        .await?;
+    Ok(ok_json(&outcome))
+}
