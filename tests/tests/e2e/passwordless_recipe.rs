@@ -1096,3 +1096,52 @@ async fn linking_with_a_session_user_needs_a_session() {
     // Nothing was consumed: the code still works.
     assert_eq!(app.consume_code(&device, &code).await.body["status"], "OK");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_consumes_of_one_code_give_exactly_one_session() {
+    let app = Arc::new(App::new(ContactMethod::Email, FlowType::UserInputCode).await);
+    let device = app.create(json!({"email": "race@example.com"})).await;
+    let code = app.last_email_code();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (app, device, code) = (Arc::clone(&app), device.clone(), code.clone());
+        tasks.spawn(async move { app.consume_code(&device, &code).await });
+    }
+    let replies: Vec<Reply> = tasks.join_all().await;
+    let ok: Vec<&Reply> = replies
+        .iter()
+        .filter(|reply| reply.body["status"] == "OK")
+        .collect();
+    assert_eq!(
+        ok.len(),
+        1,
+        "exactly one consume succeeds: {:?}",
+        replies.iter().map(|reply| &reply.body).collect::<Vec<_>>()
+    );
+    for reply in &replies {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        if reply.body["status"] != "OK" {
+            assert_eq!(reply.body, json!({"status": "RESTART_FLOW_ERROR"}));
+            assert!(
+                header(reply, "front-token").is_none(),
+                "no session for the losers"
+            );
+        }
+    }
+    assert!(
+        header(ok[0], "front-token").is_some(),
+        "the winner gets a session"
+    );
+    let user_id = ok[0].body["user"]["id"].as_str().unwrap();
+    let (status, body) = app
+        .core
+        .get(&format!("/public/recipe/session/user?userId={user_id}"))
+        .await
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["sessionHandles"].as_array().map(Vec::len),
+        Some(1),
+        "exactly one session exists: {body}"
+    );
+}
