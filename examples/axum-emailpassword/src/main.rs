@@ -1,5 +1,6 @@
-//! An axum app with SuperTokens: email-password sign-up and sign-in, sessions (cookies or
-//! headers, as the frontend asks), password reset, and one protected route.
+//! An axum app with SuperTokens: email-password sign-up and sign-in, passwordless sign-in
+//! (one-time codes and magic links by email or text message), sessions (cookies or headers,
+//! as the frontend asks), password reset, and one protected route.
 //!
 //! ```text
 //! cargo run --release -p supertokens-core     # the core, on 127.0.0.1:3567
@@ -14,11 +15,17 @@
 //! | `SUPERTOKENS_API_KEY` | none |
 //! | `API_DOMAIN` | `http://localhost:3001` |
 //! | `WEBSITE_DOMAIN` | `http://localhost:3000` (also the only CORS origin) |
-//! | `SMTP_HOST`, `SMTP_PORT`, `SMTP_USER`, `SMTP_PASSWORD`, `SMTP_FROM`, `SMTP_SECURITY` | unset: reset emails go to the log |
+//! | `SMTP_HOST`, `SMTP_PORT`, `SMTP_USER`, `SMTP_PASSWORD`, `SMTP_FROM`, `SMTP_SECURITY` | unset: emails (reset links, sign-in codes) go to the log |
+//! | `PASSWORDLESS_CONTACT_METHOD` | `email_or_phone` (or `email`, `phone`) |
+//! | `PASSWORDLESS_FLOW_TYPE` | `user_input_code_and_magic_link` (or `user_input_code`, `magic_link`) |
+//! | `SMS_GATEWAY_URL`, `SMS_ACCOUNT_SID`, `SMS_AUTH_TOKEN`, `SMS_FROM` | unset: text messages go to the log |
+//!
+//! More settings (webhook SMS delivery, passwordless send limits): `examples/README.md`.
 //!
 //! Routes: the SuperTokens FDI under `/auth` (`/auth/signup`, `/auth/signin`,
-//! `/auth/session/refresh`, `/auth/signout`, `/auth/user/password/reset/token`, …) and
-//! `GET /sessioninfo`, which needs a session.
+//! `/auth/signinup/code`, `/auth/signinup/code/consume`, `/auth/session/refresh`,
+//! `/auth/signout`, `/auth/user/password/reset/token`, …) and `GET /sessioninfo`, which needs
+//! a session.
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -1,16 +1,23 @@
 //! What the example apps share: their settings from the environment and the SDK set-up
-//! (session + emailpassword, SMTP or log delivery of reset emails). The framework-specific
-//! parts (routes, CORS, serving) stay in each example.
+//! (session + emailpassword + passwordless; SMTP or log delivery of emails, an SMS gateway,
+//! a signed webhook or log delivery of text messages). The framework-specific parts (routes,
+//! CORS, serving) stay in each example.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::SecretString;
 use supertokens::{AppInfo, SuperTokens, SuperTokensConfig};
+use supertokens_delivery::sms::{
+    LogSmsDelivery, Sender, SmsDelivery, TwilioSettings, TwilioSmsDelivery, WebhookSettings,
+    WebhookSmsDelivery,
+};
 use supertokens_emailpassword::{
     EmailDelivery, EmailPasswordConfig, LogEmailDelivery, SmtpEmailDelivery, SmtpSecurity,
     SmtpSettings,
 };
+use supertokens_passwordless::{ContactMethod, FlowType, PasswordlessConfig, SendLimits};
 use supertokens_session::SessionConfig;
 
 /// Response headers the frontend SDK reads, for CORS `expose-headers`.
@@ -33,8 +40,55 @@ pub struct Settings {
     pub api_domain: String,
     /// Origin of the website (`WEBSITE_DOMAIN`).
     pub website_domain: String,
-    /// SMTP settings; `None` writes reset emails to the log.
+    /// SMTP settings; `None` writes emails (reset links, sign-in codes) to the log.
     pub smtp: Option<SmtpSettings>,
+    /// How text messages are sent; `None` writes them (sign-in codes) to the log.
+    pub sms: Option<SmsSettings>,
+    /// Passwordless sign-in: contact method, flow type, send limits.
+    pub passwordless: PasswordlessSettings,
+}
+
+/// Where text messages go.
+#[derive(Debug, Clone)]
+pub enum SmsSettings {
+    /// A gateway speaking Twilio's message API (`SMS_GATEWAY_URL`, …).
+    Gateway(TwilioSettings),
+    /// A signed JSON webhook of the app's own (`SMS_WEBHOOK_URL`, `SMS_WEBHOOK_SECRET`).
+    Webhook(WebhookSettings),
+}
+
+/// Passwordless settings (`PASSWORDLESS_*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordlessSettings {
+    /// `PASSWORDLESS_CONTACT_METHOD`: `email`, `phone` or `email_or_phone` (default).
+    pub contact_method: ContactMethod,
+    /// `PASSWORDLESS_FLOW_TYPE`: `user_input_code`, `magic_link` or
+    /// `user_input_code_and_magic_link` (default).
+    pub flow_type: FlowType,
+    /// `PASSWORDLESS_RESEND_COOLDOWN_SECS`: minimum time between two codes for one device
+    /// (`0` turns it off); the recipe's default when unset.
+    pub resend_cooldown: Option<Duration>,
+    /// `PASSWORDLESS_MAX_SENDS_PER_CONTACT`: codes per email address or phone number per
+    /// window (`0` turns the budget off); the recipe's default when unset.
+    pub max_sends_per_contact: Option<u32>,
+    /// `PASSWORDLESS_SEND_WINDOW_SECS`: the window of that budget; the recipe's default when
+    /// unset.
+    pub send_window: Option<Duration>,
+}
+
+impl PasswordlessSettings {
+    /// The recipe's limits with the settings applied.
+    pub fn limits(&self) -> SendLimits {
+        let defaults = SendLimits::default();
+        SendLimits {
+            resend_cooldown: self.resend_cooldown.unwrap_or(defaults.resend_cooldown),
+            max_sends_per_contact: self
+                .max_sends_per_contact
+                .unwrap_or(defaults.max_sends_per_contact),
+            send_window: self.send_window.unwrap_or(defaults.send_window),
+            ..defaults
+        }
+    }
 }
 
 /// A variable's value, `None` when unset or blank.
@@ -66,11 +120,116 @@ impl Settings {
             api_domain: var_or("API_DOMAIN", &format!("http://localhost:{port}")),
             website_domain: var_or("WEBSITE_DOMAIN", "http://localhost:3000"),
             smtp: smtp_from_env()?,
+            sms: sms_from_env()?,
+            passwordless: passwordless_from_env()?,
         })
     }
 }
 
-/// SMTP settings when `SMTP_HOST` is set; `None` means "write reset emails to the log".
+/// Parses `PASSWORDLESS_CONTACT_METHOD`.
+pub fn parse_contact_method(value: &str) -> Result<ContactMethod, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "email" => Ok(ContactMethod::Email),
+        "phone" => Ok(ContactMethod::Phone),
+        "email_or_phone" => Ok(ContactMethod::EmailOrPhone),
+        other => Err(format!(
+            "PASSWORDLESS_CONTACT_METHOD must be email, phone or email_or_phone, not {other:?}"
+        )),
+    }
+}
+
+/// Parses `PASSWORDLESS_FLOW_TYPE`.
+pub fn parse_flow_type(value: &str) -> Result<FlowType, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "user_input_code" => Ok(FlowType::UserInputCode),
+        "magic_link" => Ok(FlowType::MagicLink),
+        "user_input_code_and_magic_link" => Ok(FlowType::UserInputCodeAndMagicLink),
+        other => Err(format!(
+            "PASSWORDLESS_FLOW_TYPE must be user_input_code, magic_link or \
+             user_input_code_and_magic_link, not {other:?}"
+        )),
+    }
+}
+
+/// A whole number of seconds from `name`, `None` when unset.
+fn seconds_var(name: &str) -> Result<Option<Duration>, String> {
+    var(name)
+        .map(|value| {
+            value
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|error| format!("{name} must be a whole number of seconds: {error}"))
+        })
+        .transpose()
+}
+
+/// The passwordless settings from `PASSWORDLESS_*`.
+pub fn passwordless_from_env() -> Result<PasswordlessSettings, String> {
+    Ok(PasswordlessSettings {
+        contact_method: parse_contact_method(&var_or(
+            "PASSWORDLESS_CONTACT_METHOD",
+            "email_or_phone",
+        ))?,
+        flow_type: parse_flow_type(&var_or(
+            "PASSWORDLESS_FLOW_TYPE",
+            "user_input_code_and_magic_link",
+        ))?,
+        resend_cooldown: seconds_var("PASSWORDLESS_RESEND_COOLDOWN_SECS")?,
+        max_sends_per_contact: var("PASSWORDLESS_MAX_SENDS_PER_CONTACT")
+            .map(|value| {
+                value.parse::<u32>().map_err(|error| {
+                    format!("PASSWORDLESS_MAX_SENDS_PER_CONTACT must be a whole number: {error}")
+                })
+            })
+            .transpose()?,
+        send_window: seconds_var("PASSWORDLESS_SEND_WINDOW_SECS")?,
+    })
+}
+
+/// SMS settings: a Twilio-shaped gateway when `SMS_GATEWAY_URL` is set, a signed webhook
+/// when `SMS_WEBHOOK_URL` is set, `None` ("write text messages to the log") when neither is.
+pub fn sms_from_env() -> Result<Option<SmsSettings>, String> {
+    let timeout = seconds_var("SMS_TIMEOUT_SECS")?;
+    match (var("SMS_GATEWAY_URL"), var("SMS_WEBHOOK_URL")) {
+        (Some(_), Some(_)) => Err("set SMS_GATEWAY_URL or SMS_WEBHOOK_URL, not both".into()),
+        (None, None) => Ok(None),
+        (Some(base_url), None) => {
+            let account_sid =
+                var("SMS_ACCOUNT_SID").ok_or("SMS_ACCOUNT_SID is required with SMS_GATEWAY_URL")?;
+            let auth_token = var("SMS_AUTH_TOKEN")
+                .map(SecretString::from)
+                .ok_or("SMS_AUTH_TOKEN is required with SMS_GATEWAY_URL")?;
+            let sender = match (var("SMS_FROM"), var("SMS_MESSAGING_SERVICE_SID")) {
+                (Some(number), None) => Sender::From(number),
+                (None, Some(sid)) => Sender::MessagingServiceSid(sid),
+                _ => {
+                    return Err("set exactly one of SMS_FROM (the sender's number) and \
+                                SMS_MESSAGING_SERVICE_SID with SMS_GATEWAY_URL"
+                        .into());
+                }
+            };
+            Ok(Some(SmsSettings::Gateway(TwilioSettings {
+                base_url,
+                account_sid,
+                auth_token,
+                sender,
+                timeout,
+            })))
+        }
+        (None, Some(url)) => {
+            let secret = var("SMS_WEBHOOK_SECRET")
+                .map(SecretString::from)
+                .ok_or("SMS_WEBHOOK_SECRET is required with SMS_WEBHOOK_URL")?;
+            Ok(Some(SmsSettings::Webhook(WebhookSettings {
+                url,
+                secret,
+                timeout,
+            })))
+        }
+    }
+}
+
+/// SMTP settings when `SMTP_HOST` is set; `None` means "write emails to the log".
 pub fn smtp_from_env() -> Result<Option<SmtpSettings>, String> {
     let Some(host) = var("SMTP_HOST") else {
         return Ok(None);
@@ -109,11 +268,11 @@ pub fn smtp_from_env() -> Result<Option<SmtpSettings>, String> {
     }))
 }
 
-/// Initialises the SDK with the session and emailpassword recipes.
-pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<SuperTokens>, String> {
-    let email_delivery: Arc<dyn EmailDelivery> = match &settings.smtp {
+/// The email delivery: SMTP when configured, else the log (development only).
+fn email_delivery(settings: &Settings) -> Result<Arc<dyn EmailDelivery>, String> {
+    Ok(match &settings.smtp {
         Some(smtp) => {
-            tracing::info!(host = %smtp.host, port = smtp.port, "password reset emails go through SMTP");
+            tracing::info!(host = %smtp.host, port = smtp.port, "emails go through SMTP");
             Arc::new(
                 SmtpEmailDelivery::new(smtp.clone())
                     .map_err(|error| format!("SMTP settings: {error}"))?,
@@ -121,12 +280,54 @@ pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<Super
         }
         None => {
             tracing::warn!(
-                "SMTP_HOST is not set: password reset emails (and their links) are written to \
-                 the log. Development only."
+                "SMTP_HOST is not set: emails (password reset links, sign-in codes and magic \
+                 links) are written to the log. Development only."
             );
             Arc::new(LogEmailDelivery)
         }
-    };
+    })
+}
+
+/// The SMS delivery: the gateway or webhook when configured, else the log (development only).
+fn sms_delivery(settings: &Settings) -> Result<Arc<dyn SmsDelivery>, String> {
+    Ok(match &settings.sms {
+        Some(SmsSettings::Gateway(gateway)) => {
+            let delivery = TwilioSmsDelivery::new(gateway.clone())
+                .map_err(|error| format!("SMS gateway settings: {error}"))?;
+            tracing::info!(endpoint = %delivery.endpoint(), "text messages go through the SMS gateway");
+            Arc::new(delivery)
+        }
+        Some(SmsSettings::Webhook(webhook)) => {
+            tracing::info!(url = %webhook.url, "text messages go to the signed webhook");
+            Arc::new(
+                WebhookSmsDelivery::new(webhook.clone())
+                    .map_err(|error| format!("SMS webhook settings: {error}"))?,
+            )
+        }
+        None => {
+            if settings.passwordless.contact_method != ContactMethod::Email {
+                tracing::warn!(
+                    "SMS_GATEWAY_URL and SMS_WEBHOOK_URL are not set: text messages (sign-in \
+                     codes and magic links) are written to the log. Development only."
+                );
+            }
+            Arc::new(LogSmsDelivery)
+        }
+    })
+}
+
+/// Initialises the SDK with the session, emailpassword and passwordless recipes. One email
+/// delivery serves both password reset and passwordless sign-in.
+pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<SuperTokens>, String> {
+    let email_delivery = email_delivery(settings)?;
+    let sms_delivery = sms_delivery(settings)?;
+    let passwordless = &settings.passwordless;
+    tracing::info!(
+        contact_method = ?passwordless.contact_method,
+        flow_type = ?passwordless.flow_type,
+        limits = ?passwordless.limits(),
+        "passwordless sign-in"
+    );
     supertokens::init(SuperTokensConfig {
         app_info: AppInfo {
             app_name: app_name.into(),
@@ -140,10 +341,70 @@ pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<Super
         recipe_list: vec![
             supertokens_session::init(SessionConfig::default()),
             supertokens_emailpassword::init(EmailPasswordConfig {
-                email_delivery: Some(email_delivery),
+                email_delivery: Some(email_delivery.clone()),
                 ..Default::default()
+            }),
+            supertokens_passwordless::init(PasswordlessConfig {
+                email_delivery: Some(email_delivery),
+                sms_delivery: Some(sms_delivery),
+                limits: passwordless.limits(),
+                ..PasswordlessConfig::new(passwordless.contact_method, passwordless.flow_type)
             }),
         ],
     })
     .map_err(|error| format!("cannot initialise SuperTokens: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_methods_and_flow_types_parse() {
+        assert_eq!(parse_contact_method("email"), Ok(ContactMethod::Email));
+        assert_eq!(parse_contact_method(" Phone "), Ok(ContactMethod::Phone));
+        assert_eq!(
+            parse_contact_method("email_or_phone"),
+            Ok(ContactMethod::EmailOrPhone)
+        );
+        assert!(
+            parse_contact_method("sms")
+                .unwrap_err()
+                .contains("PASSWORDLESS_CONTACT_METHOD")
+        );
+        assert_eq!(parse_flow_type("magic_link"), Ok(FlowType::MagicLink));
+        assert_eq!(
+            parse_flow_type("USER_INPUT_CODE"),
+            Ok(FlowType::UserInputCode)
+        );
+        assert_eq!(
+            parse_flow_type("user_input_code_and_magic_link"),
+            Ok(FlowType::UserInputCodeAndMagicLink)
+        );
+        assert!(
+            parse_flow_type("otp")
+                .unwrap_err()
+                .contains("PASSWORDLESS_FLOW_TYPE")
+        );
+    }
+
+    #[test]
+    fn limits_keep_the_recipe_defaults_unless_set() {
+        let mut settings = PasswordlessSettings {
+            contact_method: ContactMethod::Email,
+            flow_type: FlowType::MagicLink,
+            resend_cooldown: None,
+            max_sends_per_contact: None,
+            send_window: None,
+        };
+        let defaults = SendLimits::default();
+        let limits = settings.limits();
+        assert_eq!(limits.resend_cooldown, defaults.resend_cooldown);
+        assert_eq!(limits.max_sends_per_contact, defaults.max_sends_per_contact);
+        settings.resend_cooldown = Some(Duration::from_secs(1));
+        settings.max_sends_per_contact = Some(0);
+        let limits = settings.limits();
+        assert_eq!(limits.resend_cooldown, Duration::from_secs(1));
+        assert_eq!(limits.max_sends_per_contact, 0);
+    }
 }

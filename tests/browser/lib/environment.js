@@ -1,6 +1,7 @@
 "use strict";
-// One environment per backend under test: a core (SQLite in a temp dir), the app
-// backend started from its command with the app-contract env, and the website
+// One environment per backend under test: a core (SQLite in a temp dir), the
+// mail server and the SMS gateway stand-in the backend delivers sign-in codes through,
+// the app backend started from its command with the app-contract env, and the website
 // server. env.stop() tears everything down in reverse order; env.report() prints
 // the backend and core logs (called when something failed).
 
@@ -12,6 +13,8 @@ const path = require("node:path");
 const { startCore } = require("./core");
 const { spawnManaged, waitReady, freePort } = require("./processes");
 const { startWebsite } = require("./website");
+const { startMailServer } = require("./mail");
+const { startSmsGateway } = require("./sms");
 const { buildPage } = require("./build-page");
 
 const ROOT = path.resolve(__dirname, "..");
@@ -19,6 +22,8 @@ const ROOT = path.resolve(__dirname, "..");
 const ACCESS_TOKEN_VALIDITY_S = Number(process.env.BROWSER_E2E_ACCESS_TOKEN_VALIDITY || 3);
 const DEFAULT_BACKEND_READY_TIMEOUT_MS = 30_000;
 const MAX_PRINTED_LOG_CHARS = 150_000;
+// Short so that the resend step need not wait long (the Rust recipe's default is 30 s).
+const PASSWORDLESS_RESEND_COOLDOWN_S = 1;
 
 /**
  * @param {{name: string, command?: string, file?: string, args?: string[], env?: object, readyTimeoutMs?: number}} backend
@@ -36,6 +41,9 @@ async function startEnvironment(backend) {
         core: null,
         app: null,
         website: null,
+        mail: null,
+        sms: null,
+        resendCooldownS: PASSWORDLESS_RESEND_COOLDOWN_S,
         apiDomain: null,
         websiteDomain: null,
         failures: [],
@@ -66,6 +74,11 @@ async function startEnvironment(backend) {
         env.core = await startCore({ workDir, apiKey, accessTokenValidity: ACCESS_TOKEN_VALIDITY_S });
         cleanups.push(() => env.core.stop());
 
+        env.mail = await startMailServer();
+        cleanups.push(() => env.mail.stop());
+        env.sms = await startSmsGateway();
+        cleanups.push(() => env.sms.stop());
+
         env.website = await startWebsite({ pageScriptFile, port: await freePort() });
         env.websiteDomain = env.website.url;
         cleanups.push(() => env.website.stop());
@@ -80,6 +93,19 @@ async function startEnvironment(backend) {
             SUPERTOKENS_API_KEY: apiKey,
             API_DOMAIN: env.apiDomain,
             WEBSITE_DOMAIN: env.websiteDomain,
+            // Passwordless: emails through the test's SMTP server, text messages through
+            // its Twilio-shaped gateway.
+            SMTP_HOST: env.mail.host,
+            SMTP_PORT: String(env.mail.port),
+            SMTP_SECURITY: "none",
+            SMTP_FROM: env.mail.from,
+            SMS_GATEWAY_URL: env.sms.url,
+            SMS_ACCOUNT_SID: env.sms.accountSid,
+            SMS_AUTH_TOKEN: env.sms.authToken,
+            SMS_FROM: env.sms.sender,
+            PASSWORDLESS_CONTACT_METHOD: "email_or_phone",
+            PASSWORDLESS_FLOW_TYPE: "user_input_code_and_magic_link",
+            PASSWORDLESS_RESEND_COOLDOWN_SECS: String(PASSWORDLESS_RESEND_COOLDOWN_S),
         };
         env.app = spawnManaged({
             name: `backend ${backend.name}`,
@@ -119,6 +145,8 @@ function printLogs(env) {
     const what = `${env.backend.name}; failed: ${env.failures.join(", ") || "?"}`;
     if (env.app) parts.push(`===== backend log (${what}) =====\nfull log: ${env.app.logFile}\n${tail(env.app.logs()) || "(no output)"}\n===== end of backend log =====`);
     if (env.core) parts.push(`===== supertokens-core log (${what}) =====\nfull log: ${env.core.logFile}\n${tail(env.core.logs()) || "(no output)"}\n===== end of core log =====`);
+    if (env.mail) parts.push(`===== mail server (SMTP) =====\n${env.mail.log.join("\n") || "(no messages)"}\n=====`);
+    if (env.sms) parts.push(`===== SMS gateway stand-in =====\n${env.sms.log.join("\n") || "(no requests)"}\n=====`);
     if (env.website) parts.push(`===== website requests =====\n${env.website.requests.join("\n") || "(none)"}\n=====`);
     if (parts.length) process.stderr.write("\n" + parts.join("\n\n") + "\n");
 }

@@ -5,6 +5,7 @@
 import SuperTokens from "supertokens-web-js";
 import Session from "supertokens-web-js/recipe/session";
 import EmailPassword from "supertokens-web-js/recipe/emailpassword";
+import Passwordless from "supertokens-web-js/recipe/passwordless";
 // The session interceptor web-js installs is supertokens-website's; importing it
 // directly (the same deduplicated module) lets the scenario cross-check its view.
 import SuperTokensWebsite from "supertokens-website";
@@ -21,8 +22,22 @@ function requireInit() {
 /** Summarise an SDK response without the raw fetch Response (not serialisable). */
 function summarise(res) {
     const out = { status: res.status };
-    if (res.user) out.user = { id: res.user.id, emails: res.user.emails };
-    if (res.formFields) out.formFields = res.formFields;
+    if (res.user) {
+        out.user = {
+            id: res.user.id,
+            emails: res.user.emails,
+            phoneNumbers: res.user.phoneNumbers,
+            loginMethods: (res.user.loginMethods || []).map((m) => ({
+                recipeId: m.recipeId,
+                recipeUserId: m.recipeUserId && typeof m.recipeUserId.getAsString === "function" ? m.recipeUserId.getAsString() : m.recipeUserId,
+                email: m.email,
+                phoneNumber: m.phoneNumber,
+            })),
+        };
+    }
+    for (const key of ["formFields", "deviceId", "preAuthSessionId", "flowType", "createdNewRecipeUser", "failedCodeInputAttemptCount", "maximumCodeInputAttempts"]) {
+        if (res[key] !== undefined) out[key] = res[key];
+    }
     if (res.reason) out.reason = res.reason;
     if (res.message) out.message = res.message;
     return out;
@@ -40,7 +55,7 @@ window.e2e = {
         config = { apiDomain, tokenTransferMethod };
         SuperTokens.init({
             appInfo: { appName: "supertokens-rs browser e2e", apiDomain, apiBasePath: "/auth" },
-            recipeList: [EmailPassword.init(), Session.init({ tokenTransferMethod })],
+            recipeList: [EmailPassword.init(), Passwordless.init(), Session.init({ tokenTransferMethod })],
         });
         return true;
     },
@@ -67,6 +82,33 @@ window.e2e = {
                 ],
             }),
         );
+    },
+
+    /** Passwordless.createCode with {email} or {phoneNumber}; web-js keeps the attempt (deviceId, preAuthSessionId). */
+    async createCode(input) {
+        requireInit();
+        return summarise(await Passwordless.createCode(input));
+    },
+
+    async resendCode() {
+        requireInit();
+        return summarise(await Passwordless.resendCode());
+    },
+
+    /** With a code: the typed-code flow. Without: the magic-link flow (link code and preAuthSessionId from the URL). */
+    async consumeCode(userInputCode) {
+        requireInit();
+        return summarise(await (userInputCode === undefined ? Passwordless.consumeCode() : Passwordless.consumeCode({ userInputCode })));
+    },
+
+    /** What web-js reads from a magic link's URL. */
+    linkFromURL() {
+        requireInit();
+        return {
+            linkCode: Passwordless.getLinkCodeFromURL(),
+            preAuthSessionId: Passwordless.getPreAuthSessionIdFromURL(),
+            tenantId: Passwordless.getTenantIdFromURL() ?? null,
+        };
     },
 
     async signOut() {

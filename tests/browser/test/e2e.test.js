@@ -2,7 +2,9 @@
 // The browser scenario: the official frontend SDKs (supertokens-web-js, whose
 // session interceptor is supertokens-website) in headless Chromium against each
 // backend of backends.js, in cookie mode and in header mode. One subtest per step;
-// a step is skipped when an earlier step of the same mode failed.
+// a step is skipped when an earlier step of the same mode failed. Steps 0-6 are
+// email-password and sessions; steps 7-11 passwordless sign-in (codes read from a real
+// SMTP server and a Twilio-shaped SMS gateway stand-in, magic link opened in the browser).
 
 const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
@@ -12,6 +14,7 @@ const { selectBackends } = require("../backends");
 const { startEnvironment, ACCESS_TOKEN_VALIDITY_S } = require("../lib/environment");
 const { openBrowser } = require("../lib/browser");
 const { sleep } = require("../lib/processes");
+const { extractSignIn } = require("../lib/mail");
 
 const MODES = ["cookie", "header"];
 const PASSWORD = "Passw0rd-e2e-1";
@@ -19,6 +22,10 @@ const STEP_BUDGET_MS = 25_000; // a step's own bound
 const STEP_TIMEOUT_MS = 30_000; // node:test's backstop
 const SETUP_TIMEOUT_MS = 60_000;
 const REFRESH_PATH = "/auth/session/refresh";
+const PASSWORDLESS_FLOW_TYPE = "USER_INPUT_CODE_AND_MAGIC_LINK";
+const MAX_CODE_INPUT_ATTEMPTS = 5; // the core's default
+// Phone numbers typed the way people do; the backend must normalise them to E.164.
+const PHONE = { cookie: ["+1 415 555 0100", "+14155550100"], header: ["+1 415 555 0101", "+14155550101"] };
 
 const backends = selectBackends();
 if (backends.length === 0) throw new Error("no backend selected: backends.js is empty or BROWSER_E2E_ONLY matched nothing");
@@ -238,6 +245,150 @@ for (const backend of backends) {
                     const res = await b.call("fetchSessionInfo");
                     assert.equal(res.status, 401, `GET /sessioninfo after sign-out answered ${JSON.stringify(res)}`);
                     assert.equal(await b.call("doesSessionExist"), false, "no session after the 401");
+                });
+
+                // ---- passwordless -------------------------------------------------------
+
+                const plEmail = (what) => `pl-${what}-${mode}-${Date.now()}-${crypto.randomBytes(3).toString("hex")}@example.com`;
+
+                /** Passwordless.createCode in the page → OK; returns the answer. */
+                const createCode = async (input) => {
+                    const res = await b.call("createCode", input);
+                    assert.equal(res.status, "OK", `createCode(${JSON.stringify(input)}) answered ${JSON.stringify(res)}`);
+                    assert.equal(typeof res.deviceId, "string", "createCode answers a deviceId");
+                    assert.equal(typeof res.preAuthSessionId, "string", "createCode answers a preAuthSessionId");
+                    assert.equal(res.flowType, PASSWORDLESS_FLOW_TYPE, "createCode answers the backend's flowType");
+                    return res;
+                };
+
+                /** The next email to `to` (from the mail server's index `after` on), with its code and link. */
+                const nextEmail = async (to, after) => {
+                    const mail = await env.mail.waitFor(to, { after });
+                    const found = extractSignIn(mail.plain);
+                    assert.ok(found.code, `one 6-digit code in the email to ${to} (candidates ${JSON.stringify(found.codeCandidates)}; subject ${JSON.stringify(mail.subject)})`);
+                    assert.ok(found.link, `a magic link in the email to ${to}`);
+                    assert.ok(!mail.subject.includes(found.code), "the subject does not carry the code");
+                    return { mail, ...found };
+                };
+
+                /** A successful consumeCode: session exists, same user in the session and in /sessioninfo. */
+                const assertSignedIn = async (res, { createdNewRecipeUser, userId }) => {
+                    assert.equal(res.status, "OK", `consumeCode answered ${JSON.stringify(res)}`);
+                    assert.equal(res.createdNewRecipeUser, createdNewRecipeUser, `createdNewRecipeUser (answer ${JSON.stringify(res)})`);
+                    assert.equal(typeof res.user.id, "string");
+                    if (userId) assert.equal(res.user.id, userId, "the same user as before");
+                    assert.ok(res.user.loginMethods.some((m) => m.recipeId === "passwordless"), `a passwordless login method (${JSON.stringify(res.user.loginMethods)})`);
+                    assert.equal(await b.call("doesSessionExist"), true, "session after consumeCode");
+                    assert.equal(await b.call("getUserId"), res.user.id, "Session.getUserId() is the signed-in user");
+                    const info = await b.call("fetchSessionInfo");
+                    assert.equal(info.status, 200, `GET /sessioninfo answered ${JSON.stringify(info)}`);
+                    assert.equal(info.body.userId, res.user.id, "/sessioninfo userId");
+                    assert.equal(info.body.accessTokenPayload.sub, res.user.id, "/sessioninfo accessTokenPayload.sub");
+                    return res.user;
+                };
+
+                const signOutAndCheck = async () => {
+                    await b.call("signOut");
+                    assert.equal(await b.call("doesSessionExist"), false, "no session after sign-out");
+                };
+
+                step("7 passwordless email OTP: createCode({email}) → code from the SMTP server → consumeCode → OK, new user, session", async () => {
+                    s.plEmail = plEmail("otp");
+                    const mailMark = env.mail.messages.length;
+                    const mark = b.exchanges.length;
+                    const created = await createCode({ email: s.plEmail });
+                    const [req] = (await apiExchanges(mark)).filter((e) => e.method === "POST" && e.path === "/auth/signinup/code");
+                    assert.ok(req && req.res && req.res.status === 200, `POST /auth/signinup/code → 200 (exchanges: ${describeExchanges(await apiExchanges(mark))})`);
+                    const { mail, code, link } = await nextEmail(s.plEmail, mailMark);
+                    assert.equal(mail.from, env.mail.from, "sent from SMTP_FROM");
+                    assert.ok(link.startsWith(`${env.websiteDomain}/auth/verify?`), `the link points at the website's /auth/verify: ${link}`);
+                    assert.ok(new URL(link).searchParams.get("preAuthSessionId") === created.preAuthSessionId, "the link carries createCode's preAuthSessionId");
+                    const res = await b.call("consumeCode", code);
+                    const user = await assertSignedIn(res, { createdNewRecipeUser: true });
+                    assert.deepEqual(user.emails, [s.plEmail], "the user's email");
+                    s.plUserId = user.id;
+                    assert.notEqual(s.plUserId, s.userId, "a different user from the email-password one");
+                    await signOutAndCheck();
+                });
+
+                step(`8 wrong code → INCORRECT_USER_INPUT_CODE_ERROR (1 of ${MAX_CODE_INPUT_ATTEMPTS}), then the right one → OK, same user`, async () => {
+                    const mailMark = env.mail.messages.length;
+                    await createCode({ email: s.plEmail });
+                    const { code } = await nextEmail(s.plEmail, mailMark);
+                    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+                    const bad = await b.call("consumeCode", wrong);
+                    assert.equal(bad.status, "INCORRECT_USER_INPUT_CODE_ERROR", `a wrong code answered ${JSON.stringify(bad)}`);
+                    assert.equal(bad.failedCodeInputAttemptCount, 1, "failedCodeInputAttemptCount");
+                    assert.equal(bad.maximumCodeInputAttempts, MAX_CODE_INPUT_ATTEMPTS, "maximumCodeInputAttempts");
+                    assert.equal(await b.call("doesSessionExist"), false, "no session after a wrong code");
+                    const res = await b.call("consumeCode", code);
+                    await assertSignedIn(res, { createdNewRecipeUser: false, userId: s.plUserId });
+                    await signOutAndCheck();
+                });
+
+                step("9 resendCode → OK and a new email with a new code, which signs in", async () => {
+                    const email = plEmail("resend");
+                    let mailMark = env.mail.messages.length;
+                    await createCode({ email });
+                    const first = await nextEmail(email, mailMark);
+                    // The backend refuses resends within its cooldown (PASSWORDLESS_RESEND_COOLDOWN_SECS).
+                    await sleep(env.resendCooldownS * 1000 + 300);
+                    mailMark = env.mail.messages.length;
+                    const resent = await b.call("resendCode");
+                    assert.equal(resent.status, "OK", `resendCode answered ${JSON.stringify(resent)}`);
+                    const second = await nextEmail(email, mailMark);
+                    assert.notEqual(second.code, first.code, "the resent email carries a new code");
+                    assert.notEqual(second.link, first.link, "and a new link");
+                    const res = await b.call("consumeCode", second.code);
+                    const user = await assertSignedIn(res, { createdNewRecipeUser: true });
+                    assert.deepEqual(user.emails, [email]);
+                    await signOutAndCheck();
+                });
+
+                step(`10 passwordless phone OTP: createCode({phoneNumber: "${PHONE[mode][0]}"}) → SMS to ${PHONE[mode][1]} → consumeCode → OK`, async () => {
+                    const [typed, e164] = PHONE[mode];
+                    const smsMark = env.sms.messages.length;
+                    await createCode({ phoneNumber: typed });
+                    const sms = await env.sms.waitFor(e164, { after: smsMark });
+                    assert.equal(sms.from, env.sms.sender, "sent From SMS_FROM");
+                    const { code, codeCandidates } = extractSignIn(sms.body);
+                    assert.ok(code, `one 6-digit code in the text message (candidates ${JSON.stringify(codeCandidates)})`);
+                    const res = await b.call("consumeCode", code);
+                    const user = await assertSignedIn(res, { createdNewRecipeUser: true });
+                    assert.deepEqual(user.phoneNumbers, [e164], "the user's phone number, normalised to E.164");
+                    await signOutAndCheck();
+                });
+
+                step("11 magic link: the link from the email opened in the browser → consumeCode() → OK, session", async () => {
+                    const email = plEmail("link");
+                    const mailMark = env.mail.messages.length;
+                    const created = await createCode({ email });
+                    const { link } = await nextEmail(email, mailMark);
+                    const url = new URL(link);
+                    assert.equal(url.origin + url.pathname, `${env.websiteDomain}/auth/verify`, "the link opens WEBSITE_DOMAIN/auth/verify");
+                    assert.equal(url.searchParams.get("tenantId"), "public", "the link names the tenant");
+                    await b.page.goto(link, { waitUntil: "load" });
+                    await b.page.waitForFunction(() => typeof window.e2e === "object");
+                    await b.call("init", { apiDomain: env.apiDomain, tokenTransferMethod: mode });
+                    const fromUrl = await b.call("linkFromURL");
+                    assert.equal(fromUrl.preAuthSessionId, created.preAuthSessionId, "web-js reads the preAuthSessionId from the URL");
+                    assert.ok(fromUrl.linkCode.length > 0, "web-js reads the link code from the URL's hash");
+                    const mark = b.exchanges.length;
+                    const consumed = () => apiExchanges(mark).then((list) => list.filter((e) => e.method === "POST" && e.path === "/auth/signinup/code/consume"));
+                    let res;
+                    try {
+                        res = await b.call("consumeCode");
+                    } catch (err) {
+                        const [c] = await consumed();
+                        throw new Error(`consumeCode() failed: ${err.message}; link ${link}; sent ${c ? c.request.postData() : "nothing"} → ${c && c.res ? c.res.status : "no answer"}`);
+                    }
+                    const [consume] = await consumed();
+                    assert.ok(consume, "the page sent POST /auth/signinup/code/consume");
+                    const sent = JSON.parse(consume.request.postData() || "{}");
+                    assert.ok(sent.linkCode && !sent.userInputCode, "it sent the link code, not a typed code");
+                    const user = await assertSignedIn(res, { createdNewRecipeUser: true });
+                    assert.deepEqual(user.emails, [email]);
+                    await signOutAndCheck();
                 });
             });
         }
