@@ -42,6 +42,36 @@ pub struct NormalisedAppInfo {
     pub website_host: String,
 }
 
+impl NormalisedAppInfo {
+    /// A link to one of the website's auth pages: `<websiteDomain><websiteBasePath><path>`
+    /// with `query` appended (`?k=v&k=v`), each value percent-encoded (unreserved characters
+    /// are kept, so ids and tokens made of `[A-Za-z0-9_-]` are unchanged, as node leaves
+    /// them). `path` starts with `/`, e.g. `/reset-password`.
+    pub fn website_link(&self, path: &str, query: &[(&str, &str)]) -> String {
+        let mut link = format!("{}{}{path}", self.website_domain, self.website_base_path);
+        for (index, (name, value)) in query.iter().enumerate() {
+            link.push(if index == 0 { '?' } else { '&' });
+            link.push_str(name);
+            link.push('=');
+            link.push_str(&encode_query_value(value));
+        }
+        link
+    }
+}
+
+/// Percent-encodes a query value (unreserved characters are kept).
+fn encode_query_value(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
 impl AppInfo {
     /// Validates and normalises; errors name the field.
     pub fn normalise(&self) -> Result<NormalisedAppInfo> {
@@ -155,6 +185,30 @@ mod tests {
                 .unwrap()
                 .api_base_path,
             "/custom/auth"
+        );
+    }
+
+    #[test]
+    fn query_values_are_encoded_only_when_needed() {
+        assert_eq!(encode_query_value("abc-DEF_123"), "abc-DEF_123");
+        assert_eq!(encode_query_value("a+b/c="), "a%2Bb%2Fc%3D");
+    }
+
+    #[test]
+    fn website_links() {
+        let normalised = info("api.example.com", "https://example.com", None)
+            .normalise()
+            .unwrap();
+        assert_eq!(
+            normalised.website_link(
+                "/reset-password",
+                &[("token", "a+b"), ("tenantId", "public")]
+            ),
+            "https://example.com/auth/reset-password?token=a%2Bb&tenantId=public"
+        );
+        assert_eq!(
+            normalised.website_link("/verify", &[]),
+            "https://example.com/auth/verify"
         );
     }
 

@@ -87,6 +87,14 @@ impl SdkRequest {
             .map(|(_, value)| value)
     }
 
+    /// A query parameter the route needs: 400 `Please provide the <name> as a GET param`
+    /// (node's message) when it is missing.
+    pub fn required_query_param(&self, name: &str) -> Result<String> {
+        self.query_param(name).ok_or_else(|| {
+            SuperTokensError::BadInput(format!("Please provide the {name} as a GET param"))
+        })
+    }
+
     /// The body as a JSON object; 400 when it is not one (with [`INVALID_JSON_BODY`] when it
     /// is not JSON at all).
     pub fn json_object(&self) -> Result<serde_json::Map<String, Value>> {
@@ -253,6 +261,15 @@ mod tests {
         assert_eq!(request.cookies("sAccessToken"), vec!["x+y", "z"]);
         assert_eq!(request.cookie("a").as_deref(), Some("1"));
         assert_eq!(request.query_param("email").as_deref(), Some("a@b.c"));
+        assert_eq!(request.required_query_param("y").unwrap(), "2");
+        assert_eq!(
+            request
+                .required_query_param("phoneNumber")
+                .unwrap_err()
+                .to_string(),
+            SuperTokensError::BadInput("Please provide the phoneNumber as a GET param".into())
+                .to_string()
+        );
         assert_eq!(request.path, "/auth/x");
     }
 

@@ -8,10 +8,13 @@
 
 pub mod app_info;
 pub mod error;
+pub mod fdi;
 pub mod http_types;
 pub mod multitenancy;
 pub mod querier;
 pub mod recipe;
+pub mod users;
+pub mod validation;
 
 use std::sync::Arc;
 

@@ -26,6 +26,18 @@ pub struct ApiRoute {
     pub tenant_scoped: bool,
 }
 
+impl ApiRoute {
+    /// A route that `/<tenantId>` may precede, as most recipe routes are.
+    pub fn tenant_scoped(method: Method, path: &'static str, id: &'static str) -> Self {
+        Self {
+            method,
+            path,
+            id,
+            tenant_scoped: true,
+        }
+    }
+}
+
 /// What a route handler gets.
 #[derive(Debug)]
 pub struct ApiContext<'a> {

@@ -412,7 +412,10 @@ mod tests {
         assert_eq!(value["userInputCode"], "123456");
         assert_eq!(value["codeLifetime"], 900_000);
         let text = format!("{response:?}");
-        assert!(!text.contains("123456") && !text.contains("secret"), "{text}");
+        assert!(
+            !text.contains("123456") && !text.contains("secret"),
+            "{text}"
+        );
         let back: CreateCodeResponse = serde_json::from_value(value).unwrap();
         assert_eq!(back, response);
     }

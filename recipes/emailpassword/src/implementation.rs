@@ -11,8 +11,8 @@ use supertokens::cdi::emailpassword::{
     CreateResetTokenResponse, Credentials, SignInResponse, SignUpResponse, UpdateUserRequest,
     UpdateUserResponse,
 };
-use supertokens::cdi::user::{GetUserResponse, UsersResponse};
-use supertokens::{Querier, Result};
+pub use supertokens::validation::normalise_email;
+use supertokens::{Querier, Result, users};
 
 use crate::RECIPE_ID;
 use crate::config::FieldValidator;
@@ -44,11 +44,6 @@ impl CoreFunctions {
             password_validator,
         }
     }
-}
-
-/// Trim and lower-case, as the core stores emails.
-pub fn normalise_email(email: &str) -> String {
-    crate::validators::js_trim(email).to_lowercase()
 }
 
 /// The user's emailpassword login method for `email`, if it has one.
@@ -121,33 +116,16 @@ impl EmailPasswordFunctions for CoreFunctions {
         email: &str,
         tenant_id: &str,
     ) -> Result<Option<AuthRecipeUser>> {
-        let path = format!("/{tenant_id}/users/by-accountinfo");
-        let UsersResponse::Ok { users } = self
-            .querier
-            .get(
-                &path,
-                &[("email", email), ("doUnionOfAccountInfo", "false")],
-                None,
-            )
-            .await?;
-        Ok(users
-            .into_iter()
-            .find(|user| emailpassword_login_method(user, email).is_some()))
+        Ok(
+            users::users_by_account_info(&self.querier, tenant_id, ("email", email))
+                .await?
+                .into_iter()
+                .find(|user| emailpassword_login_method(user, email).is_some()),
+        )
     }
 
     async fn get_user_by_id(&self, user_id: &str) -> Result<Option<AuthRecipeUser>> {
-        Ok(
-            match self
-                .querier
-                .get::<GetUserResponse>("/user/id", &[("userId", user_id)], None)
-                .await?
-            {
-                GetUserResponse::Ok { user } => Some(user),
-                GetUserResponse::UnknownUserIdError
-                | GetUserResponse::UnknownEmailError
-                | GetUserResponse::UnknownPhoneNumberError => None,
-            },
-        )
+        users::get_user_by_id(&self.querier, user_id).await
     }
 
     async fn create_reset_password_token(
@@ -298,8 +276,6 @@ impl EmailPasswordApis for DefaultApis {}
 /// The built-in behaviour of each route (the default bodies of [`EmailPasswordApis`]);
 /// overrides can call these too.
 pub mod apis {
-    use serde_json::Map;
-    use supertokens::SuperTokensError;
     use supertokens::multitenancy::login_methods;
 
     use super::*;
@@ -310,7 +286,7 @@ pub mod apis {
         LoginMethodsGetResponse, SignInPostResponse, SignUpPostResponse,
     };
     use crate::recipe::PasswordResetJob;
-    use crate::session::{SessionContainer, SessionRecipe};
+    use crate::session::{SessionContainer, create_sign_in_session};
 
     /// Creates a session for a new sign-in through the session recipe.
     pub async fn create_session(
@@ -318,23 +294,14 @@ pub mod apis {
         tenant_id: &str,
         recipe_user_id: &str,
     ) -> Result<SessionContainer> {
-        let sessions = options
-            .supertokens
-            .recipe::<SessionRecipe>()
-            .ok_or_else(|| {
-                SuperTokensError::Config(
-                    "the emailpassword recipe needs the session recipe in recipe_list".into(),
-                )
-            })?;
-        sessions
-            .create_new_session(
-                options.request,
-                tenant_id,
-                recipe_user_id,
-                Map::new(),
-                Map::new(),
-            )
-            .await
+        create_sign_in_session(
+            options.supertokens,
+            options.request,
+            tenant_id,
+            recipe_user_id,
+            RECIPE_ID,
+        )
+        .await
     }
 
     /// Signs up and, on success, starts a session.

@@ -83,11 +83,11 @@ pub use crate::config::{
     ApisOverride, DisabledApis, EmailPasswordConfig, FieldValidator, FormField, FunctionsOverride,
     PasswordResetEmailRenderer, SignUpFeature,
 };
+pub use crate::email::EmailDeliveryError;
 pub use crate::email::{
     CapturingEmailDelivery, EmailDelivery, EmailMessage, LogEmailDelivery, PasswordResetEmailInput,
     SmtpEmailDelivery, SmtpSecurity, SmtpSettings,
 };
-pub use crate::email::EmailDeliveryError;
 pub use crate::form_fields::{FieldError, FormFieldValue};
 pub use crate::interface::{
     ApiOptions, ConsumePasswordResetTokenResult, CreateResetPasswordTokenResult,

@@ -204,12 +204,9 @@ impl EmailPasswordRecipe {
 
 impl ResetEmails {
     fn link(&self, token: &str, tenant_id: &str) -> String {
-        format!(
-            "{}{}/reset-password?token={}&tenantId={}",
-            self.app_info.website_domain,
-            self.app_info.website_base_path,
-            encode_query_value(token),
-            encode_query_value(tenant_id),
+        self.app_info.website_link(
+            "/reset-password",
+            &[("token", token), ("tenantId", tenant_id)],
         )
     }
 
@@ -251,20 +248,6 @@ impl ResetEmails {
     }
 }
 
-/// Percent-encodes a query value (unreserved characters are kept, so tokens made of
-/// `[A-Za-z0-9_-]` are unchanged, as node leaves them).
-fn encode_query_value(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
-
 #[async_trait]
 impl Recipe for EmailPasswordRecipe {
     fn recipe_id(&self) -> &'static str {
@@ -272,12 +255,7 @@ impl Recipe for EmailPasswordRecipe {
     }
 
     fn routes(&self) -> Vec<ApiRoute> {
-        let route = |method: Method, path: &'static str, id: &'static str| ApiRoute {
-            method,
-            path,
-            id,
-            tenant_scoped: true,
-        };
+        let route = ApiRoute::tenant_scoped;
         let d = &self.disabled;
         let mut routes = Vec::new();
         if !d.disable_sign_up_post {
@@ -328,16 +306,5 @@ impl Recipe for EmailPasswordRecipe {
 
     fn first_factors(&self) -> Vec<&'static str> {
         vec![factor_ids::EMAILPASSWORD]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_values_are_encoded_only_when_needed() {
-        assert_eq!(encode_query_value("abc-DEF_123"), "abc-DEF_123");
-        assert_eq!(encode_query_value("a+b/c="), "a%2Bb%2Fc%3D");
     }
 }

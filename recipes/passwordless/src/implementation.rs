@@ -11,8 +11,7 @@ use supertokens::cdi::passwordless::{
     CreateCodeResponse, CreatedCode, DeviceWithCodes, ListCodesResponse, RemoveCodeRequest,
     RemoveCodesRequest, UpdateUserRequest, UpdateUserResponse,
 };
-use supertokens::cdi::user::{GetUserResponse, UsersResponse};
-use supertokens::{Querier, Result, SuperTokensError};
+use supertokens::{Querier, Result, SuperTokensError, users};
 
 use crate::RECIPE_ID;
 use crate::interface::{
@@ -57,17 +56,22 @@ impl CoreFunctions {
         Ok(())
     }
 
-    async fn users_by_account_info(
+    /// The tenant's user with a passwordless login method for this (normalised) contact.
+    async fn user_with_contact(
         &self,
         tenant_id: &str,
-        query: (&str, &str),
-    ) -> Result<Vec<AuthRecipeUser>> {
-        let path = format!("/{tenant_id}/users/by-accountinfo");
-        let UsersResponse::Ok { users } = self
-            .querier
-            .get(&path, &[query, ("doUnionOfAccountInfo", "false")], None)
-            .await?;
-        Ok(users)
+        contact: &Contact,
+    ) -> Result<Option<AuthRecipeUser>> {
+        let account_info = match contact {
+            Contact::Email(email) => ("email", email.as_str()),
+            Contact::PhoneNumber(phone) => ("phoneNumber", phone.as_str()),
+        };
+        Ok(
+            users::users_by_account_info(&self.querier, tenant_id, account_info)
+                .await?
+                .into_iter()
+                .find(|user| passwordless_login_method(user, contact).is_some()),
+        )
     }
 }
 
@@ -365,18 +369,7 @@ impl PasswordlessFunctions for CoreFunctions {
     }
 
     async fn get_user_by_id(&self, user_id: &str) -> Result<Option<AuthRecipeUser>> {
-        Ok(
-            match self
-                .querier
-                .get::<GetUserResponse>("/user/id", &[("userId", user_id)], None)
-                .await?
-            {
-                GetUserResponse::Ok { user } => Some(user),
-                GetUserResponse::UnknownUserIdError
-                | GetUserResponse::UnknownEmailError
-                | GetUserResponse::UnknownPhoneNumberError => None,
-            },
-        )
+        users::get_user_by_id(&self.querier, user_id).await
     }
 
     async fn get_user_by_email(
@@ -384,13 +377,8 @@ impl PasswordlessFunctions for CoreFunctions {
         email: &str,
         tenant_id: &str,
     ) -> Result<Option<AuthRecipeUser>> {
-        let email = normalise_email(email);
-        let contact = Contact::Email(email.clone());
-        Ok(self
-            .users_by_account_info(tenant_id, ("email", &email))
-            .await?
-            .into_iter()
-            .find(|user| passwordless_login_method(user, &contact).is_some()))
+        let contact = Contact::Email(normalise_email(email));
+        self.user_with_contact(tenant_id, &contact).await
     }
 
     async fn get_user_by_phone_number(
@@ -398,13 +386,8 @@ impl PasswordlessFunctions for CoreFunctions {
         phone_number: &str,
         tenant_id: &str,
     ) -> Result<Option<AuthRecipeUser>> {
-        let phone = normalise_phone_number(phone_number);
-        let contact = Contact::PhoneNumber(phone.clone());
-        Ok(self
-            .users_by_account_info(tenant_id, ("phoneNumber", &phone))
-            .await?
-            .into_iter()
-            .find(|user| passwordless_login_method(user, &contact).is_some()))
+        let contact = Contact::PhoneNumber(normalise_phone_number(phone_number));
+        self.user_with_contact(tenant_id, &contact).await
     }
 
     async fn update_user(&self, input: &UpdateUserInput) -> Result<UpdateUserResult> {
@@ -457,10 +440,9 @@ impl PasswordlessApis for DefaultApis {}
 pub mod apis {
     use std::time::Duration;
 
-    use serde_json::Map;
     use supertokens::multitenancy::{factor_ids, login_methods, tenant_config};
     use supertokens::{SessionError, SuperTokensError};
-    use supertokens_session::{SessionContainer, SessionRecipe};
+    use supertokens_session::{SessionContainer, create_sign_in_session};
 
     use super::*;
     use crate::config::{FlowType, enabled_factors};
@@ -484,23 +466,14 @@ pub mod apis {
         tenant_id: &str,
         recipe_user_id: &str,
     ) -> Result<SessionContainer> {
-        let sessions = options
-            .supertokens
-            .recipe::<SessionRecipe>()
-            .ok_or_else(|| {
-                SuperTokensError::Config(
-                    "the passwordless recipe needs the session recipe in recipe_list".into(),
-                )
-            })?;
-        sessions
-            .create_new_session(
-                options.request,
-                tenant_id,
-                recipe_user_id,
-                Map::new(),
-                Map::new(),
-            )
-            .await
+        create_sign_in_session(
+            options.supertokens,
+            options.request,
+            tenant_id,
+            recipe_user_id,
+            RECIPE_ID,
+        )
+        .await
     }
 
     /// The factors of `candidates` the tenant accepts as first factors (its configured list

@@ -184,14 +184,14 @@ impl PasswordlessRecipe {
         link_code: &str,
         tenant_id: &str,
     ) -> String {
-        format!(
-            "{}{}/verify?preAuthSessionId={}&tenantId={}#{}",
-            self.app_info.website_domain,
-            self.app_info.website_base_path,
-            encode_query_value(pre_auth_session_id),
-            encode_query_value(tenant_id),
-            link_code,
-        )
+        let page = self.app_info.website_link(
+            "/verify",
+            &[
+                ("preAuthSessionId", pre_auth_session_id),
+                ("tenantId", tenant_id),
+            ],
+        );
+        format!("{page}#{link_code}")
     }
 
     /// Renders and delivers a code: by SMS for a phone number, by email otherwise, with the
@@ -312,20 +312,6 @@ impl PasswordlessRecipe {
     }
 }
 
-/// Percent-encodes a query value (unreserved characters are kept, so ids made of
-/// `[A-Za-z0-9_-]` are unchanged, as node leaves them).
-fn encode_query_value(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
-
 #[async_trait]
 impl Recipe for PasswordlessRecipe {
     fn recipe_id(&self) -> &'static str {
@@ -333,12 +319,7 @@ impl Recipe for PasswordlessRecipe {
     }
 
     fn routes(&self) -> Vec<ApiRoute> {
-        let route = |method: Method, path: &'static str, id: &'static str| ApiRoute {
-            method,
-            path,
-            id,
-            tenant_scoped: true,
-        };
+        let route = ApiRoute::tenant_scoped;
         let d = &self.disabled;
         let mut routes = Vec::new();
         if !d.disable_create_code_post {
@@ -391,16 +372,5 @@ impl Recipe for PasswordlessRecipe {
 
     fn first_factors(&self) -> Vec<&'static str> {
         self.enabled_factors()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_values_are_encoded_only_when_needed() {
-        assert_eq!(encode_query_value("abc-DEF_123"), "abc-DEF_123");
-        assert_eq!(encode_query_value("a+b/c="), "a%2Bb%2Fc%3D");
     }
 }

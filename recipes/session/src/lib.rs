@@ -33,7 +33,7 @@
 //! ```
 //!
 //! Handlers that create sessions (sign-in, sign-up) call
-//! [`SessionRecipe::create_new_session`] and apply
+//! [`SessionRecipe::create_new_session`] (or [`create_sign_in_session`]) and apply
 //! [`SessionContainer::response_headers`] to their response; protected routes go through
 //! [`SessionRecipe::get_session`], usually via a framework adapter's `verify_session` layer.
 
@@ -47,6 +47,7 @@ pub mod interface;
 mod jwks;
 pub mod recipe;
 pub mod session_container;
+pub mod sign_in;
 
 pub use supertokens::SessionError;
 pub use supertokens_cdi::session::JsonObject;
@@ -64,6 +65,7 @@ pub use crate::interface::{
 };
 pub use crate::recipe::{SessionRecipe, VerifySessionOptions};
 pub use crate::session_container::SessionContainer;
+pub use crate::sign_in::{create_sign_in_session, load_session_for_linking};
 
 /// The recipe's id, as the frontends send it in `rid`.
 pub const RECIPE_ID: &str = "session";

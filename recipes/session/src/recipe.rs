@@ -217,6 +217,16 @@ impl SessionRecipe {
         })
     }
 
+    /// The recipe of an initialised SDK, for `recipe` (e.g. `emailpassword`) which needs it;
+    /// a configuration error naming `recipe` when it is not in the recipe list.
+    pub fn required_by(supertokens: &SuperTokens, recipe: &str) -> Result<Arc<Self>> {
+        supertokens.recipe::<Self>().ok_or_else(|| {
+            SuperTokensError::Config(format!(
+                "the {recipe} recipe needs the session recipe in recipe_list"
+            ))
+        })
+    }
+
     /// The validated configuration.
     pub fn config(&self) -> &NormalisedSessionConfig {
         &self.core.config

@@ -1,16 +1,12 @@
 //! `GET /<tenant>/emailpassword/email/exists?email=` and `GET /<tenant>/signup/email/exists`.
 
-use supertokens::{Result, SdkResponse, SuperTokensError};
+use supertokens::fdi::ok_json;
+use supertokens::{Result, SdkResponse};
 
-use super::ok_json;
 use crate::interface::ApiOptions;
 
 pub(super) async fn handle(options: &ApiOptions<'_>, tenant_id: &str) -> Result<SdkResponse> {
-    let Some(email) = options.request.query_param("email") else {
-        return Err(SuperTokensError::BadInput(
-            "Please provide the email as a GET param".into(),
-        ));
-    };
+    let email = options.request.required_query_param("email")?;
     let outcome = options
         .recipe
         .apis()

@@ -1,8 +1,8 @@
 //! `GET /<tenant>/loginmethods?clientType=`.
 
+use supertokens::fdi::ok_json;
 use supertokens::{Result, SdkResponse};
 
-use super::ok_json;
 use crate::interface::ApiOptions;
 
 pub(super) async fn handle(options: &ApiOptions<'_>, tenant_id: &str) -> Result<SdkResponse> {

@@ -1,9 +1,10 @@
 //! `POST /<tenant>/user/password/reset/token` and `POST /<tenant>/user/password/reset`.
 
 use serde_json::{Value, json};
+use supertokens::fdi::{general_error, ok_json};
 use supertokens::{Result, SdkResponse, SuperTokensError};
 
-use super::{Form, field_error, general_error, ok_json, read_form};
+use super::{Form, field_error, read_form};
 use crate::config::FORM_FIELD_PASSWORD_ID;
 use crate::form_fields::FieldError;
 use crate::interface::{ApiOptions, PasswordResetPostResponse};

@@ -1,10 +1,10 @@
 //! `POST /<tenant>/signin`.
 
 use serde_json::json;
+use supertokens::fdi::{general_error, ok_json, user_json};
 use supertokens::{Result, SdkResponse};
 
-use super::user_shape::user_json;
-use super::{Form, general_error, load_session_if_needed, ok_json, read_form};
+use super::{Form, load_session_if_needed, read_form};
 use crate::config::FORM_FIELD_EMAIL_ID;
 use crate::form_fields::field_str;
 use crate::implementation::emailpassword_login_method;

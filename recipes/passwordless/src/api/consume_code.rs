@@ -1,10 +1,11 @@
 //! `POST /<tenant>/signinup/code/consume`.
 
 use serde_json::{Value, json};
+use supertokens::fdi::{general_error, ok_json};
 use supertokens::{Result, SdkResponse, SuperTokensError};
 
 use super::user_shape::user_info;
-use super::{general_error, load_session_if_needed, ok_json, string_field};
+use super::{load_session_if_needed, string_field};
 use crate::interface::{ApiOptions, ConsumeCodeInput, ConsumeCodePostResponse};
 
 const ONE_OF: &str = "Please provide one of (linkCode) or (deviceId+userInputCode) and not both";

@@ -1,8 +1,9 @@
 //! `POST /<tenant>/signinup/code`.
 
+use supertokens::fdi::{general_error, ok_json};
 use supertokens::{Result, SdkResponse, SuperTokensError};
 
-use super::{general_error, load_session_if_needed, ok_json, string_field};
+use super::{load_session_if_needed, string_field};
 use crate::config::ContactMethod;
 use crate::interface::{ApiOptions, Contact};
 use crate::validators::{js_trim, normalise_phone_number};

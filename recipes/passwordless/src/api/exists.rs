@@ -2,17 +2,13 @@
 //! `GET /<tenant>/passwordless/phonenumber/exists?phoneNumber=` (and their deprecated
 //! `/signup/…` paths).
 
-use supertokens::{Result, SdkResponse, SuperTokensError};
+use supertokens::fdi::ok_json;
+use supertokens::{Result, SdkResponse};
 
-use super::ok_json;
 use crate::interface::ApiOptions;
 
 pub(super) async fn email(options: &ApiOptions<'_>, tenant_id: &str) -> Result<SdkResponse> {
-    let Some(email) = options.request.query_param("email") else {
-        return Err(SuperTokensError::BadInput(
-            "Please provide the email as a GET param".into(),
-        ));
-    };
+    let email = options.request.required_query_param("email")?;
     let outcome = options
         .recipe
         .apis()
@@ -22,11 +18,7 @@ pub(super) async fn email(options: &ApiOptions<'_>, tenant_id: &str) -> Result<S
 }
 
 pub(super) async fn phone_number(options: &ApiOptions<'_>, tenant_id: &str) -> Result<SdkResponse> {
-    let Some(phone_number) = options.request.query_param("phoneNumber") else {
-        return Err(SuperTokensError::BadInput(
-            "Please provide the phoneNumber as a GET param".into(),
-        ));
-    };
+    let phone_number = options.request.required_query_param("phoneNumber")?;
     let outcome = options
         .recipe
         .apis()

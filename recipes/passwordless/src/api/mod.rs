@@ -9,9 +9,9 @@ mod login_methods;
 mod resend_code;
 pub mod user_shape;
 
-use http::StatusCode;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use supertokens::{ApiContext, Result, SdkResponse, SuperTokensError};
+use supertokens_session::load_session_for_linking;
 
 use crate::interface::ApiOptions;
 use crate::recipe::{PasswordlessRecipe, route_ids};
@@ -57,51 +57,8 @@ fn string_field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&
     }
 }
 
-/// `{"status":"GENERAL_ERROR","message":…}`.
-pub(crate) fn general_error(message: &str) -> SdkResponse {
-    ok_json(&json!({ "status": "GENERAL_ERROR", "message": message }))
-}
-
-/// A 200 JSON response.
-pub(crate) fn ok_json<T: serde::Serialize + ?Sized>(body: &T) -> SdkResponse {
-    SdkResponse::json(StatusCode::OK, body)
-}
-
-/// Node loads the session in create/resend/consume when the frontend may want to link the
-/// new login to it: `shouldTryLinkingWithSessionUser` true (FDI ≥ 3.1) requires a session
-/// (401 without one), and FDIs before 3.1 load it optionally (an expired token answers 401
-/// try-refresh). Linking itself needs account linking, which this SDK does not implement:
-/// with a session and `shouldTryLinkingWithSessionUser: true` node fails, and so does this
-/// (500).
+/// Node's lookup of the current session before create/resend/consume, for account linking (see
+/// [`load_session_for_linking`]).
 async fn load_session_if_needed(options: &ApiOptions<'_>, body: &Map<String, Value>) -> Result<()> {
-    use supertokens_session::{SessionRecipe, VerifySessionOptions};
-    let should_try_linking = if user_shape::fdi_at_least(options.request, "3.1") {
-        Some(body.get("shouldTryLinkingWithSessionUser") == Some(&Value::Bool(true)))
-    } else {
-        None
-    };
-    if should_try_linking == Some(false) {
-        return Ok(());
-    }
-    let sessions = options
-        .supertokens
-        .recipe::<SessionRecipe>()
-        .ok_or_else(|| {
-            SuperTokensError::Config(
-                "the passwordless recipe needs the session recipe in recipe_list".into(),
-            )
-        })?;
-    let verify = VerifySessionOptions {
-        session_required: should_try_linking == Some(true),
-        // As node: claim validators do not apply to this lookup.
-        override_global_claim_validators: Some(std::sync::Arc::new(|_, _| Vec::new())),
-        ..VerifySessionOptions::default()
-    };
-    let session = sessions.get_session(options.request, &verify).await?;
-    if session.is_some() && should_try_linking == Some(true) {
-        return Err(SuperTokensError::Internal(
-            "shouldTryLinkingWithSessionUser needs account linking, which is not available".into(),
-        ));
-    }
-    Ok(())
+    load_session_for_linking(options.supertokens, options.request, body, crate::RECIPE_ID).await
 }

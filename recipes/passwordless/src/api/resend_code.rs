@@ -1,8 +1,9 @@
 //! `POST /<tenant>/signinup/code/resend`.
 
+use supertokens::fdi::ok_json;
 use supertokens::{Result, SdkResponse, SuperTokensError};
 
-use super::{load_session_if_needed, ok_json, string_field};
+use super::{load_session_if_needed, string_field};
 use crate::interface::ApiOptions;
 
 pub(super) async fn handle(options: &ApiOptions<'_>, tenant_id: &str) -> Result<SdkResponse> {

@@ -1,25 +1,28 @@
-//! The user object of sign-in/up answers, shaped by the request's `fdi-version` as node's
-//! `getBackwardsCompatibleUserInfo` does: FDI 1.18–1.x and ≥ 3.0 (and a missing header) get
-//! the full user; older FDIs get the legacy `{id, timeJoined, email?, phoneNumber?,
-//! thirdParty?}`.
+//! What the recipes' FDI routes share: the request's `fdi-version`, the user object of
+//! sign-in/up answers shaped by it, and the common response bodies.
+//!
+//! The user object follows node's `getBackwardsCompatibleUserInfo`: FDI 1.18–1.x and ≥ 3.0
+//! (and a missing header) get the full user; older FDIs get the legacy `{id, timeJoined,
+//! email?, phoneNumber?, thirdParty?}`.
 
+use http::StatusCode;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
-use supertokens::SdkRequest;
-use supertokens::cdi::AuthRecipeUser;
+use supertokens_cdi::AuthRecipeUser;
+
+use crate::http_types::{SdkRequest, SdkResponse};
 
 /// A dotted version as numbers, e.g. `3.1` → `[3, 1]`.
-type Version = Vec<u64>;
-
-fn parse_version(text: &str) -> Option<Version> {
+fn parse_version(text: &str) -> Option<Vec<u64>> {
     text.trim()
         .split('.')
         .map(|part| part.parse::<u64>().ok())
         .collect()
 }
 
-/// The highest version in the request's `fdi-version` list; `None` when the header is absent
-/// or holds no version (then the latest is assumed).
-pub fn request_fdi_version(request: &SdkRequest) -> Option<Version> {
+/// The highest version in the request's `fdi-version` list, as numbers (`3.1` → `[3, 1]`);
+/// `None` when the header is absent or holds no version (then the latest is assumed).
+pub fn request_fdi_version(request: &SdkRequest) -> Option<Vec<u64>> {
     request
         .header("fdi-version")?
         .split(',')
@@ -75,11 +78,21 @@ pub fn user_json(request: &SdkRequest, user: &AuthRecipeUser, recipe_user_id: &s
     Value::Object(legacy)
 }
 
+/// A 200 JSON response: how the FDI answers every outcome, errors included.
+pub fn ok_json<T: Serialize + ?Sized>(body: &T) -> SdkResponse {
+    SdkResponse::json(StatusCode::OK, body)
+}
+
+/// `{"status":"GENERAL_ERROR","message":…}` (200): an error the frontend shows as it is.
+pub fn general_error(message: &str) -> SdkResponse {
+    ok_json(&json!({ "status": "GENERAL_ERROR", "message": message }))
+}
+
 #[cfg(test)]
 mod tests {
     use http::{HeaderMap, HeaderValue, Method};
-    use supertokens::cdi::LoginMethod;
-    use supertokens::cdi::user::WebauthnCredentials;
+    use supertokens_cdi::LoginMethod;
+    use supertokens_cdi::user::WebauthnCredentials;
 
     use super::*;
 
@@ -91,26 +104,35 @@ mod tests {
         SdkRequest::new(Method::POST, "/auth/signin", headers)
     }
 
-    fn user() -> AuthRecipeUser {
+    fn login_method(
+        recipe_id: &str,
+        time_joined: i64,
+        email: Option<&str>,
+        phone_number: Option<&str>,
+    ) -> LoginMethod {
+        LoginMethod {
+            recipe_id: recipe_id.into(),
+            recipe_user_id: "u1".into(),
+            tenant_ids: vec!["public".into()],
+            verified: false,
+            time_joined,
+            email: email.map(Into::into),
+            phone_number: phone_number.map(Into::into),
+            third_party: None,
+        }
+    }
+
+    fn user(login_method: LoginMethod) -> AuthRecipeUser {
         AuthRecipeUser {
             id: "u1".into(),
             is_primary_user: false,
             tenant_ids: vec!["public".into()],
             time_joined: 10,
-            emails: vec!["a@b.co".into()],
-            phone_numbers: vec![],
+            emails: login_method.email.iter().cloned().collect(),
+            phone_numbers: login_method.phone_number.iter().cloned().collect(),
             third_party: vec![],
             webauthn: WebauthnCredentials::default(),
-            login_methods: vec![LoginMethod {
-                recipe_id: "emailpassword".into(),
-                recipe_user_id: "u1".into(),
-                tenant_ids: vec!["public".into()],
-                verified: false,
-                time_joined: 10,
-                email: Some("a@b.co".into()),
-                phone_number: None,
-                third_party: None,
-            }],
+            login_methods: vec![login_method],
         }
     }
 
@@ -133,18 +155,48 @@ mod tests {
         assert!(!fdi_at_least(&request(Some("3.0")), "3.1"));
         assert!(fdi_at_least(&request(None), "3.1"));
         assert!(fdi_at_least(&request(Some("4.10")), "4.2"));
+        assert_eq!(
+            request_fdi_version(&request(Some("1.17, 3.1"))),
+            Some(vec![3, 1])
+        );
+        assert_eq!(request_fdi_version(&request(Some("garbage"))), None);
     }
 
     #[test]
     fn full_and_legacy_shapes() {
-        let full = user_json(&request(Some("4.2")), &user(), "u1");
+        let user = user(login_method("emailpassword", 10, Some("a@b.co"), None));
+        let full = user_json(&request(Some("4.2")), &user, "u1");
         assert_eq!(full["loginMethods"][0]["recipeUserId"], "u1");
         assert_eq!(full["isPrimaryUser"], false);
         assert_eq!(full["webauthn"], json!({"credentialIds": []}));
-        let legacy = user_json(&request(Some("1.17")), &user(), "u1");
+        let legacy = user_json(&request(Some("1.17")), &user, "u1");
         assert_eq!(
             legacy,
             json!({"id": "u1", "timeJoined": 10, "email": "a@b.co"})
         );
+    }
+
+    #[test]
+    fn legacy_shape_of_a_phone_number_user() {
+        let user = user(login_method("passwordless", 10, None, Some("+16502530000")));
+        assert_eq!(
+            user_json(&request(Some("1.17")), &user, "u1"),
+            json!({"id": "u1", "timeJoined": 10, "phoneNumber": "+16502530000"})
+        );
+        assert_eq!(
+            user_json(&request(Some("3.1,4.0")), &user, "u1")["loginMethods"][0]["recipeId"],
+            "passwordless"
+        );
+    }
+
+    #[test]
+    fn response_bodies() {
+        let response = general_error("nope");
+        assert_eq!(response.status, StatusCode::OK);
+        let body: Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(body, json!({"status": "GENERAL_ERROR", "message": "nope"}));
+        let response = ok_json(&json!({"status": "OK"}));
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(&response.body[..], br#"{"status":"OK"}"#);
     }
 }
