@@ -5,7 +5,7 @@ pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// Why a storage call failed. Expected outcomes (a taken email, a missing row) are not errors;
 /// they are return values.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StorageError {
     /// The database could not be reached (connection refused, pool timed out, connection lost).
     #[error("the database is unavailable: {0}")]

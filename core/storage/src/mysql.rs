@@ -5,12 +5,15 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
+use sqlx::MySql;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
-use sqlx::{MySql, Transaction};
+use std::sync::Arc;
 
 use crate::ConnectOptions;
 use crate::error::{Result, StorageError};
-use crate::sql::{Dialect, Queries, impl_storage, map_err, map_migrate_err};
+use crate::sql::{
+    DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err, map_migrate_err,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/mysql");
 
@@ -27,6 +30,8 @@ static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));
 pub struct MySqlStorage {
     pool: MySqlPool,
     q: &'static Queries,
+    w: Writer<MySql>,
+    batcher: Arc<DeviceBatcher>,
 }
 
 impl fmt::Debug for MySqlStorage {
@@ -59,7 +64,12 @@ impl MySqlStorage {
 
     /// Wraps a pool whose database is already migrated.
     pub fn from_migrated_pool(pool: MySqlPool) -> Self {
-        Self { pool, q: &QUERIES }
+        Self {
+            w: Writer::new(pool.clone(), false, None),
+            pool,
+            q: &QUERIES,
+            batcher: Arc::default(),
+        }
     }
 
     /// The underlying pool.
@@ -67,8 +77,8 @@ impl MySqlStorage {
         &self.pool
     }
 
-    async fn begin(&self) -> sqlx::Result<Transaction<'static, MySql>> {
-        self.pool.begin().await
+    async fn begin(&self) -> sqlx::Result<Tx<MySql>> {
+        self.w.begin().await
     }
 }
 

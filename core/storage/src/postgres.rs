@@ -4,12 +4,15 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
+use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use std::sync::Arc;
 
 use crate::ConnectOptions;
 use crate::error::{Result, StorageError};
-use crate::sql::{Dialect, Queries, impl_storage, map_err, map_migrate_err};
+use crate::sql::{
+    DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err, map_migrate_err,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -26,6 +29,8 @@ static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));
 pub struct PostgresStorage {
     pool: PgPool,
     q: &'static Queries,
+    w: Writer<Postgres>,
+    batcher: Arc<DeviceBatcher>,
 }
 
 impl fmt::Debug for PostgresStorage {
@@ -54,7 +59,12 @@ impl PostgresStorage {
 
     /// Wraps a pool whose database is already migrated.
     pub fn from_migrated_pool(pool: PgPool) -> Self {
-        Self { pool, q: &QUERIES }
+        Self {
+            w: Writer::new(pool.clone(), false, None),
+            pool,
+            q: &QUERIES,
+            batcher: Arc::default(),
+        }
     }
 
     /// The underlying pool.
@@ -62,8 +72,8 @@ impl PostgresStorage {
         &self.pool
     }
 
-    async fn begin(&self) -> sqlx::Result<Transaction<'static, Postgres>> {
-        self.pool.begin().await
+    async fn begin(&self) -> sqlx::Result<Tx<Postgres>> {
+        self.w.begin().await
     }
 }
 

@@ -17,8 +17,8 @@ use std::borrow::Cow;
 
 use crate::error::StorageError;
 use crate::model::{
-    PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord, SessionRecord,
-    SigningKeyKind, SigningKeyRecord, UserRecord,
+    InsertCodeOutcome, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
+    SessionRecord, SigningKeyKind, SigningKeyRecord, UserRecord,
 };
 
 /// The SQL dialect of a backend; each backend module defines its constant.
@@ -618,10 +618,149 @@ impl From<CodeRow> for PasswordlessCodeRecord {
     }
 }
 
+/// Where a backend's writes start: the pool, and for SQLite an in-process lock that queues
+/// writers (from `BEGIN IMMEDIATE`, or a single writing statement, to the end) so they wait
+/// in a fair queue instead of sleeping in SQLite's busy handler. Readers never take it.
+pub(crate) struct Writer<DB: sqlx::Database> {
+    pool: sqlx::Pool<DB>,
+    lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    begin_sql: Option<&'static str>,
+}
+
+impl<DB: sqlx::Database> Clone for Writer<DB> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            lock: self.lock.clone(),
+            begin_sql: self.begin_sql,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> Writer<DB> {
+    /// Writes on `pool`; with `serialise`, one at a time in this process. Transactions start
+    /// with `begin_sql` (`None`: the driver's default `BEGIN`).
+    pub(crate) fn new(
+        pool: sqlx::Pool<DB>,
+        serialise: bool,
+        begin_sql: Option<&'static str>,
+    ) -> Self {
+        Self {
+            pool,
+            lock: serialise.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))),
+            begin_sql,
+        }
+    }
+
+    /// Waits for the write lock (when writes are serialised); hold the guard for the
+    /// duration of one writing statement.
+    pub(crate) async fn lock(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match &self.lock {
+            Some(lock) => Some(std::sync::Arc::clone(lock).lock_owned().await),
+            None => None,
+        }
+    }
+
+    /// Starts a transaction that holds the write lock (when writes are serialised) until
+    /// it ends.
+    pub(crate) async fn begin(&self) -> sqlx::Result<Tx<DB>> {
+        let guard = self.lock().await;
+        let tx = match self.begin_sql {
+            Some(sql) => self.pool.begin_with(sql).await?,
+            None => self.pool.begin().await?,
+        };
+        Ok(Tx { tx, _guard: guard })
+    }
+}
+
+/// A transaction with the write lock it holds (see [`Writer`]). Derefs to the connection;
+/// dropping it without [`Tx::commit`] rolls it back.
+pub(crate) struct Tx<DB: sqlx::Database> {
+    tx: sqlx::Transaction<'static, DB>,
+    // Declared after `tx`, so the lock is released after the rollback was started.
+    _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl<DB: sqlx::Database> Tx<DB> {
+    /// Commits, then releases the write lock.
+    pub(crate) async fn commit(self) -> sqlx::Result<()> {
+        self.tx.commit().await
+    }
+
+    /// Rolls back, then releases the write lock.
+    pub(crate) async fn rollback(self) -> sqlx::Result<()> {
+        self.tx.rollback().await
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for Tx<DB> {
+    type Target = DB::Connection;
+
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for Tx<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
+}
+
+/// Most devices written by one batched transaction (see [`DeviceBatcher`]).
+pub(crate) const DEVICE_BATCH: usize = 128;
+
+/// One queued `insert_passwordless_device` call.
+pub(crate) struct DeviceJob {
+    pub(crate) device: PasswordlessDeviceRecord,
+    pub(crate) code: PasswordlessCodeRecord,
+    pub(crate) reply: tokio::sync::oneshot::Sender<crate::error::Result<InsertCodeOutcome>>,
+}
+
+/// Group commit of new devices: calls queue their device and code; one task per store
+/// takes what is queued (up to [`DEVICE_BATCH`]), writes it in one transaction with one
+/// multi-row `INSERT` per table, and answers every caller. The task is started on first
+/// use (and again if its runtime went away) and ends when the store is dropped.
+#[derive(Default)]
+pub(crate) struct DeviceBatcher {
+    sender: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<DeviceJob>>>,
+}
+
+impl DeviceBatcher {
+    /// Queues `job`; `start` spawns the task draining a new queue when there is none.
+    pub(crate) fn submit(
+        &self,
+        job: DeviceJob,
+        start: impl FnOnce(tokio::sync::mpsc::UnboundedReceiver<DeviceJob>),
+    ) {
+        let mut sender = match self.sender.lock() {
+            Ok(sender) => sender,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let job = match sender.as_ref() {
+            Some(tx) => match tx.send(job) {
+                Ok(()) => return,
+                Err(tokio::sync::mpsc::error::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        start(rx);
+        // The receiver is alive: it was just handed to the new task.
+        if let Err(tokio::sync::mpsc::error::SendError(job)) = tx.send(job) {
+            let _ = job.reply.send(Err(StorageError::Unavailable(
+                "the device writer stopped".to_owned(),
+            )));
+        }
+        *sender = Some(tx);
+    }
+}
+
 /// Implements every storage trait for a backend struct, once for all backends.
 ///
-/// The struct must have fields `pool: sqlx::Pool<$db>` and `q: &'static Queries`, and an
-/// inherent `async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, $db>>`.
+/// The struct must have fields `pool: sqlx::Pool<$db>`, `q: &'static Queries`,
+/// `w: Writer<$db>` (on the same pool) and `batcher: Arc<DeviceBatcher>`, and an inherent
+/// `async fn begin(&self) -> sqlx::Result<Tx<$db>>` (normally `self.w.begin()`).
 macro_rules! impl_storage {
     ($ty:ty, $db:ty, $name:literal) => {
         const _: () = {
@@ -639,8 +778,10 @@ macro_rules! impl_storage {
             };
             use $crate::sql::{
                 CodeRow, DeviceRow, SessionRow, SigningKeyRow, TokenRow, UniqueKey, UserRow,
-                count_to_u64, failed_attempts_column, map_err, unique_violation,
+                DEVICE_BATCH, DeviceJob, Queries, Writer, count_to_u64, failed_attempts_column,
+                map_err, unique_violation,
             };
+            use $crate::error::StorageError;
             use $crate::traits::{
                 PasswordResetStore, PasswordlessStore, SecretStore, SessionStore, SigningKeyStore,
                 Storage, UserStore,
@@ -742,6 +883,118 @@ macro_rules! impl_storage {
                 }
             }
 
+            /// Inserts one device with its first code in a transaction of its own.
+            async fn insert_device_one(
+                w: &Writer<$db>,
+                q: &Queries,
+                device: &PasswordlessDeviceRecord,
+                code: &PasswordlessCodeRecord,
+            ) -> Result<InsertCodeOutcome> {
+                let mut tx = w.begin().await.map_err(map_err)?;
+                let result = sqlx::query(&q.insert_device)
+                    .bind(&device.device_id_hash)
+                    .bind(&device.tenant_id)
+                    .bind(device.email.as_deref())
+                    .bind(device.phone_number.as_deref())
+                    .bind(&device.link_code_salt)
+                    .bind(failed_attempts_column(device.failed_attempts))
+                    .execute(&mut *tx)
+                    .await;
+                if let Err(e) = result {
+                    // Dropping the transaction rolls it back.
+                    return match unique_violation(&e) {
+                        Some(_) => Ok(InsertCodeOutcome::DeviceIdHashTaken),
+                        None => Err(map_err(e)),
+                    };
+                }
+                if let Some(outcome) = insert_code(&mut tx, &q.insert_code, code).await? {
+                    return Ok(outcome);
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(InsertCodeOutcome::Inserted)
+            }
+
+            /// Inserts all these devices and codes in one transaction. `Ok(false)`: a unique
+            /// key was taken and nothing was written.
+            async fn insert_device_batch(
+                w: &Writer<$db>,
+                jobs: &[DeviceJob],
+            ) -> Result<bool> {
+                let mut tx = w.begin().await.map_err(map_err)?;
+                let mut qb = QueryBuilder::<$db>::new(concat!(
+                    "INSERT INTO passwordless_devices (device_id_hash, tenant_id, email, ",
+                    "phone_number, link_code_salt, failed_attempts) "
+                ));
+                qb.push_values(jobs, |mut row, job| {
+                    let d = &job.device;
+                    row.push_bind(d.device_id_hash.as_str())
+                        .push_bind(d.tenant_id.as_str())
+                        .push_bind(d.email.as_deref())
+                        .push_bind(d.phone_number.as_deref())
+                        .push_bind(d.link_code_salt.as_str())
+                        .push_bind(failed_attempts_column(d.failed_attempts));
+                });
+                let mut codes = QueryBuilder::<$db>::new(
+                    "INSERT INTO passwordless_codes (code_id, device_id_hash, link_code_hash, created_at) ",
+                );
+                codes.push_values(jobs, |mut row, job| {
+                    let c = &job.code;
+                    row.push_bind(c.code_id.as_str())
+                        .push_bind(c.device_id_hash.as_str())
+                        .push_bind(c.link_code_hash.as_str())
+                        .push_bind(c.created_at_ms);
+                });
+                for statement in [&mut qb, &mut codes] {
+                    if let Err(e) = statement.build().execute(&mut *tx).await {
+                        // Dropping the transaction rolls it back.
+                        return match unique_violation(&e) {
+                            Some(_) => Ok(false),
+                            None => Err(map_err(e)),
+                        };
+                    }
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(true)
+            }
+
+            /// The task behind [`DeviceBatcher`]: writes the queued devices in batches until
+            /// the store is dropped. A batch that hits a taken key is written again one
+            /// device at a time, so every caller gets its own outcome.
+            async fn write_device_batches(
+                w: Writer<$db>,
+                q: &'static Queries,
+                mut queue: tokio::sync::mpsc::UnboundedReceiver<DeviceJob>,
+            ) {
+                let mut jobs = Vec::with_capacity(DEVICE_BATCH);
+                while queue.recv_many(&mut jobs, DEVICE_BATCH).await > 0 {
+                    // Callers that gave up need no row.
+                    jobs.retain(|job| !job.reply.is_closed());
+                    let batch = match jobs.len() {
+                        0 => Ok(true),
+                        1 => Ok(false),
+                        _ => insert_device_batch(&w, &jobs).await,
+                    };
+                    match batch {
+                        Ok(true) => {
+                            for job in jobs.drain(..) {
+                                let _ = job.reply.send(Ok(InsertCodeOutcome::Inserted));
+                            }
+                        }
+                        Ok(false) => {
+                            for job in jobs.drain(..) {
+                                let outcome = insert_device_one(&w, q, &job.device, &job.code).await;
+                                let _ = job.reply.send(outcome);
+                            }
+                        }
+                        Err(e) => {
+                            for job in jobs.drain(..) {
+                                let _ = job.reply.send(Err(e.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+
             impl $ty {
                 /// Locks the sessions the filter selects (in handle order, so concurrent
                 /// callers cannot deadlock), deletes them and returns their handles.
@@ -795,6 +1048,7 @@ macro_rules! impl_storage {
             #[async_trait]
             impl UserStore for $ty {
                 async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome> {
+                    let _write = self.w.lock().await;
                     let result = sqlx::query(&self.q.insert_user)
                         .bind(&user.user_id)
                         .bind(&user.recipe_id)
@@ -876,6 +1130,7 @@ macro_rules! impl_storage {
                     user_id: &str,
                     email: &str,
                 ) -> Result<UpdateEmailOutcome> {
+                    let _write = self.w.lock().await;
                     let result = sqlx::query(&self.q.update_user_email)
                         .bind(email)
                         .bind(user_id)
@@ -899,6 +1154,7 @@ macro_rules! impl_storage {
                     user_id: &str,
                     password_hash: &str,
                 ) -> Result<bool> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.update_password_hash)
                         .bind(password_hash)
                         .bind(user_id)
@@ -988,6 +1244,7 @@ macro_rules! impl_storage {
                     &self,
                     token: &PasswordResetTokenRecord,
                 ) -> Result<()> {
+                    let _write = self.w.lock().await;
                     sqlx::query(&self.q.insert_token)
                         .bind(&token.token_hash)
                         .bind(&token.user_id)
@@ -1040,6 +1297,7 @@ macro_rules! impl_storage {
                     now_ms: i64,
                     limit: u32,
                 ) -> Result<u64> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.delete_expired_tokens)
                         .bind(now_ms)
                         .bind(i64::from(limit))
@@ -1053,6 +1311,7 @@ macro_rules! impl_storage {
             #[async_trait]
             impl SessionStore for $ty {
                 async fn insert_session(&self, session: &SessionRecord) -> Result<()> {
+                    let _write = self.w.lock().await;
                     sqlx::query(&self.q.insert_session)
                         .bind(&session.session_handle)
                         .bind(&session.user_id)
@@ -1087,6 +1346,7 @@ macro_rules! impl_storage {
                     new_hash_2: &str,
                     new_expires_at_ms: i64,
                 ) -> Result<bool> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.swap_refresh_token_hash)
                         .bind(new_hash_2)
                         .bind(new_expires_at_ms)
@@ -1103,6 +1363,7 @@ macro_rules! impl_storage {
                     session_handle: &str,
                     use_static_key: bool,
                 ) -> Result<bool> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.set_use_static_key)
                         .bind(use_static_key)
                         .bind(session_handle)
@@ -1117,6 +1378,7 @@ macro_rules! impl_storage {
                     session_handle: &str,
                     data: &Value,
                 ) -> Result<bool> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.update_session_data)
                         .bind(data.to_string())
                         .bind(session_handle)
@@ -1131,6 +1393,7 @@ macro_rules! impl_storage {
                     session_handle: &str,
                     payload: &Value,
                 ) -> Result<bool> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.update_jwt_payload)
                         .bind(payload.to_string())
                         .bind(session_handle)
@@ -1185,6 +1448,7 @@ macro_rules! impl_storage {
                 }
 
                 async fn delete_expired_sessions(&self, now_ms: i64, limit: u32) -> Result<u64> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.delete_expired_sessions)
                         .bind(now_ms)
                         .bind(i64::from(limit))
@@ -1212,6 +1476,7 @@ macro_rules! impl_storage {
                 }
 
                 async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<bool> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.insert_signing_key)
                         .bind(&key.kid)
                         .bind(key.kind.as_str())
@@ -1231,6 +1496,7 @@ macro_rules! impl_storage {
                     before_ms: i64,
                     limit: u32,
                 ) -> Result<u64> {
+                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.delete_signing_keys_before)
                         .bind(kind.as_str())
                         .bind(before_ms)
@@ -1249,28 +1515,18 @@ macro_rules! impl_storage {
                     device: &PasswordlessDeviceRecord,
                     code: &PasswordlessCodeRecord,
                 ) -> Result<InsertCodeOutcome> {
-                    let mut tx = self.begin().await.map_err(map_err)?;
-                    let result = sqlx::query(&self.q.insert_device)
-                        .bind(&device.device_id_hash)
-                        .bind(&device.tenant_id)
-                        .bind(device.email.as_deref())
-                        .bind(device.phone_number.as_deref())
-                        .bind(&device.link_code_salt)
-                        .bind(failed_attempts_column(device.failed_attempts))
-                        .execute(&mut *tx)
-                        .await;
-                    if let Err(e) = result {
-                        // Dropping the transaction rolls it back.
-                        return match unique_violation(&e) {
-                            Some(_) => Ok(InsertCodeOutcome::DeviceIdHashTaken),
-                            None => Err(map_err(e)),
-                        };
-                    }
-                    if let Some(outcome) = insert_code(&mut tx, &self.q.insert_code, code).await? {
-                        return Ok(outcome);
-                    }
-                    tx.commit().await.map_err(map_err)?;
-                    Ok(InsertCodeOutcome::Inserted)
+                    let (reply, answer) = tokio::sync::oneshot::channel();
+                    let job = DeviceJob {
+                        device: device.clone(),
+                        code: code.clone(),
+                        reply,
+                    };
+                    self.batcher.submit(job, |jobs| {
+                        tokio::spawn(write_device_batches(self.w.clone(), self.q, jobs));
+                    });
+                    answer.await.map_err(|_| {
+                        StorageError::Unavailable("the device writer stopped".to_owned())
+                    })?
                 }
 
                 async fn insert_passwordless_code(
@@ -1745,6 +2001,7 @@ macro_rules! impl_storage {
                     name: &str,
                     candidate: &str,
                 ) -> Result<String> {
+                    let _write = self.w.lock().await;
                     sqlx::query(&self.q.insert_secret)
                         .bind(name)
                         .bind(candidate)

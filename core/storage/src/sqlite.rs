@@ -1,18 +1,22 @@
 //! SQLite backend (WAL journal, `synchronous=NORMAL`, 5 s busy timeout, foreign keys on).
+//! Writes of one store are serialised in-process (readers stay concurrent).
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use sqlx::Sqlite;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use std::sync::Arc;
 
 use crate::ConnectOptions;
 use crate::error::{Result, StorageError};
-use crate::sql::{Dialect, Queries, impl_storage, map_err, map_migrate_err};
+use crate::sql::{
+    DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err, map_migrate_err,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -32,6 +36,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct SqliteStorage {
     pool: SqlitePool,
     q: &'static Queries,
+    w: Writer<Sqlite>,
+    batcher: Arc<DeviceBatcher>,
 }
 
 impl fmt::Debug for SqliteStorage {
@@ -80,7 +86,12 @@ impl SqliteStorage {
 
     /// Wraps a pool whose database is already migrated.
     pub fn from_migrated_pool(pool: SqlitePool) -> Self {
-        Self { pool, q: &QUERIES }
+        Self {
+            w: Writer::new(pool.clone(), true, Some("BEGIN IMMEDIATE")),
+            pool,
+            q: &QUERIES,
+            batcher: Arc::default(),
+        }
     }
 
     /// The underlying pool.
@@ -88,10 +99,11 @@ impl SqliteStorage {
         &self.pool
     }
 
-    /// `BEGIN IMMEDIATE` takes the write lock up front (waiting up to the busy timeout), so a
-    /// transaction that reads before it writes never fails to upgrade its lock.
-    async fn begin(&self) -> sqlx::Result<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads before it
+    /// writes never fails to upgrade its lock. Writers of this process first queue on the
+    /// in-process write lock (see `Writer`), so the busy timeout only covers other processes.
+    async fn begin(&self) -> sqlx::Result<Tx<Sqlite>> {
+        self.w.begin().await
     }
 }
 

@@ -248,6 +248,7 @@ macro_rules! storage_conformance {
             migrations_run_twice,
             passwordless_insert_and_read,
             passwordless_insert_conflicts,
+            passwordless_concurrent_inserts,
             passwordless_add_codes,
             passwordless_devices_by_contact,
             passwordless_attempt_typed_failures,
@@ -1551,6 +1552,56 @@ mod cases {
         assert_eq!(stored.failed_attempts, 3);
         assert_eq!(s.passwordless_device(PUBLIC, "dev-p").await.unwrap(), None);
         assert_eq!(code_ids(s, "t1", "dev-p").await, strings(&["cp"]));
+    }
+
+    /// Many concurrent inserts (written in batches) each get their own outcome, also when
+    /// some of them collide with each other or with stored rows.
+    pub(crate) async fn passwordless_concurrent_inserts(ctx: Ctx) {
+        use InsertCodeOutcome::*;
+        let store = Arc::clone(&ctx.store);
+        add_device(
+            &*store,
+            &email_device("dev-old", PUBLIC, "old@x.com"),
+            "c-old",
+        )
+        .await;
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move {
+                // 50: the existing device id; 51: the existing link code hash.
+                let device_id = if i == 50 {
+                    "dev-old".to_owned()
+                } else {
+                    format!("dev-{i}")
+                };
+                let mut c = code(&format!("c-{i}"), &device_id, T0);
+                if i == 51 {
+                    c.link_code_hash = "link-c-old".to_owned();
+                }
+                let d = email_device(&device_id, PUBLIC, &format!("u{i}@x.com"));
+                store.insert_passwordless_device(&d, &c).await.unwrap()
+            }));
+        }
+        for (i, task) in tasks.into_iter().enumerate() {
+            let expected = match i {
+                50 => DeviceIdHashTaken,
+                51 => LinkCodeHashTaken,
+                _ => Inserted,
+            };
+            assert_eq!(task.await.unwrap(), expected, "insert {i}");
+        }
+        for i in 0..60 {
+            let stored = store
+                .passwordless_device(PUBLIC, &format!("dev-{i}"))
+                .await
+                .unwrap();
+            assert_eq!(stored.is_some(), i != 50 && i != 51, "device {i}");
+        }
+        assert_eq!(
+            code_ids(&*store, PUBLIC, "dev-old").await,
+            strings(&["c-old"])
+        );
     }
 
     pub(crate) async fn passwordless_insert_conflicts(ctx: Ctx) {
