@@ -618,9 +618,11 @@ impl From<CodeRow> for PasswordlessCodeRecord {
     }
 }
 
-/// Where a backend's writes start: the pool, and for SQLite an in-process lock that queues
-/// writers (from `BEGIN IMMEDIATE`, or a single writing statement, to the end) so they wait
-/// in a fair queue instead of sleeping in SQLite's busy handler. Readers never take it.
+/// Where a backend's transactions start: the pool, and for SQLite an in-process lock that
+/// queues transactions (from `BEGIN IMMEDIATE` to the end) so they wait in a fair queue
+/// instead of sleeping in SQLite's busy handler. Single-statement writes and reads do not
+/// take it: serialising those in-process halved refresh throughput (each write's hand-off to
+/// the driver's worker thread would then be paid one after another).
 pub(crate) struct Writer<DB: sqlx::Database> {
     pool: sqlx::Pool<DB>,
     lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
@@ -638,7 +640,7 @@ impl<DB: sqlx::Database> Clone for Writer<DB> {
 }
 
 impl<DB: sqlx::Database> Writer<DB> {
-    /// Writes on `pool`; with `serialise`, one at a time in this process. Transactions start
+    /// Transactions on `pool`; with `serialise`, one at a time in this process. They start
     /// with `begin_sql` (`None`: the driver's default `BEGIN`).
     pub(crate) fn new(
         pool: sqlx::Pool<DB>,
@@ -652,9 +654,8 @@ impl<DB: sqlx::Database> Writer<DB> {
         }
     }
 
-    /// Waits for the write lock (when writes are serialised); hold the guard for the
-    /// duration of one writing statement.
-    pub(crate) async fn lock(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    /// Waits for the write lock (when transactions are serialised).
+    async fn lock(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match &self.lock {
             Some(lock) => Some(std::sync::Arc::clone(lock).lock_owned().await),
             None => None,
@@ -1048,7 +1049,6 @@ macro_rules! impl_storage {
             #[async_trait]
             impl UserStore for $ty {
                 async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome> {
-                    let _write = self.w.lock().await;
                     let result = sqlx::query(&self.q.insert_user)
                         .bind(&user.user_id)
                         .bind(&user.recipe_id)
@@ -1130,7 +1130,6 @@ macro_rules! impl_storage {
                     user_id: &str,
                     email: &str,
                 ) -> Result<UpdateEmailOutcome> {
-                    let _write = self.w.lock().await;
                     let result = sqlx::query(&self.q.update_user_email)
                         .bind(email)
                         .bind(user_id)
@@ -1154,7 +1153,6 @@ macro_rules! impl_storage {
                     user_id: &str,
                     password_hash: &str,
                 ) -> Result<bool> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.update_password_hash)
                         .bind(password_hash)
                         .bind(user_id)
@@ -1244,7 +1242,6 @@ macro_rules! impl_storage {
                     &self,
                     token: &PasswordResetTokenRecord,
                 ) -> Result<()> {
-                    let _write = self.w.lock().await;
                     sqlx::query(&self.q.insert_token)
                         .bind(&token.token_hash)
                         .bind(&token.user_id)
@@ -1297,7 +1294,6 @@ macro_rules! impl_storage {
                     now_ms: i64,
                     limit: u32,
                 ) -> Result<u64> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.delete_expired_tokens)
                         .bind(now_ms)
                         .bind(i64::from(limit))
@@ -1311,7 +1307,6 @@ macro_rules! impl_storage {
             #[async_trait]
             impl SessionStore for $ty {
                 async fn insert_session(&self, session: &SessionRecord) -> Result<()> {
-                    let _write = self.w.lock().await;
                     sqlx::query(&self.q.insert_session)
                         .bind(&session.session_handle)
                         .bind(&session.user_id)
@@ -1346,7 +1341,6 @@ macro_rules! impl_storage {
                     new_hash_2: &str,
                     new_expires_at_ms: i64,
                 ) -> Result<bool> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.swap_refresh_token_hash)
                         .bind(new_hash_2)
                         .bind(new_expires_at_ms)
@@ -1363,7 +1357,6 @@ macro_rules! impl_storage {
                     session_handle: &str,
                     use_static_key: bool,
                 ) -> Result<bool> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.set_use_static_key)
                         .bind(use_static_key)
                         .bind(session_handle)
@@ -1378,7 +1371,6 @@ macro_rules! impl_storage {
                     session_handle: &str,
                     data: &Value,
                 ) -> Result<bool> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.update_session_data)
                         .bind(data.to_string())
                         .bind(session_handle)
@@ -1393,7 +1385,6 @@ macro_rules! impl_storage {
                     session_handle: &str,
                     payload: &Value,
                 ) -> Result<bool> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.update_jwt_payload)
                         .bind(payload.to_string())
                         .bind(session_handle)
@@ -1448,7 +1439,6 @@ macro_rules! impl_storage {
                 }
 
                 async fn delete_expired_sessions(&self, now_ms: i64, limit: u32) -> Result<u64> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.delete_expired_sessions)
                         .bind(now_ms)
                         .bind(i64::from(limit))
@@ -1476,7 +1466,6 @@ macro_rules! impl_storage {
                 }
 
                 async fn insert_signing_key(&self, key: &SigningKeyRecord) -> Result<bool> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.insert_signing_key)
                         .bind(&key.kid)
                         .bind(key.kind.as_str())
@@ -1496,7 +1485,6 @@ macro_rules! impl_storage {
                     before_ms: i64,
                     limit: u32,
                 ) -> Result<u64> {
-                    let _write = self.w.lock().await;
                     let done = sqlx::query(&self.q.delete_signing_keys_before)
                         .bind(kind.as_str())
                         .bind(before_ms)
@@ -2001,7 +1989,6 @@ macro_rules! impl_storage {
                     name: &str,
                     candidate: &str,
                 ) -> Result<String> {
-                    let _write = self.w.lock().await;
                     sqlx::query(&self.q.insert_secret)
                         .bind(name)
                         .bind(candidate)
