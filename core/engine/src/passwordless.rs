@@ -429,7 +429,7 @@ impl Passwordless {
         consume: bool,
     ) -> Result<Attempted> {
         let parsed = ParsedAttempt::parse(request)?;
-        let (device_id_hash, hash, typed) = match &parsed.input {
+        let (device_id_hash, hash, known_device) = match &parsed.input {
             CodeInput::Link { link_code } => {
                 let hash = link_code_hash(link_code);
                 let code = self
@@ -440,7 +440,7 @@ impl Passwordless {
                 else {
                     return Ok(Attempted::RestartFlow);
                 };
-                (code.device_id_hash, hash, false)
+                (code.device_id_hash, hash, None)
             }
             CodeInput::Typed {
                 device_id,
@@ -456,7 +456,7 @@ impl Passwordless {
                 };
                 let salt = decode_salt(&device)?;
                 let hash = link_code_hash(&link_code(device_id, &salt, user_input_code));
-                (device_id_hash, hash, true)
+                (device_id_hash, hash, Some(device))
             }
         };
         if device_id_hash != parsed.pre_auth_session_id {
@@ -468,10 +468,11 @@ impl Passwordless {
             tenant_id,
             device_id_hash: &device_id_hash,
             link_code_hash: &hash,
-            typed,
+            typed: known_device.is_some(),
             expired_before_ms: self.expired_before_ms(),
             max_attempts: self.max_code_input_attempts,
             consume,
+            known_device: known_device.as_ref(),
         };
         Ok(
             match self.storage.attempt_passwordless_code(&attempt).await? {

@@ -267,6 +267,11 @@ pub struct CodeAttempt<'a> {
     pub max_attempts: u32,
     /// On success, delete every device of the contact (consume) or nothing (check).
     pub consume: bool,
+    /// The device as the caller already read it (without a lock), if it did. Only its
+    /// email and phone number are used, which never change: they name the devices to lock,
+    /// so the storage need not read the device first. Everything decided is read again
+    /// under the lock.
+    pub known_device: Option<&'a PasswordlessDeviceRecord>,
 }
 
 /// Outcome of a [`CodeAttempt`].

@@ -858,6 +858,25 @@ macro_rules! impl_storage {
                 Ok(deleted)
             }
 
+            /// Deletes these devices and their codes with one multi-table `DELETE` per chunk
+            /// (MySQL syntax; the tables have no foreign key, so the order does not matter).
+            /// The caller holds the devices' locks.
+            async fn delete_devices_and_codes_at_once(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                ids: &[String],
+            ) -> Result<()> {
+                for chunk in ids.chunks(ID_CHUNK) {
+                    let mut qb = QueryBuilder::<$db>::new(
+                        "DELETE d, c FROM passwordless_devices d \
+                         LEFT JOIN passwordless_codes c ON c.device_id_hash = d.device_id_hash \
+                         WHERE d.device_id_hash",
+                    );
+                    push_in(&mut qb, chunk);
+                    qb.build().execute(&mut *conn).await.map_err(map_err)?;
+                }
+                Ok(())
+            }
+
             /// Inserts a code in the transaction; `Some` with the outcome when an id or the
             /// link code hash is taken (the transaction must then be dropped).
             async fn insert_code(
@@ -1640,18 +1659,28 @@ macro_rules! impl_storage {
                     // (which never changes) without a lock, then locks all the devices of that
                     // contact (those it deletes on success), the device itself among them.
                     // Attempts on devices of one contact are thus serialised and cannot
-                    // deadlock. Every read after the lock is a locking read, which on MySQL
-                    // sees the latest committed rows rather than the transaction's snapshot.
-                    let Some(seen) = sqlx::query_as::<_, DeviceRow>(&self.q.device_by_id)
-                        .bind(attempt.tenant_id)
-                        .bind(attempt.device_id_hash)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(map_err)?
-                        .map(PasswordlessDeviceRecord::try_from)
-                        .transpose()?
-                    else {
-                        return Ok(CodeAttemptOutcome::RestartFlow);
+                    // deadlock. Every read after the lock is a locking read (MySQL: it sees
+                    // the latest committed rows rather than the transaction's snapshot) or, on
+                    // PostgreSQL, a later statement (whose snapshot is taken after the locks
+                    // were granted). The caller may already have read the device: its
+                    // contact is then used as is.
+                    let read;
+                    let seen = match attempt.known_device {
+                        Some(known) if known.device_id_hash == attempt.device_id_hash => known,
+                        _ => {
+                            read = sqlx::query_as::<_, DeviceRow>(&self.q.device_by_id)
+                                .bind(attempt.tenant_id)
+                                .bind(attempt.device_id_hash)
+                                .fetch_optional(&self.pool)
+                                .await
+                                .map_err(map_err)?
+                                .map(PasswordlessDeviceRecord::try_from)
+                                .transpose()?;
+                            match &read {
+                                Some(device) => device,
+                                None => return Ok(CodeAttemptOutcome::RestartFlow),
+                            }
+                        }
                     };
                     let mut tx = self.begin().await.map_err(map_err)?;
                     let (sql, contact) = match (&seen.email, &seen.phone_number) {
@@ -1685,12 +1714,51 @@ macro_rules! impl_storage {
                         tx.commit().await.map_err(map_err)?;
                         return Ok(CodeAttemptOutcome::RestartFlow);
                     }
-                    let created_at: Option<i64> = sqlx::query_scalar(&self.q.lock_code_of_device)
-                        .bind(attempt.link_code_hash)
-                        .bind(attempt.device_id_hash)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
+                    let ids: Vec<String> = contact_devices
+                        .into_iter()
+                        .map(|d| d.device_id_hash)
+                        .collect();
+                    // PostgreSQL consumes in one statement: it reads the code and, when the
+                    // code is usable, deletes the contact's devices with their codes. It runs
+                    // after the locking statement, so its snapshot sees every commit made
+                    // before the locks were granted; codes are only added or removed with
+                    // their device locked, so none can change meanwhile.
+                    let consumed_in_one = attempt.consume
+                        && self.q.dialect.numbered_placeholders
+                        && ids.len() <= ID_CHUNK;
+                    let created_at: Option<i64> = if consumed_in_one {
+                        let mut qb = QueryBuilder::<$db>::new(
+                            "WITH c AS (SELECT created_at FROM passwordless_codes \
+                             WHERE link_code_hash = ",
+                        );
+                        qb.push_bind(attempt.link_code_hash);
+                        qb.push(" AND device_id_hash = ");
+                        qb.push_bind(attempt.device_id_hash);
+                        qb.push("), ok AS (SELECT 1 FROM c WHERE created_at >= ");
+                        qb.push_bind(attempt.expired_before_ms);
+                        qb.push(
+                            "), dc AS (DELETE FROM passwordless_codes \
+                             WHERE EXISTS (SELECT 1 FROM ok) AND device_id_hash",
+                        );
+                        push_in(&mut qb, &ids);
+                        qb.push(
+                            "), dd AS (DELETE FROM passwordless_devices \
+                             WHERE EXISTS (SELECT 1 FROM ok) AND device_id_hash",
+                        );
+                        push_in(&mut qb, &ids);
+                        qb.push(") SELECT created_at FROM c");
+                        qb.build_query_scalar()
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(map_err)?
+                    } else {
+                        sqlx::query_scalar(&self.q.lock_code_of_device)
+                            .bind(attempt.link_code_hash)
+                            .bind(attempt.device_id_hash)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(map_err)?
+                    };
                     let usable = created_at.is_some_and(|t| t >= attempt.expired_before_ms);
                     if !usable {
                         if !attempt.typed {
@@ -1715,12 +1783,14 @@ macro_rules! impl_storage {
                             CodeAttemptOutcome::IncorrectCode { failed_attempts }
                         });
                     }
-                    if attempt.consume {
-                        let ids: Vec<String> = contact_devices
-                            .into_iter()
-                            .map(|d| d.device_id_hash)
-                            .collect();
-                        delete_devices_with_codes(&mut tx, &ids).await?;
+                    if consumed_in_one {
+                        tx.commit().await.map_err(map_err)?;
+                    } else if attempt.consume {
+                        if self.q.dialect.mysql {
+                            delete_devices_and_codes_at_once(&mut tx, &ids).await?;
+                        } else {
+                            delete_devices_with_codes(&mut tx, &ids).await?;
+                        }
                         tx.commit().await.map_err(map_err)?;
                     } else {
                         tx.rollback().await.map_err(map_err)?;

@@ -1426,6 +1426,7 @@ mod cases {
             expired_before_ms: EXPIRED_BEFORE,
             max_attempts: 5,
             consume: true,
+            known_device: None,
         }
     }
 
@@ -2022,12 +2023,16 @@ mod cases {
             strings(&["dev-a1", "dev-a2"])
         );
 
-        // Consuming deletes every device of the email in the tenant, with their codes.
+        // Consuming deletes every device of the email in the tenant, with their codes (here
+        // the caller names the device it read, as the engine does for typed codes).
         assert_eq!(
-            s.attempt_passwordless_code(&typed("dev-a1", "link-a1"))
-                .await
-                .unwrap(),
-            Accepted(a1)
+            s.attempt_passwordless_code(&CodeAttempt {
+                known_device: Some(&a1),
+                ..typed("dev-a1", "link-a1")
+            })
+            .await
+            .unwrap(),
+            Accepted(a1.clone())
         );
         assert_device_gone(s, PUBLIC, "dev-a1", &["a1", "a1b"]).await;
         assert_device_gone(s, PUBLIC, "dev-a2", &["a2"]).await;
@@ -2036,11 +2041,20 @@ mod cases {
         assert_eq!(code_ids(s, "t1", "dev-at").await, strings(&["at"]));
         assert_eq!(code_ids(s, PUBLIC, "dev-b").await, strings(&["b"]));
         assert_eq!(code_ids(s, PUBLIC, "dev-ap").await, strings(&["ap"]));
-        // The code cannot be used twice.
+        // The code cannot be used twice, even by a caller that read the device before.
         assert_eq!(
             s.attempt_passwordless_code(&typed("dev-a1", "link-a1"))
                 .await
                 .unwrap(),
+            RestartFlow
+        );
+        assert_eq!(
+            s.attempt_passwordless_code(&CodeAttempt {
+                known_device: Some(&a1),
+                ..typed("dev-a1", "link-a1")
+            })
+            .await
+            .unwrap(),
             RestartFlow
         );
 
@@ -2087,6 +2101,13 @@ mod cases {
             .map(|i| {
                 let s = Arc::clone(s);
                 tokio::spawn(async move {
+                    // Half of the attempts name the device as read before (as the engine
+                    // does for typed codes), half let the storage read it.
+                    let known = email_device(
+                        if i % 4 == 2 { "dev-2" } else { "dev-1" },
+                        PUBLIC,
+                        "a@x.com",
+                    );
                     // Right codes of both devices of the email, so the attempts also race
                     // for each other's devices (which they delete on success).
                     let (device_id, link_hash) = match i % 4 {
@@ -2095,9 +2116,12 @@ mod cases {
                         2 => ("dev-2", "link-c3"),
                         _ => ("dev-1", "link-c1"),
                     };
-                    s.attempt_passwordless_code(&typed(device_id, link_hash))
-                        .await
-                        .unwrap()
+                    s.attempt_passwordless_code(&CodeAttempt {
+                        known_device: (i % 2 == 0).then_some(&known),
+                        ..typed(device_id, link_hash)
+                    })
+                    .await
+                    .unwrap()
                 })
             })
             .collect();
@@ -2126,8 +2150,10 @@ mod cases {
                 let s = Arc::clone(s);
                 tokio::spawn(async move {
                     let wrong = format!("link-wrong-{i}");
+                    let known = email_device("dev-1", PUBLIC, "a@x.com");
                     s.attempt_passwordless_code(&CodeAttempt {
                         max_attempts: 100,
+                        known_device: (i % 2 == 0).then_some(&known),
                         ..typed("dev-1", &wrong)
                     })
                     .await
