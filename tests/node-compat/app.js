@@ -11,6 +11,9 @@ const supertokens = require("supertokens-node");
 const Session = require("supertokens-node/recipe/session");
 const EmailPassword = require("supertokens-node/recipe/emailpassword");
 const Passwordless = require("supertokens-node/recipe/passwordless");
+const EmailVerification = require("supertokens-node/recipe/emailverification");
+const UserMetadata = require("supertokens-node/recipe/usermetadata");
+const UserRoles = require("supertokens-node/recipe/userroles");
 const { middleware, errorHandler } = require("supertokens-node/framework/express");
 const { verifySession } = require("supertokens-node/recipe/session/framework/express");
 
@@ -29,6 +32,12 @@ const passwordResetEmails = [];
  */
 const passwordlessEmails = [];
 const passwordlessSms = [];
+
+/**
+ * Every email-verification email the SDK wanted to send, in order:
+ * { email, userId, recipeUserId, tenantId, emailVerifyLink }.
+ */
+const emailVerificationEmails = [];
 
 let initialised = false;
 
@@ -103,6 +112,28 @@ function createApp({ connectionURI, apiKey, port }) {
                     }),
                 },
             }),
+            // REQUIRED: node adds the `st-ev` claim to every new session and a global
+            // validator that answers 403 "invalid claim" for an unverified email.
+            EmailVerification.init({
+                mode: "REQUIRED",
+                emailDelivery: {
+                    override: (originalImplementation) => ({
+                        ...originalImplementation,
+                        sendEmail: async (input) => {
+                            emailVerificationEmails.push({
+                                email: input.user.email,
+                                userId: input.user.id,
+                                recipeUserId: input.user.recipeUserId.getAsString(),
+                                tenantId: input.tenantId,
+                                emailVerifyLink: input.emailVerifyLink,
+                            });
+                        },
+                    }),
+                },
+            }),
+            UserMetadata.init(),
+            // Adds the `st-role` and `st-perm` claims to every new session.
+            UserRoles.init(),
             // No getTokenTransferMethod override: the request's `st-auth-mode`
             // header decides (the harness always sends `header`).
             Session.init(),
@@ -112,7 +143,7 @@ function createApp({ connectionURI, apiKey, port }) {
     const app = express();
     app.use(middleware());
 
-    app.get("/sessioninfo", verifySession(), (req, res) => {
+    const sessionInfo = (req, res) => {
         const session = req.session;
         res.json({
             userId: session.getUserId(),
@@ -121,7 +152,11 @@ function createApp({ connectionURI, apiKey, port }) {
             tenantId: session.getTenantId(),
             accessTokenPayload: session.getAccessTokenPayload(),
         });
-    });
+    };
+    // Any session, verified email or not (the session steps use users whose email is unverified).
+    app.get("/sessioninfo", verifySession({ overrideGlobalClaimValidators: () => [] }), sessionInfo);
+    // The global claim validators apply: an unverified email → 403 invalid claim (`st-ev`).
+    app.get("/sessioninfo/verified", verifySession(), sessionInfo);
 
     app.use(errorHandler());
     // Anything the SDK did not handle: make it visible to the test as JSON.
@@ -161,6 +196,7 @@ module.exports = {
     passwordResetEmails,
     passwordlessEmails,
     passwordlessSms,
+    emailVerificationEmails,
     WEBSITE_DOMAIN,
     API_BASE_PATH,
 };

@@ -8,11 +8,14 @@
 #![allow(clippy::large_enum_variant)]
 
 pub mod emailpassword;
+pub mod emailverification;
 pub mod general;
 pub mod jwt;
 pub mod passwordless;
 pub mod session;
 pub mod user;
+pub mod usermetadata;
+pub mod userroles;
 pub mod version;
 
 pub use user::{AuthRecipeUser, LoginMethod};

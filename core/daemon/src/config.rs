@@ -49,6 +49,7 @@ const MAX_ACCESS_TOKEN_VALIDITY_SECONDS: u64 = 86_400_000;
 const MAX_REFRESH_TOKEN_VALIDITY_MINUTES: f64 = 52_560_000.0; // 100 years
 const MAX_PASSWORD_RESET_LIFETIME_MS: u64 = 3_153_600_000_000; // 100 years
 const MAX_PASSWORDLESS_CODE_LIFETIME_MS: u64 = 3_153_600_000_000; // 100 years
+const MAX_EMAIL_VERIFICATION_LIFETIME_MS: u64 = 3_153_600_000_000; // 100 years
 const MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS: u32 = 1000;
 const MAX_SIGNING_KEY_INTERVAL_HOURS: f64 = 876_000.0; // 100 years
 const MAX_HASHING_POOL_SIZE: u64 = 1024;
@@ -542,6 +543,7 @@ struct RawConfig {
     access_token_validity: u64,
     refresh_token_validity: f64,
     password_reset_token_lifetime: u64,
+    email_verification_token_lifetime: u64,
     passwordless_code_lifetime: u64,
     passwordless_max_code_input_attempts: u32,
     access_token_dynamic_signing_key_update_interval: f64,
@@ -575,6 +577,7 @@ impl Default for RawConfig {
             access_token_validity: 3600,
             refresh_token_validity: 144_000.0,
             password_reset_token_lifetime: 3_600_000,
+            email_verification_token_lifetime: 86_400_000,
             passwordless_code_lifetime: 900_000,
             passwordless_max_code_input_attempts: 5,
             access_token_dynamic_signing_key_update_interval: 168.0,
@@ -794,6 +797,13 @@ impl Checker<'_> {
             " milliseconds",
         );
         self.range(
+            "email_verification_token_lifetime",
+            raw.email_verification_token_lifetime,
+            1,
+            MAX_EMAIL_VERIFICATION_LIFETIME_MS,
+            " milliseconds",
+        );
+        self.range(
             "passwordless_code_lifetime",
             raw.passwordless_code_lifetime,
             1,
@@ -888,6 +898,9 @@ impl Checker<'_> {
                 refresh_token_validity,
                 password_reset_token_lifetime: Duration::from_millis(
                     raw.password_reset_token_lifetime,
+                ),
+                email_verification_token_lifetime: Duration::from_millis(
+                    raw.email_verification_token_lifetime,
                 ),
                 passwordless_code_lifetime: Duration::from_millis(raw.passwordless_code_lifetime),
                 passwordless_max_code_input_attempts: raw.passwordless_max_code_input_attempts,

@@ -1,5 +1,5 @@
-//! Background cleanup: expired sessions, expired password reset tokens, expired passwordless
-//! devices and retired signing keys, deleted in bounded batches on a schedule. Every expiry
+//! Background cleanup: expired sessions, expired password reset and email verification
+//! tokens, expired passwordless devices and retired signing keys, deleted in bounded batches on a schedule. Every expiry
 //! is also enforced when a row is read, so cleanup only reclaims space.
 
 use std::sync::Arc;
@@ -14,6 +14,8 @@ pub struct CleanupReport {
     pub sessions: u64,
     /// Expired password reset tokens.
     pub password_reset_tokens: u64,
+    /// Expired email verification tokens.
+    pub email_verification_tokens: u64,
     /// Passwordless devices whose newest code has expired.
     pub passwordless_devices: u64,
     /// Retired dynamic signing keys.
@@ -40,6 +42,10 @@ impl Core {
                 break;
             }
         }
+        let email_verification_tokens = self
+            .emailverification
+            .delete_expired(config.batch_size, config.max_batches_per_run)
+            .await?;
         let passwordless_devices = self
             .passwordless
             .delete_expired(config.batch_size, config.max_batches_per_run)
@@ -52,6 +58,7 @@ impl Core {
         Ok(CleanupReport {
             sessions,
             password_reset_tokens,
+            email_verification_tokens,
             passwordless_devices,
             signing_keys,
         })

@@ -6,6 +6,8 @@ use supertokens_crypto::password::PasswordHashingPolicy;
 
 /// Default of `passwordless_code_lifetime`: 15 minutes, as the Java core.
 pub const DEFAULT_PASSWORDLESS_CODE_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// Default of `email_verification_token_lifetime`: one day, as the Java core.
+pub const DEFAULT_EMAIL_VERIFICATION_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Default of `passwordless_max_code_input_attempts`, as the Java core.
 pub const DEFAULT_PASSWORDLESS_MAX_CODE_INPUT_ATTEMPTS: u32 = 5;
 
@@ -18,6 +20,8 @@ pub struct CoreConfig {
     pub refresh_token_validity: Duration,
     /// Lifetime of password reset tokens (`password_reset_token_lifetime`, ms).
     pub password_reset_token_lifetime: Duration,
+    /// Lifetime of email verification tokens (`email_verification_token_lifetime`, ms).
+    pub email_verification_token_lifetime: Duration,
     /// How long a passwordless code stays valid (`passwordless_code_lifetime`, ms).
     pub passwordless_code_lifetime: Duration,
     /// Wrong or expired codes typed on one passwordless device before it is deleted
@@ -61,6 +65,7 @@ impl Default for CoreConfig {
             access_token_validity: Duration::from_secs(3600),
             refresh_token_validity: Duration::from_secs(144_000 * 60),
             password_reset_token_lifetime: Duration::from_secs(3600),
+            email_verification_token_lifetime: DEFAULT_EMAIL_VERIFICATION_TOKEN_LIFETIME,
             passwordless_code_lifetime: DEFAULT_PASSWORDLESS_CODE_LIFETIME,
             passwordless_max_code_input_attempts: DEFAULT_PASSWORDLESS_MAX_CODE_INPUT_ATTEMPTS,
             signing_key_update_interval: Duration::from_secs(168 * 3600),

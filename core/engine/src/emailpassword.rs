@@ -17,7 +17,7 @@ use supertokens_storage::{
 use crate::clock::{Clock, millis};
 use crate::error::{EngineError, Result};
 use crate::passwords::PasswordHasher;
-use crate::users::{normalise_email, to_auth_recipe_user};
+use crate::users::{auth_recipe_user, normalise_email};
 
 /// Random bytes in a password reset token (384 bits).
 const RESET_TOKEN_BYTES: usize = 48;
@@ -101,7 +101,7 @@ impl EmailPassword {
         };
         match self.storage.insert_user(&record).await? {
             InsertUserOutcome::Inserted => Ok(SignUpResponse::Ok {
-                user: to_auth_recipe_user(&record),
+                user: auth_recipe_user(self.storage.as_ref(), &record).await?,
                 recipe_user_id: record.user_id.clone(),
             }),
             InsertUserOutcome::EmailTaken => Ok(SignUpResponse::EmailAlreadyExistsError),
@@ -135,7 +135,7 @@ impl EmailPassword {
         };
         if self.hasher.verify(password, &hash).await? {
             Ok(SignInResponse::Ok {
-                user: to_auth_recipe_user(&user),
+                user: auth_recipe_user(self.storage.as_ref(), &user).await?,
                 recipe_user_id: user.user_id.clone(),
             })
         } else {
@@ -310,7 +310,7 @@ impl EmailPassword {
                 .await?;
             existing.password_hash = Some(password_hash.to_owned());
             return Ok(ImportPasswordHashResponse::Ok {
-                user: to_auth_recipe_user(&existing),
+                user: auth_recipe_user(self.storage.as_ref(), &existing).await?,
                 did_user_already_exist: true,
             });
         }
@@ -325,7 +325,7 @@ impl EmailPassword {
         };
         match self.storage.insert_user(&record).await? {
             InsertUserOutcome::Inserted => Ok(ImportPasswordHashResponse::Ok {
-                user: to_auth_recipe_user(&record),
+                user: auth_recipe_user(self.storage.as_ref(), &record).await?,
                 did_user_already_exist: false,
             }),
             _ => Err(EngineError::Unavailable(

@@ -1,6 +1,8 @@
 //! The domain services of the SuperTokens-compatible core, independent of HTTP.
 //!
-//! [`Core`] bundles the recipes (emailpassword, passwordless, sessions, JWT) over one [`Storage`]. Time comes from an injected [`Clock`]
+//! [`Core`] bundles the recipes (emailpassword, passwordless, email verification, user
+//! metadata, user roles, sessions, JWT) over one [`Storage`]. Time comes from an injected
+//! [`Clock`]
 //! and randomness from an injected [`RandomSource`], so expiry, rotation and theft detection
 //! are tested without sleeping.
 
@@ -8,12 +10,16 @@ pub mod cleanup;
 pub mod clock;
 pub mod config;
 pub mod emailpassword;
+pub mod emailverification;
 pub mod error;
+pub mod input;
 pub mod jwt;
 pub mod keys;
 pub mod passwordless;
 pub mod passwords;
 pub mod session;
+pub mod usermetadata;
+pub mod userroles;
 pub mod users;
 
 use std::sync::Arc;
@@ -43,6 +49,12 @@ pub struct Core {
     pub emailpassword: emailpassword::EmailPassword,
     /// The passwordless recipe.
     pub passwordless: passwordless::Passwordless,
+    /// The email verification recipe.
+    pub emailverification: emailverification::EmailVerification,
+    /// The user metadata recipe.
+    pub usermetadata: usermetadata::UserMetadata,
+    /// The user roles recipe.
+    pub userroles: userroles::UserRoles,
     /// The session recipe.
     pub sessions: session::Sessions,
     /// The JWT recipe.
@@ -103,6 +115,14 @@ impl Core {
                 config.passwordless_code_lifetime,
                 config.passwordless_max_code_input_attempts,
             ),
+            emailverification: emailverification::EmailVerification::new(
+                Arc::clone(&storage),
+                Arc::clone(&clock),
+                Arc::clone(&rng),
+                config.email_verification_token_lifetime,
+            ),
+            usermetadata: usermetadata::UserMetadata::new(Arc::clone(&storage)),
+            userroles: userroles::UserRoles::new(Arc::clone(&storage)),
             sessions: session::Sessions::new(
                 Arc::clone(&storage),
                 Arc::clone(&keys),

@@ -42,7 +42,7 @@ use zeroize::Zeroizing;
 
 use crate::clock::{Clock, millis};
 use crate::error::{EngineError, Result};
-use crate::users::{normalise_email, to_auth_recipe_user};
+use crate::users::{auth_recipe_user, normalise_email, to_auth_recipe_user};
 
 /// Bytes in a device id.
 pub const DEVICE_ID_BYTES: usize = 32;
@@ -540,9 +540,20 @@ impl Passwordless {
         else {
             return Ok(ConsumeCodeResponse::RestartFlowError);
         };
+        // Consuming a code sent to an email proves the user owns it (as the Java core does,
+        // on sign-up and on sign-in).
+        let user_object = match &device.email {
+            Some(email) if user.email.as_ref() == Some(email) => {
+                self.storage
+                    .set_email_verified(&user.user_id, email, true)
+                    .await?;
+                to_auth_recipe_user(&user, true)
+            }
+            _ => auth_recipe_user(self.storage.as_ref(), &user).await?,
+        };
         Ok(ConsumeCodeResponse::Ok {
             created_new_user,
-            user: to_auth_recipe_user(&user),
+            user: user_object,
             recipe_user_id: user.user_id.clone(),
             consumed_device: consumed_device(device),
         })
@@ -774,22 +785,16 @@ impl Passwordless {
         email: Option<&str>,
         phone_number: Option<&str>,
     ) -> Result<GetUserResponse> {
-        let found = |user: Option<UserRecord>, missing: GetUserResponse| match user {
-            Some(user) => GetUserResponse::Ok {
-                user: to_auth_recipe_user(&user),
-            },
-            None => missing,
-        };
-        Ok(match (user_id, email, phone_number) {
-            (Some(user_id), None, None) => found(
+        let (user, missing) = match (user_id, email, phone_number) {
+            (Some(user_id), None, None) => (
                 self.user_by_id(user_id).await?,
                 GetUserResponse::UnknownUserIdError,
             ),
-            (None, Some(email), None) => found(
+            (None, Some(email), None) => (
                 self.user_by_email(tenant_id, email).await?,
                 GetUserResponse::UnknownEmailError,
             ),
-            (None, None, Some(phone_number)) => found(
+            (None, None, Some(phone_number)) => (
                 self.user_by_phone_number(tenant_id, phone_number).await?,
                 GetUserResponse::UnknownPhoneNumberError,
             ),
@@ -798,6 +803,12 @@ impl Passwordless {
                     "Please provide exactly one of userId, email or phoneNumber",
                 ));
             }
+        };
+        Ok(match user {
+            Some(user) => GetUserResponse::Ok {
+                user: auth_recipe_user(self.storage.as_ref(), &user).await?,
+            },
+            None => missing,
         })
     }
 

@@ -1,5 +1,6 @@
 //! Users across recipes: lookups, listing, counting and deletion, and the CDI user object.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -23,14 +24,14 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// Builds the CDI user object of a stored user.
-pub fn to_auth_recipe_user(record: &UserRecord) -> AuthRecipeUser {
+/// Builds the CDI user object of a stored user. `email_verified` is the email verification
+/// state of (user id, its email); it is ignored for a user without email.
+pub fn to_auth_recipe_user(record: &UserRecord, email_verified: bool) -> AuthRecipeUser {
     let login_method = LoginMethod {
         recipe_id: record.recipe_id.clone(),
         recipe_user_id: record.user_id.clone(),
         tenant_ids: vec![record.tenant_id.clone()],
-        // Passwordless proves ownership of the email by consuming the code.
-        verified: record.recipe_id == RECIPE_PASSWORDLESS && record.email.is_some(),
+        verified: email_verified && record.email.is_some(),
         time_joined: record.time_joined_ms,
         email: record.email.clone(),
         phone_number: record.phone_number.clone(),
@@ -47,6 +48,51 @@ pub fn to_auth_recipe_user(record: &UserRecord) -> AuthRecipeUser {
         webauthn: WebauthnCredentials::default(),
         login_methods: vec![login_method],
     }
+}
+
+/// The CDI user object of a stored user, with the email verification state of its login
+/// method read from storage (one query, none for a user without email).
+pub async fn auth_recipe_user(
+    storage: &dyn Storage,
+    record: &UserRecord,
+) -> Result<AuthRecipeUser> {
+    let verified = match &record.email {
+        Some(email) => storage.is_email_verified(&record.user_id, email).await?,
+        None => false,
+    };
+    Ok(to_auth_recipe_user(record, verified))
+}
+
+/// The CDI user objects of stored users, in the same order, with the email verification
+/// state of every login method read in one query for the whole list.
+pub async fn auth_recipe_users(
+    storage: &dyn Storage,
+    records: &[UserRecord],
+) -> Result<Vec<AuthRecipeUser>> {
+    let with_email: Vec<String> = records
+        .iter()
+        .filter(|record| record.email.is_some())
+        .map(|record| record.user_id.clone())
+        .collect();
+    let verified: HashSet<(String, String)> = if with_email.is_empty() {
+        HashSet::new()
+    } else {
+        storage
+            .verified_emails_of_users(&with_email)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(records
+        .iter()
+        .map(|record| {
+            let is_verified = record
+                .email
+                .as_ref()
+                .is_some_and(|email| verified.contains(&(record.user_id.clone(), email.clone())));
+            to_auth_recipe_user(record, is_verified)
+        })
+        .collect())
 }
 
 /// Which users a page request wants.
@@ -91,12 +137,15 @@ impl Users {
 
     /// The user with this id.
     pub async fn by_id(&self, user_id: &str) -> Result<Option<AuthRecipeUser>> {
-        Ok(self
-            .storage
-            .user_by_id(user_id)
-            .await?
-            .as_ref()
-            .map(to_auth_recipe_user))
+        match self.storage.user_by_id(user_id).await? {
+            Some(record) => Ok(Some(self.auth_recipe_user(&record).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The CDI user object of a stored user (see [`auth_recipe_user`]).
+    pub async fn auth_recipe_user(&self, record: &UserRecord) -> Result<AuthRecipeUser> {
+        auth_recipe_user(self.storage.as_ref(), record).await
     }
 
     /// Users matching an email and/or phone number: all that match any of them when
@@ -134,7 +183,7 @@ impl Users {
                 .cmp(&b.time_joined_ms)
                 .then(a.user_id.cmp(&b.user_id))
         });
-        Ok(matches.iter().map(to_auth_recipe_user).collect())
+        auth_recipe_users(self.storage.as_ref(), &matches).await
     }
 
     /// A page of users of a tenant.
@@ -177,7 +226,7 @@ impl Users {
             None
         };
         Ok(UserPage {
-            users: records.iter().map(to_auth_recipe_user).collect(),
+            users: auth_recipe_users(self.storage.as_ref(), &records).await?,
             next_pagination_token,
         })
     }
@@ -192,7 +241,9 @@ impl Users {
         Ok(self.storage.count_users(tenant_id, &recipe_ids).await?)
     }
 
-    /// Deletes a user with its sessions and tokens. Deleting an unknown user is not an error.
+    /// Deletes a user with everything kept under its id: sessions, reset and email
+    /// verification tokens, verified emails, metadata and role assignments. Deleting an
+    /// unknown user is not an error (what is kept under the id still goes).
     pub async fn remove(&self, user_id: &str) -> Result<()> {
         self.storage.delete_user(user_id).await?;
         Ok(())

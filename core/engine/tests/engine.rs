@@ -41,6 +41,7 @@ async fn harness() -> Harness {
         access_token_validity: ACCESS_VALIDITY,
         refresh_token_validity: REFRESH_VALIDITY,
         password_reset_token_lifetime: Duration::from_secs(600),
+        email_verification_token_lifetime: Duration::from_secs(600),
         passwordless_code_lifetime: Duration::from_secs(900),
         passwordless_max_code_input_attempts: 5,
         signing_key_update_interval: KEY_INTERVAL,

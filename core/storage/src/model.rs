@@ -318,3 +318,59 @@ pub enum UpdateContactOutcome {
     /// Another passwordless user of the tenant has the phone number.
     PhoneNumberTaken,
 }
+
+/// An email verification token of a tenant, stored only as its SHA-256 hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailVerificationTokenRecord {
+    /// Hex SHA-256 of the token the user received. Unique across all tokens.
+    pub token_hash: String,
+    /// Tenant the token was issued in; it is usable only there.
+    pub tenant_id: String,
+    /// The user the token verifies (free-form: recipe user id or external id).
+    pub user_id: String,
+    /// The (normalised) email the token verifies.
+    pub email: String,
+    /// Epoch milliseconds from which the token no longer works.
+    pub expires_at_ms: i64,
+}
+
+/// Outcome of using an email verification token
+/// ([`crate::EmailVerificationStore::use_email_verification_token`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UseVerificationTokenOutcome {
+    /// The token was valid: its (user, email) pair is now verified, and every token of the
+    /// pair in the tenant was deleted.
+    Verified {
+        /// The user of the pair.
+        user_id: String,
+        /// The email of the pair.
+        email: String,
+    },
+    /// The token had expired: every token of its pair in the tenant was deleted, and the
+    /// pair's verification state is unchanged.
+    Expired,
+    /// No such token in the tenant (never issued, used, revoked or cleaned up).
+    Unknown,
+}
+
+/// Outcome of giving a user a role in a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddUserRoleOutcome {
+    /// The user now has the role.
+    Added,
+    /// The user had the role already.
+    AlreadyHad,
+    /// There is no such role.
+    UnknownRole,
+}
+
+/// Outcome of taking a role from a user in a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoveUserRoleOutcome {
+    /// The user had the role and no longer has it.
+    Removed,
+    /// The user did not have the role.
+    DidNotHave,
+    /// There is no such role.
+    UnknownRole,
+}

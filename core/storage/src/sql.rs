@@ -17,8 +17,9 @@ use std::borrow::Cow;
 
 use crate::error::StorageError;
 use crate::model::{
-    InsertCodeOutcome, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
-    SessionRecord, SigningKeyKind, SigningKeyRecord, UserRecord,
+    EmailVerificationTokenRecord, InsertCodeOutcome, PasswordResetTokenRecord,
+    PasswordlessCodeRecord, PasswordlessDeviceRecord, SessionRecord, SigningKeyKind,
+    SigningKeyRecord, UserRecord,
 };
 
 /// The SQL dialect of a backend; each backend module defines its constant.
@@ -103,6 +104,28 @@ impl Dialect {
     pub(crate) fn lock_suffix(self) -> &'static str {
         if self.row_locks { " FOR UPDATE" } else { "" }
     }
+
+    /// Suffix of an `INSERT` that keeps the existing row when a unique key is taken, without
+    /// hiding other errors as MySQL's `INSERT IGNORE` would (it turns a too-long value or a
+    /// foreign key violation into a warning): `ON CONFLICT DO NOTHING`, or on MySQL a no-op
+    /// update of `column`. MySQL then counts a kept row as affected, like an inserted one.
+    pub(crate) fn keep_existing(self, column: &str) -> String {
+        if self.mysql {
+            format!(" ON DUPLICATE KEY UPDATE {column} = {column}")
+        } else {
+            " ON CONFLICT DO NOTHING".to_owned()
+        }
+    }
+
+    /// `expr AS alias` in a select list, read back as text on MySQL (see
+    /// [`Dialect::select_list`]); for qualified columns of joins.
+    fn text_as(self, expr: &str, alias: &str) -> String {
+        if self.mysql {
+            format!("CONVERT({expr} USING utf8mb4) AS {alias}")
+        } else {
+            format!("{expr} AS {alias}")
+        }
+    }
 }
 
 /// Columns that are not text (see [`Dialect::select_list`]).
@@ -123,6 +146,7 @@ const SIGNING_KEY_COLUMNS: &str = "kid, kind, generation, algorithm, private_key
 const DEVICE_COLUMNS: &str =
     "device_id_hash, tenant_id, email, phone_number, link_code_salt, failed_attempts";
 const CODE_COLUMNS: &str = "code_id, device_id_hash, link_code_hash, created_at";
+const EV_TOKEN_COLUMNS: &str = "token_hash, tenant_id, user_id, email, expires_at";
 /// Condition of a `passwordless_codes` query: the code's device is in the tenant (`?`).
 const CODE_IN_TENANT: &str = "EXISTS (SELECT 1 FROM passwordless_devices d \
      WHERE d.device_id_hash = passwordless_codes.device_id_hash AND d.tenant_id = ?)";
@@ -142,8 +166,6 @@ pub(crate) struct Queries {
     pub(crate) update_user_email: String,
     pub(crate) update_password_hash: String,
     pub(crate) delete_user: String,
-    pub(crate) delete_sessions_by_user_id: String,
-    pub(crate) delete_sessions_by_recipe_user_id: String,
     pub(crate) insert_token: String,
     pub(crate) token_by_hash: String,
     pub(crate) lock_tokens_of_user: String,
@@ -182,6 +204,40 @@ pub(crate) struct Queries {
     pub(crate) delete_code_of_device: String,
     pub(crate) expired_device_candidates: String,
     pub(crate) lock_user: String,
+    /// Statements that delete what is kept under a user id (all bind the id once), run
+    /// with the user's deletion.
+    pub(crate) delete_user_data: Vec<String>,
+    pub(crate) insert_ev_token: String,
+    pub(crate) ev_token_by_hash: String,
+    pub(crate) lock_ev_tokens_of_pair: String,
+    pub(crate) delete_ev_tokens_of_pair: String,
+    pub(crate) delete_expired_ev_tokens: String,
+    pub(crate) insert_verified_email: String,
+    pub(crate) delete_verified_email: String,
+    pub(crate) count_verified_email: String,
+    /// `SELECT user_id, email FROM emailverification_verified_emails`, for dynamic queries.
+    pub(crate) select_verified_emails: String,
+    pub(crate) metadata_of_user: String,
+    pub(crate) lock_metadata_of_user: String,
+    pub(crate) ensure_metadata_row: String,
+    pub(crate) insert_metadata: String,
+    pub(crate) update_metadata: String,
+    pub(crate) delete_metadata: String,
+    /// Inserts a role; on MySQL a taken name fails (so that it is told from an insert),
+    /// elsewhere it is kept (`rows_affected` 0).
+    pub(crate) insert_role: String,
+    pub(crate) lock_role: String,
+    pub(crate) count_role: String,
+    pub(crate) delete_role: String,
+    pub(crate) all_roles: String,
+    pub(crate) permissions_of_role: String,
+    pub(crate) delete_permissions_of_role: String,
+    pub(crate) roles_with_permission: String,
+    /// Inserts an assignment; like [`Queries::insert_role`] for a taken key.
+    pub(crate) insert_user_role: String,
+    pub(crate) delete_user_role: String,
+    pub(crate) roles_of_user: String,
+    pub(crate) users_with_role: String,
 }
 
 impl Queries {
@@ -231,8 +287,6 @@ impl Queries {
             update_user_email: q("UPDATE users SET email = ? WHERE user_id = ?"),
             update_password_hash: q("UPDATE users SET password_hash = ? WHERE user_id = ?"),
             delete_user: q("DELETE FROM users WHERE user_id = ?"),
-            delete_sessions_by_user_id: q("DELETE FROM sessions WHERE user_id = ?"),
-            delete_sessions_by_recipe_user_id: q("DELETE FROM sessions WHERE recipe_user_id = ?"),
             insert_token: q(&format!(
                 "INSERT INTO password_reset_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?)"
             )),
@@ -348,6 +402,121 @@ impl Queries {
             )),
             lock_user: q(&format!("{select_users} WHERE user_id = ?{lock}")),
             select_users,
+            delete_user_data: [
+                "DELETE FROM sessions WHERE user_id = ?",
+                "DELETE FROM sessions WHERE recipe_user_id = ?",
+                "DELETE FROM password_reset_tokens WHERE user_id = ?",
+                "DELETE FROM emailverification_tokens WHERE user_id = ?",
+                "DELETE FROM emailverification_verified_emails WHERE user_id = ?",
+                "DELETE FROM user_metadata WHERE user_id = ?",
+                "DELETE FROM user_roles WHERE user_id = ?",
+            ]
+            .into_iter()
+            .map(q)
+            .collect(),
+            insert_ev_token: q(&format!(
+                "INSERT INTO emailverification_tokens ({EV_TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+            )),
+            ev_token_by_hash: q(&format!(
+                "SELECT {} FROM emailverification_tokens WHERE tenant_id = ? AND token_hash = ?",
+                d.select_list(EV_TOKEN_COLUMNS)
+            )),
+            lock_ev_tokens_of_pair: q(&format!(
+                "SELECT {} FROM emailverification_tokens \
+                 WHERE tenant_id = ? AND user_id = ? AND email = ? \
+                 ORDER BY emailverification_tokens.token_hash{lock}",
+                d.select_list("token_hash, expires_at")
+            )),
+            delete_ev_tokens_of_pair: q("DELETE FROM emailverification_tokens \
+                 WHERE tenant_id = ? AND user_id = ? AND email = ?"),
+            delete_expired_ev_tokens: q(&d.delete_batch(
+                "emailverification_tokens",
+                "token_hash",
+                "expires_at < ?",
+                "expires_at",
+            )),
+            insert_verified_email: q(&format!(
+                "INSERT INTO emailverification_verified_emails (user_id, email) VALUES (?, ?){}",
+                d.keep_existing("email")
+            )),
+            delete_verified_email: q(
+                "DELETE FROM emailverification_verified_emails WHERE user_id = ? AND email = ?",
+            ),
+            count_verified_email: q("SELECT COUNT(*) FROM emailverification_verified_emails \
+                 WHERE user_id = ? AND email = ?"),
+            select_verified_emails: format!(
+                "SELECT {} FROM emailverification_verified_emails",
+                d.select_list("user_id, email")
+            ),
+            metadata_of_user: q(&format!(
+                "SELECT {} FROM user_metadata WHERE user_id = ?",
+                d.select_list("metadata")
+            )),
+            lock_metadata_of_user: q(&format!(
+                "SELECT {} FROM user_metadata WHERE user_id = ?{lock}",
+                d.select_list("metadata")
+            )),
+            ensure_metadata_row: q(&format!(
+                "INSERT INTO user_metadata (user_id, metadata) VALUES (?, '{{}}'){}",
+                d.keep_existing("user_id")
+            )),
+            insert_metadata: q("INSERT INTO user_metadata (user_id, metadata) VALUES (?, ?)"),
+            update_metadata: q("UPDATE user_metadata SET metadata = ? WHERE user_id = ?"),
+            delete_metadata: q("DELETE FROM user_metadata WHERE user_id = ?"),
+            insert_role: q(&format!(
+                "INSERT INTO roles (role) VALUES (?){}",
+                if d.mysql {
+                    ""
+                } else {
+                    " ON CONFLICT DO NOTHING"
+                }
+            )),
+            lock_role: q(&format!(
+                "SELECT {} FROM roles WHERE role = ?{lock}",
+                d.select_list("role")
+            )),
+            count_role: q("SELECT COUNT(*) FROM roles WHERE role = ?"),
+            delete_role: q("DELETE FROM roles WHERE role = ?"),
+            all_roles: format!(
+                "SELECT {} FROM roles ORDER BY roles.role",
+                d.select_list("role")
+            ),
+            permissions_of_role: q(&format!(
+                "SELECT {}, {} FROM roles r \
+                 LEFT JOIN role_permissions p ON p.role = r.role \
+                 WHERE r.role = ? ORDER BY p.permission",
+                d.text_as("r.role", "role"),
+                d.text_as("p.permission", "permission")
+            )),
+            delete_permissions_of_role: q("DELETE FROM role_permissions WHERE role = ?"),
+            roles_with_permission: q(&format!(
+                "SELECT {} FROM role_permissions WHERE permission = ? \
+                 ORDER BY role_permissions.role",
+                d.select_list("role")
+            )),
+            insert_user_role: q(&format!(
+                "INSERT INTO user_roles (tenant_id, user_id, role) VALUES (?, ?, ?){}",
+                if d.mysql {
+                    ""
+                } else {
+                    " ON CONFLICT DO NOTHING"
+                }
+            )),
+            delete_user_role: q(
+                "DELETE FROM user_roles WHERE tenant_id = ? AND user_id = ? AND role = ?",
+            ),
+            roles_of_user: q(&format!(
+                "SELECT {} FROM user_roles WHERE tenant_id = ? AND user_id = ? \
+                 ORDER BY user_roles.role",
+                d.select_list("role")
+            )),
+            users_with_role: q(&format!(
+                "SELECT {}, {} FROM roles r \
+                 LEFT JOIN user_roles u ON u.role = r.role AND u.tenant_id = ? \
+                 WHERE r.role = ? ORDER BY u.user_id",
+                d.text_as("r.role", "role"),
+                d.text_as("u.user_id", "user_id")
+            )),
         }
     }
 }
@@ -618,6 +787,62 @@ impl From<CodeRow> for PasswordlessCodeRecord {
     }
 }
 
+/// An `emailverification_tokens` row.
+#[derive(sqlx::FromRow)]
+pub(crate) struct EvTokenRow {
+    token_hash: String,
+    tenant_id: String,
+    user_id: String,
+    email: String,
+    expires_at: i64,
+}
+
+impl From<EvTokenRow> for EmailVerificationTokenRecord {
+    fn from(r: EvTokenRow) -> Self {
+        Self {
+            token_hash: r.token_hash,
+            tenant_id: r.tenant_id,
+            user_id: r.user_id,
+            email: r.email,
+            expires_at_ms: r.expires_at,
+        }
+    }
+}
+
+/// Whether `e` is a foreign key violation (e.g. a role that does not exist, or no longer).
+pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
+/// Decodes a `user_metadata.metadata` value, which must be a JSON object.
+pub(crate) fn parse_metadata(
+    user_id: &str,
+    text: &str,
+) -> crate::error::Result<serde_json::Map<String, serde_json::Value>> {
+    serde_json::from_str(text)
+        .map_err(|e| StorageError::Corrupt(format!("user_metadata.metadata of {user_id}: {e}")))
+}
+
+/// The shallow merge of user metadata: every top-level key of `update` replaces the stored
+/// one (a nested object replaces the stored value whole), and a `null` removes the key.
+pub(crate) fn merge_metadata(
+    stored: &mut serde_json::Map<String, serde_json::Value>,
+    update: &serde_json::Map<String, serde_json::Value>,
+) {
+    for (key, value) in update {
+        if value.is_null() {
+            stored.remove(key);
+        } else {
+            stored.insert(key.clone(), value.clone());
+        }
+    }
+}
+
+/// How often an operation is tried again when a concurrent change it cannot wait for got
+/// in its way (a role removed while permissions were added to it, a metadata row removed
+/// between its creation and its update).
+pub(crate) const RACE_RETRIES: usize = 5;
+
 /// Where a backend's transactions start: the pool, and for SQLite an in-process lock that
 /// queues transactions (from `BEGIN IMMEDIATE` to the end) so they wait in a fair queue
 /// instead of sleeping in SQLite's busy handler. Single-statement writes and reads do not
@@ -771,21 +996,24 @@ macro_rules! impl_storage {
 
             use $crate::error::Result;
             use $crate::model::{
-                CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome,
-                InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord,
-                PasswordlessCodeRecord, PasswordlessDeviceRecord, RECIPE_PASSWORDLESS,
+                AddUserRoleOutcome, CodeAttempt, CodeAttemptOutcome, ContactUpdate,
+                EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
+                ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord,
+                PasswordlessDeviceRecord, RECIPE_PASSWORDLESS, RemoveUserRoleOutcome,
                 SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome,
-                UpdateEmailOutcome, UserRecord,
+                UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
             };
             use $crate::sql::{
-                CodeRow, DeviceRow, SessionRow, SigningKeyRow, TokenRow, UniqueKey, UserRow,
-                DEVICE_BATCH, DeviceJob, Queries, Writer, count_to_u64, failed_attempts_column,
-                map_err, unique_violation,
+                CodeRow, DeviceRow, EvTokenRow, SessionRow, SigningKeyRow, TokenRow, UniqueKey,
+                UserRow, DEVICE_BATCH, DeviceJob, Queries, RACE_RETRIES, Writer, count_to_u64,
+                failed_attempts_column, is_foreign_key_violation, map_err, merge_metadata,
+                parse_metadata, unique_violation,
             };
             use $crate::error::StorageError;
             use $crate::traits::{
-                PasswordResetStore, PasswordlessStore, SecretStore, SessionStore, SigningKeyStore,
-                Storage, UserStore,
+                EmailVerificationStore, PasswordResetStore, PasswordlessStore, SecretStore,
+                SessionStore, SigningKeyStore, Storage, UserMetadataStore, UserRolesStore,
+                UserStore,
             };
 
             /// Appends ` AND tenant_id = ?` (when a tenant is given) and
@@ -1182,8 +1410,8 @@ macro_rules! impl_storage {
                 }
 
                 async fn delete_user(&self, user_id: &str) -> Result<bool> {
-                    // Sessions and tokens are removed even when the user row is already gone,
-                    // so that a retried delete cleans up fully.
+                    // What is kept under the id is removed even when the user row is
+                    // already gone, so that a retried delete cleans up fully.
                     let mut tx = self.begin().await.map_err(map_err)?;
                     let deleted = sqlx::query(&self.q.delete_user)
                         .bind(user_id)
@@ -1191,11 +1419,7 @@ macro_rules! impl_storage {
                         .await
                         .map_err(map_err)?
                         .rows_affected();
-                    for sql in [
-                        &self.q.delete_sessions_by_user_id,
-                        &self.q.delete_sessions_by_recipe_user_id,
-                        &self.q.delete_tokens_of_user,
-                    ] {
+                    for sql in &self.q.delete_user_data {
                         sqlx::query(sql)
                             .bind(user_id)
                             .execute(&mut *tx)
@@ -2053,6 +2277,477 @@ macro_rules! impl_storage {
             }
 
             #[async_trait]
+            impl EmailVerificationStore for $ty {
+                async fn insert_email_verification_token(
+                    &self,
+                    token: &EmailVerificationTokenRecord,
+                ) -> Result<()> {
+                    sqlx::query(&self.q.insert_ev_token)
+                        .bind(&token.token_hash)
+                        .bind(&token.tenant_id)
+                        .bind(&token.user_id)
+                        .bind(&token.email)
+                        .bind(token.expires_at_ms)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn use_email_verification_token(
+                    &self,
+                    tenant_id: &str,
+                    token_hash: &str,
+                    now_ms: i64,
+                ) -> Result<UseVerificationTokenOutcome> {
+                    // Token rows never change, so the pair can be learnt without a lock.
+                    let Some(token) = sqlx::query_as::<_, EvTokenRow>(&self.q.ev_token_by_hash)
+                        .bind(tenant_id)
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .map(EmailVerificationTokenRecord::from)
+                    else {
+                        return Ok(UseVerificationTokenOutcome::Unknown);
+                    };
+                    // Lock every token of the pair, always in hash order, so that uses of
+                    // the pair's tokens queue instead of deadlocking; one that waited then
+                    // no longer finds its token.
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let tokens: Vec<(String, i64)> =
+                        sqlx::query_as(&self.q.lock_ev_tokens_of_pair)
+                            .bind(tenant_id)
+                            .bind(&token.user_id)
+                            .bind(&token.email)
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    let Some(expires_at_ms) = tokens
+                        .iter()
+                        .find(|(hash, _)| hash == token_hash)
+                        .map(|(_, expires_at)| *expires_at)
+                    else {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(UseVerificationTokenOutcome::Unknown);
+                    };
+                    sqlx::query(&self.q.delete_ev_tokens_of_pair)
+                        .bind(tenant_id)
+                        .bind(&token.user_id)
+                        .bind(&token.email)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if expires_at_ms <= now_ms {
+                        tx.commit().await.map_err(map_err)?;
+                        return Ok(UseVerificationTokenOutcome::Expired);
+                    }
+                    sqlx::query(&self.q.insert_verified_email)
+                        .bind(&token.user_id)
+                        .bind(&token.email)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(UseVerificationTokenOutcome::Verified {
+                        user_id: token.user_id,
+                        email: token.email,
+                    })
+                }
+
+                async fn delete_email_verification_tokens(
+                    &self,
+                    tenant_id: &str,
+                    user_id: &str,
+                    email: &str,
+                ) -> Result<u64> {
+                    let done = sqlx::query(&self.q.delete_ev_tokens_of_pair)
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .bind(email)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected())
+                }
+
+                async fn is_email_verified(&self, user_id: &str, email: &str) -> Result<bool> {
+                    let n: i64 = sqlx::query_scalar(&self.q.count_verified_email)
+                        .bind(user_id)
+                        .bind(email)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(n > 0)
+                }
+
+                async fn set_email_verified(
+                    &self,
+                    user_id: &str,
+                    email: &str,
+                    verified: bool,
+                ) -> Result<()> {
+                    let sql = if verified {
+                        &self.q.insert_verified_email
+                    } else {
+                        &self.q.delete_verified_email
+                    };
+                    sqlx::query(sql)
+                        .bind(user_id)
+                        .bind(email)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn verified_emails_of_users(
+                    &self,
+                    user_ids: &[String],
+                ) -> Result<Vec<(String, String)>> {
+                    let mut pairs: Vec<(String, String)> = Vec::new();
+                    for chunk in user_ids.chunks(ID_CHUNK) {
+                        let mut qb = QueryBuilder::<$db>::new(&self.q.select_verified_emails);
+                        qb.push(" WHERE user_id");
+                        push_in(&mut qb, chunk);
+                        let rows: Vec<(String, String)> = qb
+                            .build_query_as()
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                        pairs.extend(rows);
+                    }
+                    // Byte-wise, whatever the columns' collation.
+                    pairs.sort_unstable();
+                    pairs.dedup();
+                    Ok(pairs)
+                }
+
+                async fn delete_expired_email_verification_tokens(
+                    &self,
+                    now_ms: i64,
+                    limit: u32,
+                ) -> Result<u64> {
+                    let done = sqlx::query(&self.q.delete_expired_ev_tokens)
+                        .bind(now_ms)
+                        .bind(i64::from(limit))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected())
+                }
+            }
+
+            #[async_trait]
+            impl UserMetadataStore for $ty {
+                async fn user_metadata(
+                    &self,
+                    user_id: &str,
+                ) -> Result<Option<serde_json::Map<String, Value>>> {
+                    let text: Option<String> = sqlx::query_scalar(&self.q.metadata_of_user)
+                        .bind(user_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    text.map(|text| parse_metadata(user_id, &text)).transpose()
+                }
+
+                async fn update_user_metadata(
+                    &self,
+                    user_id: &str,
+                    update: &serde_json::Map<String, Value>,
+                ) -> Result<serde_json::Map<String, Value>> {
+                    let row_locks = self.q.dialect.row_locks;
+                    for _ in 0..RACE_RETRIES {
+                        // With row locks, the row is made first (in its own statement) so
+                        // that the transaction below always has a row to lock: locking a
+                        // missing row would take gap locks (MySQL) or nothing (PostgreSQL),
+                        // and two first updates of a user would then collide. SQLite's
+                        // transactions hold the database's write lock instead.
+                        if row_locks {
+                            sqlx::query(&self.q.ensure_metadata_row)
+                                .bind(user_id)
+                                .execute(&self.pool)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                        let mut tx = self.begin().await.map_err(map_err)?;
+                        let text: Option<String> =
+                            sqlx::query_scalar(&self.q.lock_metadata_of_user)
+                                .bind(user_id)
+                                .fetch_optional(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                        if text.is_none() && row_locks {
+                            // Removed since it was made: make it again.
+                            tx.rollback().await.map_err(map_err)?;
+                            continue;
+                        }
+                        let mut metadata = match &text {
+                            Some(text) => parse_metadata(user_id, text)?,
+                            None => serde_json::Map::new(),
+                        };
+                        merge_metadata(&mut metadata, update);
+                        if metadata.is_empty() {
+                            if text.is_some() {
+                                sqlx::query(&self.q.delete_metadata)
+                                    .bind(user_id)
+                                    .execute(&mut *tx)
+                                    .await
+                                    .map_err(map_err)?;
+                            }
+                        } else {
+                            let json = Value::Object(metadata.clone()).to_string();
+                            if text.is_some() {
+                                sqlx::query(&self.q.update_metadata)
+                                    .bind(json)
+                                    .bind(user_id)
+                                    .execute(&mut *tx)
+                                    .await
+                                    .map_err(map_err)?;
+                            } else {
+                                sqlx::query(&self.q.insert_metadata)
+                                    .bind(user_id)
+                                    .bind(json)
+                                    .execute(&mut *tx)
+                                    .await
+                                    .map_err(map_err)?;
+                            }
+                        }
+                        tx.commit().await.map_err(map_err)?;
+                        return Ok(metadata);
+                    }
+                    Err(StorageError::Unavailable(format!(
+                        "the metadata of a user was removed {RACE_RETRIES} times while it was \
+                         being updated; retry"
+                    )))
+                }
+
+                async fn delete_user_metadata(&self, user_id: &str) -> Result<bool> {
+                    let done = sqlx::query(&self.q.delete_metadata)
+                        .bind(user_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+            }
+
+            #[async_trait]
+            impl UserRolesStore for $ty {
+                async fn create_role(&self, role: &str, permissions: &[String]) -> Result<bool> {
+                    // Sorted and unique, so that concurrent calls lock permission rows in the
+                    // same order and no statement names a row twice.
+                    let mut permissions: Vec<&str> =
+                        permissions.iter().map(String::as_str).collect();
+                    permissions.sort_unstable();
+                    permissions.dedup();
+                    'attempt: for _ in 0..RACE_RETRIES {
+                        let mut tx = self.begin().await.map_err(map_err)?;
+                        let created = match sqlx::query(&self.q.insert_role)
+                            .bind(role)
+                            .execute(&mut *tx)
+                            .await
+                        {
+                            Ok(done) => done.rows_affected() == 1,
+                            // MySQL: a failed statement leaves the transaction usable.
+                            Err(e) if self.q.dialect.mysql && unique_violation(&e).is_some() => {
+                                false
+                            }
+                            Err(e) => return Err(map_err(e)),
+                        };
+                        for chunk in permissions.chunks(ID_CHUNK) {
+                            let mut qb = QueryBuilder::<$db>::new(
+                                "INSERT INTO role_permissions (role, permission) ",
+                            );
+                            qb.push_values(chunk, |mut row, permission| {
+                                row.push_bind(role).push_bind(*permission);
+                            });
+                            qb.push(self.q.dialect.keep_existing("permission"));
+                            if let Err(e) = qb.build().execute(&mut *tx).await {
+                                if is_foreign_key_violation(&e) {
+                                    // The role was removed after it was found: start over
+                                    // (dropping the transaction rolls it back).
+                                    continue 'attempt;
+                                }
+                                return Err(map_err(e));
+                            }
+                        }
+                        tx.commit().await.map_err(map_err)?;
+                        return Ok(created);
+                    }
+                    Err(StorageError::Unavailable(format!(
+                        "a role was removed {RACE_RETRIES} times while permissions were being \
+                         added to it; retry"
+                    )))
+                }
+
+                async fn delete_role(&self, role: &str) -> Result<bool> {
+                    // Permissions and assignments go with it (ON DELETE CASCADE).
+                    let done = sqlx::query(&self.q.delete_role)
+                        .bind(role)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn roles(&self) -> Result<Vec<String>> {
+                    sqlx::query_scalar(&self.q.all_roles)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)
+                }
+
+                async fn role_permissions(&self, role: &str) -> Result<Option<Vec<String>>> {
+                    // One row per permission, or one with a NULL permission for a role
+                    // without any; none for an unknown role.
+                    let rows: Vec<(String, Option<String>)> =
+                        sqlx::query_as(&self.q.permissions_of_role)
+                            .bind(role)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                    if rows.is_empty() {
+                        return Ok(None);
+                    }
+                    Ok(Some(rows.into_iter().filter_map(|(_, p)| p).collect()))
+                }
+
+                async fn delete_role_permissions(
+                    &self,
+                    role: &str,
+                    permissions: Option<&[String]>,
+                ) -> Result<bool> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let found: Option<String> = sqlx::query_scalar(&self.q.lock_role)
+                        .bind(role)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    if found.is_none() {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(false);
+                    }
+                    match permissions {
+                        None => {
+                            sqlx::query(&self.q.delete_permissions_of_role)
+                                .bind(role)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                        Some(permissions) => {
+                            for chunk in permissions.chunks(ID_CHUNK) {
+                                let mut qb = QueryBuilder::<$db>::new(
+                                    "DELETE FROM role_permissions WHERE role = ",
+                                );
+                                qb.push_bind(role).push(" AND permission");
+                                push_in(&mut qb, chunk);
+                                qb.build().execute(&mut *tx).await.map_err(map_err)?;
+                            }
+                        }
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(true)
+                }
+
+                async fn roles_with_permission(&self, permission: &str) -> Result<Vec<String>> {
+                    sqlx::query_scalar(&self.q.roles_with_permission)
+                        .bind(permission)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)
+                }
+
+                async fn add_user_role(
+                    &self,
+                    tenant_id: &str,
+                    user_id: &str,
+                    role: &str,
+                ) -> Result<AddUserRoleOutcome> {
+                    // One statement: the foreign key check locks the role against a
+                    // concurrent removal, or fails when the role is gone.
+                    let result = sqlx::query(&self.q.insert_user_role)
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .bind(role)
+                        .execute(&self.pool)
+                        .await;
+                    match result {
+                        Ok(done) if done.rows_affected() == 1 => Ok(AddUserRoleOutcome::Added),
+                        Ok(_) => Ok(AddUserRoleOutcome::AlreadyHad),
+                        Err(e) if is_foreign_key_violation(&e) => {
+                            Ok(AddUserRoleOutcome::UnknownRole)
+                        }
+                        Err(e) if unique_violation(&e).is_some() => {
+                            Ok(AddUserRoleOutcome::AlreadyHad)
+                        }
+                        Err(e) => Err(map_err(e)),
+                    }
+                }
+
+                async fn remove_user_role(
+                    &self,
+                    tenant_id: &str,
+                    user_id: &str,
+                    role: &str,
+                ) -> Result<RemoveUserRoleOutcome> {
+                    let done = sqlx::query(&self.q.delete_user_role)
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .bind(role)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() > 0 {
+                        return Ok(RemoveUserRoleOutcome::Removed);
+                    }
+                    let roles: i64 = sqlx::query_scalar(&self.q.count_role)
+                        .bind(role)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(if roles > 0 {
+                        RemoveUserRoleOutcome::DidNotHave
+                    } else {
+                        RemoveUserRoleOutcome::UnknownRole
+                    })
+                }
+
+                async fn roles_of_user(
+                    &self,
+                    tenant_id: &str,
+                    user_id: &str,
+                ) -> Result<Vec<String>> {
+                    sqlx::query_scalar(&self.q.roles_of_user)
+                        .bind(tenant_id)
+                        .bind(user_id)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)
+                }
+
+                async fn users_with_role(
+                    &self,
+                    tenant_id: &str,
+                    role: &str,
+                ) -> Result<Option<Vec<String>>> {
+                    let rows: Vec<(String, Option<String>)> =
+                        sqlx::query_as(&self.q.users_with_role)
+                            .bind(tenant_id)
+                            .bind(role)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                    if rows.is_empty() {
+                        return Ok(None);
+                    }
+                    Ok(Some(rows.into_iter().filter_map(|(_, user)| user).collect()))
+                }
+            }
+
+            #[async_trait]
             impl SecretStore for $ty {
                 async fn get_or_insert_secret(
                     &self,
@@ -2174,6 +2869,53 @@ mod tests {
             mysql
                 .lock_devices_by_phone_number
                 .ends_with("ORDER BY passwordless_devices.device_id_hash FOR UPDATE")
+        );
+    }
+
+    #[test]
+    fn metadata_merge_is_shallow_and_null_removes() {
+        let object = |v: serde_json::Value| match v {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!(),
+        };
+        let mut stored = object(serde_json::json!({"a": 1, "b": {"x": 1}, "c": [1]}));
+        merge_metadata(
+            &mut stored,
+            &object(serde_json::json!({"a": null, "b": {"y": 2}, "d": false, "e": null})),
+        );
+        assert_eq!(
+            serde_json::Value::Object(stored),
+            serde_json::json!({"b": {"y": 2}, "c": [1], "d": false})
+        );
+        assert!(matches!(
+            parse_metadata("u", "[1]"),
+            Err(StorageError::Corrupt(_))
+        ));
+    }
+
+    #[test]
+    fn role_and_metadata_queries_per_dialect() {
+        let pg = Queries::new(PG);
+        assert!(pg.insert_role.ends_with("ON CONFLICT DO NOTHING"));
+        assert!(
+            pg.ensure_metadata_row
+                .contains("($1, '{}') ON CONFLICT DO NOTHING")
+        );
+        assert!(pg.lock_metadata_of_user.ends_with("FOR UPDATE"));
+        let mysql = Queries::new(MYSQL);
+        // MySQL must tell a taken role name from a new one, so the insert fails instead.
+        assert_eq!(mysql.insert_role, "INSERT INTO roles (role) VALUES (?)");
+        assert!(
+            mysql
+                .insert_verified_email
+                .ends_with("ON DUPLICATE KEY UPDATE email = email")
+        );
+        assert!(
+            mysql
+                .users_with_role
+                .starts_with("SELECT CONVERT(r.role USING utf8mb4) AS role"),
+            "{}",
+            mysql.users_with_role
         );
     }
 

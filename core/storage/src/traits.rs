@@ -7,14 +7,15 @@
 //! transaction across an await point of its own.
 
 use async_trait::async_trait;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::Result;
 use crate::model::{
-    CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome, InsertUserOutcome,
-    ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
-    SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome, UpdateEmailOutcome,
-    UserRecord,
+    AddUserRoleOutcome, CodeAttempt, CodeAttemptOutcome, ContactUpdate,
+    EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome, ListUsersQuery,
+    PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
+    RemoveUserRoleOutcome, SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome,
+    UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
 };
 
 /// Users of every recipe.
@@ -43,7 +44,10 @@ pub trait UserStore: Send + Sync {
     async fn update_user_email(&self, user_id: &str, email: &str) -> Result<UpdateEmailOutcome>;
     /// Replaces a user's password hash. Returns false when no user has this id.
     async fn update_password_hash(&self, user_id: &str, password_hash: &str) -> Result<bool>;
-    /// Deletes a user together with its sessions and password reset tokens.
+    /// Deletes a user together with everything kept under its id: sessions, password reset
+    /// tokens, email verification tokens (of every tenant) and verified emails, metadata and
+    /// role assignments (of every tenant). These go even when no user row has the id (ids
+    /// of the non-auth recipes are free-form, and a retried delete cleans up fully).
     /// Returns false when no user had this id.
     async fn delete_user(&self, user_id: &str) -> Result<bool>;
     /// A page of users; see [`ListUsersQuery`].
@@ -234,12 +238,120 @@ pub trait SecretStore: Send + Sync {
     async fn get_or_insert_secret(&self, name: &str, candidate: &str) -> Result<String>;
 }
 
+/// Email verification: tokens (per tenant) and verified `(user id, email)` pairs (per app).
+/// User ids are free-form and emails are stored as given (the caller normalises them).
+#[async_trait]
+pub trait EmailVerificationStore: Send + Sync {
+    /// Stores a token (already hashed).
+    async fn insert_email_verification_token(
+        &self,
+        token: &EmailVerificationTokenRecord,
+    ) -> Result<()>;
+    /// Uses the token with this hash in the tenant, atomically and at most once: deletes
+    /// every token of its `(user, email)` pair in the tenant and, when the token has not
+    /// expired (`expires_at_ms > now_ms`), marks the pair verified. Tokens of the pair are
+    /// locked in hash order, so concurrent uses queue and only the first one finds a token.
+    async fn use_email_verification_token(
+        &self,
+        tenant_id: &str,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<UseVerificationTokenOutcome>;
+    /// Deletes every token of a pair in the tenant; returns how many.
+    async fn delete_email_verification_tokens(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        email: &str,
+    ) -> Result<u64>;
+    /// Whether the pair is verified.
+    async fn is_email_verified(&self, user_id: &str, email: &str) -> Result<bool>;
+    /// Marks the pair verified (`true`, idempotent) or unverified (`false`).
+    async fn set_email_verified(&self, user_id: &str, email: &str, verified: bool) -> Result<()>;
+    /// The verified `(user id, email)` pairs of these users, in one query per 500 ids,
+    /// ordered by user id then email.
+    async fn verified_emails_of_users(&self, user_ids: &[String]) -> Result<Vec<(String, String)>>;
+    /// Deletes up to `limit` tokens that expired before `now_ms`; returns how many.
+    async fn delete_expired_email_verification_tokens(
+        &self,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<u64>;
+}
+
+/// One JSON object of metadata per (free-form) user id.
+#[async_trait]
+pub trait UserMetadataStore: Send + Sync {
+    /// The user's metadata; `None` when it has none.
+    async fn user_metadata(&self, user_id: &str) -> Result<Option<Map<String, Value>>>;
+    /// Merges `update` into the stored object (an empty one when there is none) and returns
+    /// the result: each top-level key of `update` replaces the stored one (nested objects
+    /// are replaced, not merged) and a `null` value removes the key. The read, merge and
+    /// write happen in one transaction with the row locked, so concurrent updates of
+    /// different keys all survive. An empty result removes the row.
+    async fn update_user_metadata(
+        &self,
+        user_id: &str,
+        update: &Map<String, Value>,
+    ) -> Result<Map<String, Value>>;
+    /// Removes the user's metadata; false when it had none.
+    async fn delete_user_metadata(&self, user_id: &str) -> Result<bool>;
+}
+
+/// Roles with their permissions (per app) and the roles of users (per tenant). Every list
+/// comes sorted byte-wise. An assignment never outlives its role: removing a role removes
+/// its permissions and assignments, and assigning a role that is being removed either
+/// happens before the removal (and is removed with it) or fails with `UnknownRole`.
+#[async_trait]
+pub trait UserRolesStore: Send + Sync {
+    /// Creates the role unless it exists, and adds these permissions to it (existing ones
+    /// are kept), in one transaction. Returns whether the role was created.
+    async fn create_role(&self, role: &str, permissions: &[String]) -> Result<bool>;
+    /// Removes a role with its permissions and every user's assignment of it. Returns
+    /// whether it existed.
+    async fn delete_role(&self, role: &str) -> Result<bool>;
+    /// Every role.
+    async fn roles(&self) -> Result<Vec<String>>;
+    /// The role's permissions; `None` when there is no such role.
+    async fn role_permissions(&self, role: &str) -> Result<Option<Vec<String>>>;
+    /// Removes these permissions from the role (all of them when `None`). Returns false
+    /// when there is no such role.
+    async fn delete_role_permissions(
+        &self,
+        role: &str,
+        permissions: Option<&[String]>,
+    ) -> Result<bool>;
+    /// The roles that have this permission.
+    async fn roles_with_permission(&self, permission: &str) -> Result<Vec<String>>;
+    /// Gives a user a role in a tenant.
+    async fn add_user_role(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        role: &str,
+    ) -> Result<AddUserRoleOutcome>;
+    /// Takes a role from a user in a tenant.
+    async fn remove_user_role(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        role: &str,
+    ) -> Result<RemoveUserRoleOutcome>;
+    /// The user's roles in a tenant.
+    async fn roles_of_user(&self, tenant_id: &str, user_id: &str) -> Result<Vec<String>>;
+    /// The users who have the role in a tenant; `None` when there is no such role.
+    async fn users_with_role(&self, tenant_id: &str, role: &str) -> Result<Option<Vec<String>>>;
+}
+
 /// Everything the core stores, behind one object.
 #[async_trait]
 pub trait Storage:
     UserStore
     + PasswordResetStore
     + PasswordlessStore
+    + EmailVerificationStore
+    + UserMetadataStore
+    + UserRolesStore
     + SessionStore
     + SigningKeyStore
     + SecretStore

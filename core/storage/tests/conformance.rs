@@ -262,6 +262,18 @@ macro_rules! storage_conformance {
             passwordless_delete_devices,
             passwordless_update_contact,
             passwordless_delete_expired_in_batches,
+            email_verification_use_tokens,
+            email_verification_concurrent_use,
+            email_verification_state,
+            email_verification_delete_expired_in_batches,
+            email_verification_migration_backfills_passwordless,
+            metadata_merge,
+            metadata_concurrent_updates,
+            roles_create_and_permissions,
+            roles_user_assignments,
+            roles_delete_cascades,
+            roles_concurrent_assign_and_delete,
+            roles_concurrent_create,
         ]);
     };
     (@expand $backend:ident, $make_db:path, [$($case:ident),* $(,)?]) => {
@@ -283,10 +295,12 @@ storage_conformance!(mysql, crate::harness::mysql);
 mod cases {
     use serde_json::json;
     use supertokens_storage::{
-        CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome, InsertUserOutcome,
-        ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
-        RECIPE_EMAILPASSWORD as EP, RECIPE_PASSWORDLESS as PL, SessionRecord, SigningKeyKind,
-        SigningKeyRecord, UpdateContactOutcome, UpdateEmailOutcome, UserRecord,
+        AddUserRoleOutcome, CodeAttempt, CodeAttemptOutcome, ContactUpdate,
+        EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome, ListUsersQuery,
+        PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
+        RECIPE_EMAILPASSWORD as EP, RECIPE_PASSWORDLESS as PL, RemoveUserRoleOutcome,
+        SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome, UpdateEmailOutcome,
+        UseVerificationTokenOutcome, UserRecord,
     };
 
     use super::*;
@@ -646,6 +660,69 @@ mod cases {
         assert!(!s.delete_user("u1").await.unwrap());
         // The email is free again.
         insert_all(s, &[user("u1b", EP, "public", Some("a@x.com"), T0)]).await;
+
+        // Email verification, metadata and roles are kept under the id too, for users and
+        // for free-form ids that are no user.
+        s.create_role("admin", &[]).await.unwrap();
+        for id in ["u2", "u1b", "ghost"] {
+            s.insert_email_verification_token(&ev_token(
+                &format!("ev-{id}"),
+                "public",
+                id,
+                "a@x.com",
+                T0 + 1000,
+            ))
+            .await
+            .unwrap();
+            s.insert_email_verification_token(&ev_token(
+                &format!("ev-t1-{id}"),
+                "t1",
+                id,
+                "a@x.com",
+                T0 + 1000,
+            ))
+            .await
+            .unwrap();
+            s.set_email_verified(id, "v@x.com", true).await.unwrap();
+            s.update_user_metadata(id, &object(json!({"k": id})))
+                .await
+                .unwrap();
+            s.add_user_role("public", id, "admin").await.unwrap();
+            s.add_user_role("t1", id, "admin").await.unwrap();
+        }
+        assert!(s.delete_user("u1b").await.unwrap());
+        assert!(!s.delete_user("ghost").await.unwrap());
+        for id in ["u1b", "ghost"] {
+            for (tenant, hash) in [
+                ("public", format!("ev-{id}")),
+                ("t1", format!("ev-t1-{id}")),
+            ] {
+                assert_eq!(
+                    s.use_email_verification_token(tenant, &hash, T0)
+                        .await
+                        .unwrap(),
+                    UseVerificationTokenOutcome::Unknown,
+                    "{hash}"
+                );
+            }
+            assert!(!s.is_email_verified(id, "v@x.com").await.unwrap());
+            assert_eq!(s.user_metadata(id).await.unwrap(), None);
+            assert!(s.roles_of_user("public", id).await.unwrap().is_empty());
+            assert!(s.roles_of_user("t1", id).await.unwrap().is_empty());
+        }
+        // Other users keep theirs.
+        assert!(s.is_email_verified("u2", "v@x.com").await.unwrap());
+        assert!(s.user_metadata("u2").await.unwrap().is_some());
+        assert_eq!(
+            s.users_with_role("t1", "admin").await.unwrap(),
+            Some(strings(&["u2"]))
+        );
+        assert_eq!(
+            s.use_email_verification_token("t1", "ev-t1-u2", T0)
+                .await
+                .unwrap(),
+            verified("u2", "a@x.com")
+        );
     }
 
     fn list_fixture() -> Vec<UserRecord> {
@@ -2479,6 +2556,777 @@ mod cases {
         assert_device_gone(s, PUBLIC, "mixed", &["m-old", "m-new"]).await;
         assert_device_gone(s, PUBLIC, "at-now", &["n"]).await;
         assert_eq!(code_ids(s, PUBLIC, "live").await, strings(&["l", "l2"]));
+    }
+    // ---- Email verification ----
+
+    fn ev_token(
+        hash: &str,
+        tenant: &str,
+        user_id: &str,
+        email: &str,
+        expires_at_ms: i64,
+    ) -> EmailVerificationTokenRecord {
+        EmailVerificationTokenRecord {
+            token_hash: hash.to_owned(),
+            tenant_id: tenant.to_owned(),
+            user_id: user_id.to_owned(),
+            email: email.to_owned(),
+            expires_at_ms,
+        }
+    }
+
+    async fn insert_ev_tokens(s: &dyn Storage, tokens: &[EmailVerificationTokenRecord]) {
+        for t in tokens {
+            s.insert_email_verification_token(t).await.unwrap();
+        }
+    }
+
+    fn verified(user_id: &str, email: &str) -> UseVerificationTokenOutcome {
+        UseVerificationTokenOutcome::Verified {
+            user_id: user_id.to_owned(),
+            email: email.to_owned(),
+        }
+    }
+
+    pub(crate) async fn email_verification_use_tokens(ctx: Ctx) {
+        let s = &*ctx.store;
+        let later = T0 + 60_000;
+        insert_ev_tokens(
+            s,
+            &[
+                ev_token("h1", PUBLIC, "u1", "a@x.com", later),
+                ev_token("h2", PUBLIC, "u1", "a@x.com", later + 1),
+                ev_token("h3", "t1", "u1", "a@x.com", later),
+                ev_token("h4", PUBLIC, "u1", "b@x.com", later),
+                ev_token("h5", PUBLIC, "u2", "a@x.com", later),
+            ],
+        )
+        .await;
+        use UseVerificationTokenOutcome::*;
+        // Tokens are tenant-scoped.
+        assert_eq!(
+            s.use_email_verification_token("t1", "h1", T0)
+                .await
+                .unwrap(),
+            Unknown
+        );
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "unknown", T0)
+                .await
+                .unwrap(),
+            Unknown
+        );
+        assert!(!s.is_email_verified("u1", "a@x.com").await.unwrap());
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "h1", T0)
+                .await
+                .unwrap(),
+            verified("u1", "a@x.com")
+        );
+        assert!(s.is_email_verified("u1", "a@x.com").await.unwrap());
+        // Single use, and the pair's other tokens in the tenant went with it.
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "h1", T0)
+                .await
+                .unwrap(),
+            Unknown
+        );
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "h2", T0)
+                .await
+                .unwrap(),
+            Unknown
+        );
+        // Tokens of the pair in another tenant, of another email and of another user stay.
+        assert_eq!(
+            s.use_email_verification_token("t1", "h3", T0)
+                .await
+                .unwrap(),
+            verified("u1", "a@x.com")
+        );
+        assert!(!s.is_email_verified("u1", "b@x.com").await.unwrap());
+        assert!(!s.is_email_verified("u2", "a@x.com").await.unwrap());
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "h4", T0)
+                .await
+                .unwrap(),
+            verified("u1", "b@x.com")
+        );
+        // Verification is per (user, email) and app-wide.
+        assert!(s.is_email_verified("u1", "b@x.com").await.unwrap());
+        assert!(!s.is_email_verified("u2", "a@x.com").await.unwrap());
+        assert!(!s.is_email_verified("u1", "A@x.com").await.unwrap());
+
+        // A token is void from its expiry on; using it still deletes the pair's tokens.
+        insert_ev_tokens(
+            s,
+            &[
+                ev_token("x1", PUBLIC, "u3", "c@x.com", T0),
+                ev_token("x2", PUBLIC, "u3", "c@x.com", T0 + 10_000),
+                ev_token("x3", PUBLIC, "u3", "d@x.com", T0 + 10_000),
+            ],
+        )
+        .await;
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "x1", T0)
+                .await
+                .unwrap(),
+            Expired
+        );
+        assert!(!s.is_email_verified("u3", "c@x.com").await.unwrap());
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "x2", T0)
+                .await
+                .unwrap(),
+            Unknown
+        );
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "x3", T0 + 9_999)
+                .await
+                .unwrap(),
+            verified("u3", "d@x.com")
+        );
+        // Using a token of an already verified pair keeps it verified.
+        insert_ev_tokens(s, &[ev_token("again", PUBLIC, "u3", "d@x.com", later)]).await;
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "again", T0)
+                .await
+                .unwrap(),
+            verified("u3", "d@x.com")
+        );
+        assert!(s.is_email_verified("u3", "d@x.com").await.unwrap());
+        // The hash is unique across tenants.
+        assert!(
+            s.insert_email_verification_token(&ev_token("h5", "t1", "u9", "z@x.com", later))
+                .await
+                .is_err()
+        );
+    }
+
+    pub(crate) async fn email_verification_concurrent_use(ctx: Ctx) {
+        let s = &ctx.store;
+        for i in 0..4 {
+            s.insert_email_verification_token(&ev_token(
+                &format!("h{i}"),
+                PUBLIC,
+                "u1",
+                "a@x.com",
+                T0 + 1000,
+            ))
+            .await
+            .unwrap();
+        }
+        s.insert_email_verification_token(&ev_token("other", PUBLIC, "u2", "a@x.com", T0 + 1000))
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    s.use_email_verification_token(PUBLIC, &format!("h{}", i % 4), T0)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                UseVerificationTokenOutcome::Verified { user_id, email } => {
+                    assert_eq!((user_id.as_str(), email.as_str()), ("u1", "a@x.com"));
+                    won += 1;
+                }
+                UseVerificationTokenOutcome::Unknown => {}
+                other => panic!("unexpected outcome {other:?}"),
+            }
+        }
+        assert_eq!(won, 1, "exactly one use wins");
+        assert!(s.is_email_verified("u1", "a@x.com").await.unwrap());
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "other", T0)
+                .await
+                .unwrap(),
+            verified("u2", "a@x.com")
+        );
+    }
+
+    pub(crate) async fn email_verification_state(ctx: Ctx) {
+        let s = &*ctx.store;
+        assert!(!s.is_email_verified("u1", "a@x.com").await.unwrap());
+        s.set_email_verified("u1", "a@x.com", true).await.unwrap();
+        // Idempotent.
+        s.set_email_verified("u1", "a@x.com", true).await.unwrap();
+        s.set_email_verified("u1", "b@x.com", true).await.unwrap();
+        s.set_email_verified("u2", "a@x.com", true).await.unwrap();
+        s.set_email_verified("u3", "a@x.com", true).await.unwrap();
+        assert!(s.is_email_verified("u1", "a@x.com").await.unwrap());
+        s.set_email_verified("u1", "a@x.com", false).await.unwrap();
+        s.set_email_verified("u1", "a@x.com", false).await.unwrap();
+        s.set_email_verified("nobody", "a@x.com", false)
+            .await
+            .unwrap();
+        assert!(!s.is_email_verified("u1", "a@x.com").await.unwrap());
+        assert!(s.is_email_verified("u1", "b@x.com").await.unwrap());
+
+        let pair = |u: &str, e: &str| (u.to_owned(), e.to_owned());
+        assert_eq!(
+            s.verified_emails_of_users(&strings(&["u2", "u1", "unknown"]))
+                .await
+                .unwrap(),
+            vec![pair("u1", "b@x.com"), pair("u2", "a@x.com")]
+        );
+        assert!(s.verified_emails_of_users(&[]).await.unwrap().is_empty());
+        // Long lists are read in chunks.
+        let mut many: Vec<String> = (0..1200).map(|i| format!("m{i:04}")).collect();
+        s.set_email_verified("m1100", "m@x.com", true)
+            .await
+            .unwrap();
+        many.push("u3".to_owned());
+        assert_eq!(
+            s.verified_emails_of_users(&many).await.unwrap(),
+            vec![pair("m1100", "m@x.com"), pair("u3", "a@x.com")]
+        );
+
+        // Revoking tokens of a pair, per tenant.
+        insert_ev_tokens(
+            s,
+            &[
+                ev_token("r1", PUBLIC, "u1", "a@x.com", T0 + 1000),
+                ev_token("r2", PUBLIC, "u1", "a@x.com", T0 + 1000),
+                ev_token("r3", "t1", "u1", "a@x.com", T0 + 1000),
+                ev_token("r4", PUBLIC, "u1", "z@x.com", T0 + 1000),
+            ],
+        )
+        .await;
+        assert_eq!(
+            s.delete_email_verification_tokens(PUBLIC, "u1", "a@x.com")
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            s.delete_email_verification_tokens(PUBLIC, "u1", "a@x.com")
+                .await
+                .unwrap(),
+            0
+        );
+        use UseVerificationTokenOutcome::Unknown;
+        for hash in ["r1", "r2"] {
+            assert_eq!(
+                s.use_email_verification_token(PUBLIC, hash, T0)
+                    .await
+                    .unwrap(),
+                Unknown
+            );
+        }
+        assert_eq!(
+            s.use_email_verification_token("t1", "r3", T0)
+                .await
+                .unwrap(),
+            verified("u1", "a@x.com")
+        );
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "r4", T0)
+                .await
+                .unwrap(),
+            verified("u1", "z@x.com")
+        );
+    }
+
+    pub(crate) async fn email_verification_delete_expired_in_batches(ctx: Ctx) {
+        let s = &*ctx.store;
+        for i in 0..5 {
+            s.insert_email_verification_token(&ev_token(
+                &format!("old{i}"),
+                PUBLIC,
+                &format!("o{i}"),
+                "a@x.com",
+                T0 - 1 - i,
+            ))
+            .await
+            .unwrap();
+        }
+        insert_ev_tokens(
+            s,
+            &[
+                ev_token("at_now", PUBLIC, "n1", "a@x.com", T0),
+                ev_token("fresh", "t1", "f1", "a@x.com", T0 + 10_000),
+            ],
+        )
+        .await;
+        let mut counts = Vec::new();
+        for _ in 0..4 {
+            counts.push(
+                s.delete_expired_email_verification_tokens(T0, 2)
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(counts, vec![2, 2, 1, 0]);
+        for i in 0..5 {
+            assert_eq!(
+                s.use_email_verification_token(PUBLIC, &format!("old{i}"), T0 - 100)
+                    .await
+                    .unwrap(),
+                UseVerificationTokenOutcome::Unknown
+            );
+        }
+        // Void at its expiry, but only swept once it is past.
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "at_now", T0)
+                .await
+                .unwrap(),
+            UseVerificationTokenOutcome::Expired
+        );
+        assert_eq!(
+            s.use_email_verification_token("t1", "fresh", T0)
+                .await
+                .unwrap(),
+            verified("f1", "a@x.com")
+        );
+    }
+
+    /// Runs SQL statements (`;`-separated) on the test database through a connection of
+    /// its own.
+    async fn run_statements(ctx: &Ctx, sql: &str) {
+        use sqlx::Connection;
+        let statements = sql.split(';').map(str::trim).filter(|s| !s.is_empty());
+        match ctx.backend {
+            "sqlite" => {
+                let mut c = sqlx::SqliteConnection::connect(&ctx.url).await.unwrap();
+                for statement in statements {
+                    sqlx::query(statement).execute(&mut c).await.unwrap();
+                }
+            }
+            "postgres" => {
+                let mut c = sqlx::PgConnection::connect(&ctx.url).await.unwrap();
+                for statement in statements {
+                    sqlx::query(statement).execute(&mut c).await.unwrap();
+                }
+                c.close().await.ok();
+            }
+            _ => {
+                let mut c = sqlx::MySqlConnection::connect(&ctx.url).await.unwrap();
+                for statement in statements {
+                    sqlx::query(statement).execute(&mut c).await.unwrap();
+                }
+                c.close().await.ok();
+            }
+        }
+    }
+
+    pub(crate) async fn email_verification_migration_backfills_passwordless(ctx: Ctx) {
+        let s = &*ctx.store;
+        insert_all(
+            s,
+            &[
+                user("pl", PL, PUBLIC, Some("p@x.com"), T0),
+                phone_user("ph", PL, PUBLIC, "+15550001", T0),
+                user("ep", EP, PUBLIC, Some("e@x.com"), T0),
+            ],
+        )
+        .await;
+        // Back to the schema before the migration, users kept; then migrate again.
+        run_statements(
+            &ctx,
+            "DROP TABLE user_roles; DROP TABLE role_permissions; DROP TABLE roles; \
+             DROP TABLE user_metadata; DROP TABLE emailverification_verified_emails; \
+             DROP TABLE emailverification_tokens; \
+             DELETE FROM _sqlx_migrations WHERE version = 20261124000000;",
+        )
+        .await;
+        let migrated = supertokens_storage::connect(&ctx.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        assert!(migrated.is_email_verified("pl", "p@x.com").await.unwrap());
+        assert!(!migrated.is_email_verified("ep", "e@x.com").await.unwrap());
+        assert_eq!(
+            migrated
+                .verified_emails_of_users(&strings(&["pl", "ph", "ep"]))
+                .await
+                .unwrap(),
+            vec![("pl".to_owned(), "p@x.com".to_owned())]
+        );
+    }
+
+    // ---- User metadata ----
+
+    fn object(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        match value {
+            serde_json::Value::Object(map) => map,
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    pub(crate) async fn metadata_merge(ctx: Ctx) {
+        let s = &*ctx.store;
+        assert_eq!(s.user_metadata("u1").await.unwrap(), None);
+        let first = s
+            .update_user_metadata(
+                "u1",
+                &object(json!({"a": 1, "b": {"x": 1, "y": [1, 2]}, "name": "Zoë 😀"})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            first,
+            object(json!({"a": 1, "b": {"x": 1, "y": [1, 2]}, "name": "Zoë 😀"}))
+        );
+        assert_eq!(s.user_metadata("u1").await.unwrap(), Some(first));
+        // Top-level keys replace (nested objects whole), null removes, others stay.
+        let second = s
+            .update_user_metadata(
+                "u1",
+                &object(json!({"b": {"z": true}, "a": null, "missing": null, "c": "s"})),
+            )
+            .await
+            .unwrap();
+        let expected = object(json!({"b": {"z": true}, "c": "s", "name": "Zoë 😀"}));
+        assert_eq!(second, expected);
+        assert_eq!(s.user_metadata("u1").await.unwrap(), Some(expected.clone()));
+        // An empty update changes nothing.
+        assert_eq!(
+            s.update_user_metadata("u1", &serde_json::Map::new())
+                .await
+                .unwrap(),
+            expected
+        );
+        // Other users are separate.
+        assert_eq!(s.user_metadata("u2").await.unwrap(), None);
+        assert_eq!(
+            s.update_user_metadata("u2", &object(json!({"only": null})))
+                .await
+                .unwrap(),
+            serde_json::Map::new()
+        );
+        assert_eq!(s.user_metadata("u2").await.unwrap(), None);
+        // Removing every key leaves nothing stored.
+        assert_eq!(
+            s.update_user_metadata("u1", &object(json!({"b": null, "c": null, "name": null})))
+                .await
+                .unwrap(),
+            serde_json::Map::new()
+        );
+        assert_eq!(s.user_metadata("u1").await.unwrap(), None);
+
+        s.update_user_metadata("u1", &object(json!({"k": 1})))
+            .await
+            .unwrap();
+        assert!(s.delete_user_metadata("u1").await.unwrap());
+        assert!(!s.delete_user_metadata("u1").await.unwrap());
+        assert_eq!(s.user_metadata("u1").await.unwrap(), None);
+        // Large values round-trip.
+        let big = "x".repeat(200_000);
+        s.update_user_metadata("u3", &object(json!({"big": big})))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.user_metadata("u3").await.unwrap().unwrap()["big"]
+                .as_str()
+                .unwrap()
+                .len(),
+            200_000
+        );
+    }
+
+    pub(crate) async fn metadata_concurrent_updates(ctx: Ctx) {
+        let s = &ctx.store;
+        // Concurrent first updates of a user, then concurrent updates and removals of keys
+        // of an existing row: every key written survives.
+        for round in 0..2 {
+            let tasks: Vec<_> = (0..12)
+                .map(|i| {
+                    let s = Arc::clone(s);
+                    tokio::spawn(async move {
+                        let update = object(json!({ format!("k{round}-{i}"): i }));
+                        s.update_user_metadata("u1", &update).await.unwrap()
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }
+        let stored = s.user_metadata("u1").await.unwrap().unwrap();
+        assert_eq!(stored.len(), 24, "{stored:?}");
+        for round in 0..2 {
+            for i in 0..12 {
+                assert_eq!(stored[&format!("k{round}-{i}")], json!(i));
+            }
+        }
+        // Concurrent removals of every key and additions of new ones.
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    let update = object(json!({
+                        format!("k0-{i}"): null,
+                        format!("k1-{i}"): null,
+                        format!("n{i}"): true,
+                    }));
+                    s.update_user_metadata("u1", &update).await.unwrap()
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let stored = s.user_metadata("u1").await.unwrap().unwrap();
+        let keys: Vec<&String> = stored.keys().collect();
+        assert_eq!(keys.len(), 12, "{keys:?}");
+        assert!(stored.keys().all(|k| k.starts_with('n')), "{keys:?}");
+    }
+
+    // ---- User roles ----
+
+    pub(crate) async fn roles_create_and_permissions(ctx: Ctx) {
+        let s = &*ctx.store;
+        assert!(s.roles().await.unwrap().is_empty());
+        assert!(
+            s.create_role("admin", &strings(&["write", "read", "read"]))
+                .await
+                .unwrap()
+        );
+        assert!(!s.create_role("admin", &strings(&["delete"])).await.unwrap());
+        assert!(!s.create_role("admin", &[]).await.unwrap());
+        assert_eq!(
+            s.role_permissions("admin").await.unwrap(),
+            Some(strings(&["delete", "read", "write"]))
+        );
+        assert!(s.create_role("empty", &[]).await.unwrap());
+        assert_eq!(s.role_permissions("empty").await.unwrap(), Some(vec![]));
+        assert_eq!(s.role_permissions("nope").await.unwrap(), None);
+        // Names are exact and sorted byte-wise.
+        for role in ["b", "B", "é", "a"] {
+            assert!(s.create_role(role, &strings(&["read"])).await.unwrap());
+        }
+        assert_eq!(
+            s.roles().await.unwrap(),
+            strings(&["B", "a", "admin", "b", "empty", "é"])
+        );
+        assert_eq!(
+            s.roles_with_permission("read").await.unwrap(),
+            strings(&["B", "a", "admin", "b", "é"])
+        );
+        assert!(s.roles_with_permission("READ").await.unwrap().is_empty());
+        // Many permissions at once.
+        let many: Vec<String> = (0..700).map(|i| format!("p{i:03}")).collect();
+        assert!(s.create_role("big", &many).await.unwrap());
+        assert_eq!(s.role_permissions("big").await.unwrap(), Some(many.clone()));
+
+        // Removing some, all, or from an unknown role.
+        assert!(
+            s.delete_role_permissions("admin", Some(&strings(&["read", "missing"])))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            s.role_permissions("admin").await.unwrap(),
+            Some(strings(&["delete", "write"]))
+        );
+        assert!(s.delete_role_permissions("admin", Some(&[])).await.unwrap());
+        assert!(
+            s.delete_role_permissions("big", Some(&many[..600]))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            s.role_permissions("big").await.unwrap(),
+            Some(many[600..].to_vec())
+        );
+        assert!(s.delete_role_permissions("admin", None).await.unwrap());
+        assert_eq!(s.role_permissions("admin").await.unwrap(), Some(vec![]));
+        assert!(!s.delete_role_permissions("nope", None).await.unwrap());
+        assert!(
+            !s.delete_role_permissions("nope", Some(&strings(&["x"])))
+                .await
+                .unwrap()
+        );
+        assert!(s.roles().await.unwrap().contains(&"admin".to_owned()));
+    }
+
+    pub(crate) async fn roles_user_assignments(ctx: Ctx) {
+        let s = &*ctx.store;
+        use AddUserRoleOutcome::{Added, AlreadyHad};
+        use RemoveUserRoleOutcome::{DidNotHave, Removed};
+        s.create_role("admin", &[]).await.unwrap();
+        s.create_role("editor", &[]).await.unwrap();
+        assert_eq!(
+            s.add_user_role(PUBLIC, "u1", "nope").await.unwrap(),
+            AddUserRoleOutcome::UnknownRole
+        );
+        assert_eq!(
+            s.add_user_role(PUBLIC, "u1", "editor").await.unwrap(),
+            Added
+        );
+        assert_eq!(s.add_user_role(PUBLIC, "u1", "admin").await.unwrap(), Added);
+        assert_eq!(
+            s.add_user_role(PUBLIC, "u1", "admin").await.unwrap(),
+            AlreadyHad
+        );
+        assert_eq!(s.add_user_role(PUBLIC, "u2", "admin").await.unwrap(), Added);
+        assert_eq!(s.add_user_role(PUBLIC, "U0", "admin").await.unwrap(), Added);
+        // Assignments are per tenant.
+        assert_eq!(s.add_user_role("t1", "u1", "admin").await.unwrap(), Added);
+        assert_eq!(s.add_user_role("t1", "u3", "editor").await.unwrap(), Added);
+
+        assert_eq!(
+            s.roles_of_user(PUBLIC, "u1").await.unwrap(),
+            strings(&["admin", "editor"])
+        );
+        assert_eq!(
+            s.roles_of_user("t1", "u1").await.unwrap(),
+            strings(&["admin"])
+        );
+        assert!(s.roles_of_user("t2", "u1").await.unwrap().is_empty());
+        assert!(s.roles_of_user(PUBLIC, "nobody").await.unwrap().is_empty());
+        assert_eq!(
+            s.users_with_role(PUBLIC, "admin").await.unwrap(),
+            Some(strings(&["U0", "u1", "u2"]))
+        );
+        assert_eq!(
+            s.users_with_role("t1", "admin").await.unwrap(),
+            Some(strings(&["u1"]))
+        );
+        assert_eq!(
+            s.users_with_role("t2", "admin").await.unwrap(),
+            Some(vec![])
+        );
+        assert_eq!(s.users_with_role(PUBLIC, "nope").await.unwrap(), None);
+
+        assert_eq!(
+            s.remove_user_role(PUBLIC, "u1", "admin").await.unwrap(),
+            Removed
+        );
+        assert_eq!(
+            s.remove_user_role(PUBLIC, "u1", "admin").await.unwrap(),
+            DidNotHave
+        );
+        assert_eq!(
+            s.remove_user_role(PUBLIC, "u1", "nope").await.unwrap(),
+            RemoveUserRoleOutcome::UnknownRole
+        );
+        assert_eq!(
+            s.roles_of_user(PUBLIC, "u1").await.unwrap(),
+            strings(&["editor"])
+        );
+        assert_eq!(
+            s.roles_of_user("t1", "u1").await.unwrap(),
+            strings(&["admin"])
+        );
+    }
+
+    pub(crate) async fn roles_delete_cascades(ctx: Ctx) {
+        let s = &*ctx.store;
+        s.create_role("admin", &strings(&["read", "write"]))
+            .await
+            .unwrap();
+        s.create_role("other", &strings(&["read"])).await.unwrap();
+        for (tenant, user) in [(PUBLIC, "u1"), (PUBLIC, "u2"), ("t1", "u1")] {
+            s.add_user_role(tenant, user, "admin").await.unwrap();
+            s.add_user_role(tenant, user, "other").await.unwrap();
+        }
+        assert!(s.delete_role("admin").await.unwrap());
+        assert!(!s.delete_role("admin").await.unwrap());
+        assert_eq!(s.roles().await.unwrap(), strings(&["other"]));
+        assert_eq!(s.role_permissions("admin").await.unwrap(), None);
+        assert_eq!(
+            s.roles_with_permission("read").await.unwrap(),
+            strings(&["other"])
+        );
+        assert!(s.roles_with_permission("write").await.unwrap().is_empty());
+        for (tenant, user) in [(PUBLIC, "u1"), (PUBLIC, "u2"), ("t1", "u1")] {
+            assert_eq!(
+                s.roles_of_user(tenant, user).await.unwrap(),
+                strings(&["other"])
+            );
+        }
+        // A role made again under the same name starts empty.
+        assert!(s.create_role("admin", &[]).await.unwrap());
+        assert_eq!(s.role_permissions("admin").await.unwrap(), Some(vec![]));
+        assert_eq!(
+            s.users_with_role(PUBLIC, "admin").await.unwrap(),
+            Some(vec![])
+        );
+        assert_eq!(
+            s.users_with_role("t1", "admin").await.unwrap(),
+            Some(vec![])
+        );
+    }
+
+    pub(crate) async fn roles_concurrent_assign_and_delete(ctx: Ctx) {
+        let s = &ctx.store;
+        for round in 0..6 {
+            let role = format!("r{round}");
+            s.create_role(&role, &strings(&["p"])).await.unwrap();
+            let mut tasks = Vec::new();
+            for j in 0..6 {
+                let s = Arc::clone(s);
+                let role = role.clone();
+                tasks.push(tokio::spawn(async move {
+                    if j == 3 {
+                        assert!(s.delete_role(&role).await.unwrap());
+                        None
+                    } else {
+                        Some(
+                            s.add_user_role(PUBLIC, &format!("u{j}"), &role)
+                                .await
+                                .unwrap(),
+                        )
+                    }
+                }));
+            }
+            for task in tasks {
+                if let Some(outcome) = task.await.unwrap() {
+                    assert!(
+                        matches!(
+                            outcome,
+                            AddUserRoleOutcome::Added | AddUserRoleOutcome::UnknownRole
+                        ),
+                        "{outcome:?}"
+                    );
+                }
+            }
+            // No assignment outlived the role.
+            assert!(!s.roles().await.unwrap().contains(&role));
+            for j in 0..6 {
+                assert!(
+                    s.roles_of_user(PUBLIC, &format!("u{j}"))
+                        .await
+                        .unwrap()
+                        .is_empty(),
+                    "round {round}, user u{j}"
+                );
+            }
+            s.create_role(&role, &[]).await.unwrap();
+            assert_eq!(
+                s.users_with_role(PUBLIC, &role).await.unwrap(),
+                Some(vec![])
+            );
+        }
+    }
+
+    pub(crate) async fn roles_concurrent_create(ctx: Ctx) {
+        let s = &ctx.store;
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let s = Arc::clone(s);
+                tokio::spawn(async move {
+                    let permissions = strings(&["shared", &format!("p{i}")]);
+                    s.create_role("admin", &permissions).await.unwrap()
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for task in tasks {
+            if task.await.unwrap() {
+                created += 1;
+            }
+        }
+        assert_eq!(created, 1, "exactly one call creates the role");
+        let mut expected: Vec<String> = (0..8).map(|i| format!("p{i}")).collect();
+        expected.push("shared".to_owned());
+        assert_eq!(s.role_permissions("admin").await.unwrap(), Some(expected));
     }
 }
 

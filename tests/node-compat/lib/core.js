@@ -52,9 +52,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Start the core and wait until GET /hello answers 200 "Hello".
- * @param {{databaseUrl: string, apiKey: string, accessTokenValidity: number, passwordlessCodeLifetimeMs: number, workDir: string}} opts
+ * @param {{databaseUrl: string, apiKey: string, accessTokenValidity: number, passwordlessCodeLifetimeMs: number, emailVerificationTokenLifetimeMs: number, workDir: string}} opts
  */
-async function startCore({ databaseUrl, apiKey, accessTokenValidity, passwordlessCodeLifetimeMs = 900000, workDir }) {
+async function startCore({
+    databaseUrl,
+    apiKey,
+    accessTokenValidity,
+    passwordlessCodeLifetimeMs = 900000,
+    emailVerificationTokenLifetimeMs = 86400000,
+    workDir,
+}) {
     const bin = resolveCoreBinary();
     const port = await freePort();
     const logFile = path.join(workDir, "core.log");
@@ -76,6 +83,7 @@ async function startCore({ databaseUrl, apiKey, accessTokenValidity, passwordles
         SUPERTOKENS_DATABASE_URL: databaseUrl,
         SUPERTOKENS_ACCESS_TOKEN_VALIDITY: String(accessTokenValidity),
         SUPERTOKENS_PASSWORDLESS_CODE_LIFETIME: String(passwordlessCodeLifetimeMs),
+        SUPERTOKENS_EMAIL_VERIFICATION_TOKEN_LIFETIME: String(emailVerificationTokenLifetimeMs),
         SUPERTOKENS_ARGON2_MEMORY_KB: "1024",
         SUPERTOKENS_ARGON2_ITERATIONS: "1",
         SUPERTOKENS_ARGON2_PARALLELISM: "1",

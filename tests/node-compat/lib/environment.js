@@ -15,6 +15,8 @@ const PG_ADMIN_URL = process.env.NODE_COMPAT_PG_ADMIN_URL || "postgres://postgre
 const ACCESS_TOKEN_VALIDITY_S = Number(process.env.NODE_COMPAT_ACCESS_TOKEN_VALIDITY || 2);
 // Short, so the expiry step waits only a few seconds; every other flow takes well under a second.
 const PASSWORDLESS_CODE_LIFETIME_MS = Number(process.env.NODE_COMPAT_PASSWORDLESS_CODE_LIFETIME_MS || 6000);
+// Short for the same reason (step ev7 waits a token out); every other token is used at once.
+const EMAIL_VERIFICATION_TOKEN_LIFETIME_MS = Number(process.env.NODE_COMPAT_EMAIL_VERIFICATION_TOKEN_LIFETIME_MS || 6000);
 
 async function pgAdmin(fn) {
     const client = new Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
@@ -61,6 +63,7 @@ async function startEnvironment({ backend }) {
         apiKey,
         accessTokenValidity: ACCESS_TOKEN_VALIDITY_S,
         passwordlessCodeLifetimeMs: PASSWORDLESS_CODE_LIFETIME_MS,
+        emailVerificationTokenLifetimeMs: EMAIL_VERIFICATION_TOKEN_LIFETIME_MS,
         core: null,
         app: null,
         appBaseUrl: null,
@@ -100,7 +103,8 @@ async function startEnvironment({ backend }) {
             databaseUrl: env.databaseUrl,
             apiKey,
             accessTokenValidity: ACCESS_TOKEN_VALIDITY_S,
-        passwordlessCodeLifetimeMs: PASSWORDLESS_CODE_LIFETIME_MS,
+            passwordlessCodeLifetimeMs: PASSWORDLESS_CODE_LIFETIME_MS,
+            emailVerificationTokenLifetimeMs: EMAIL_VERIFICATION_TOKEN_LIFETIME_MS,
             workDir,
         });
         cleanups.push(() => env.core.stop());

@@ -9,6 +9,9 @@ const crypto = require("node:crypto");
 const { request, frontendHeaders, decodeFrontToken, decodeJwt, describe } = require("./http");
 const { sleep } = require("./core");
 const { passwordResetEmails, passwordlessEmails, passwordlessSms, WEBSITE_DOMAIN, API_BASE_PATH } = require("../app");
+const { runEmailVerificationSteps } = require("./scenario-emailverification");
+const { runUserMetadataSteps } = require("./scenario-usermetadata");
+const { runUserRolesSteps } = require("./scenario-userroles");
 
 const DUPLICATE_EMAIL_ERROR = "This email already exists. Please sign in instead.";
 
@@ -420,6 +423,7 @@ async function runScenario(t, env) {
         assert.equal(method.verified, true, "a passwordless email is verified by the sign-in");
         const tokens = expectNewSession(ok, "passwordless sign-up", ok.json.user.id);
         s.plUserId = ok.json.user.id;
+        s.plSignUpSession = tokens;
 
         const info = await sessionInfo(tokens.accessToken);
         assert.equal(info.status, 200, `/sessioninfo with the passwordless session: ${describe(info)}`);
@@ -500,7 +504,7 @@ async function runScenario(t, env) {
         assert.equal(res.json && res.json.status, "OK", `consume (phone): ${describe(res)}`);
         assert.equal(res.json.createdNewRecipeUser, true, "a new phone user");
         assert.deepEqual(res.json.user.phoneNumbers, [plPhone], "user.phoneNumbers");
-        expectNewSession(res, "phone sign-up", res.json.user.id);
+        s.plPhoneSession = expectNewSession(res, "phone sign-up", res.json.user.id);
 
         const phoneExists = await request(
             app,
@@ -524,6 +528,12 @@ async function runScenario(t, env) {
         );
         assert.deepEqual(nobody.json, { status: "OK", exists: false }, `unknown email: ${describe(nobody)}`);
     });
+
+    // ---------- ev / m / r. email verification, user metadata, user roles ----------
+    const ctx = { env, app, s, step, plEmail, signUp, signIn, sessionInfo, expectNewSession, expectNoNewSession };
+    await runEmailVerificationSteps(ctx);
+    await runUserMetadataSteps(ctx);
+    await runUserRolesSteps(ctx);
 }
 
 module.exports = { runScenario };

@@ -96,6 +96,12 @@ pub const KEYS: &[KeyDoc] = &[
         doc: "Password reset token lifetime in MILLISECONDS (1..=3153600000000).",
     },
     KeyDoc {
+        key: "email_verification_token_lifetime",
+        default: "86400000",
+        flag: None,
+        doc: "Email verification token lifetime in MILLISECONDS (1..=3153600000000).",
+    },
+    KeyDoc {
         key: "passwordless_code_lifetime",
         default: "900000",
         flag: None,
@@ -210,7 +216,6 @@ pub const UNSUPPORTED_JAVA_KEYS: &[&str] = &[
     "refresh_token_rotation_grace_period",
     "access_token_validity_jitter",
     "recent_token_reuse_behaviour",
-    "email_verification_token_lifetime",
     "totp_max_attempts",
     "totp_rate_limit_cooldown_sec",
     "firebase_password_hashing_signer_key",

@@ -59,6 +59,10 @@ fn defaults() {
             Duration::from_millis(3_600_000)
         );
         assert_eq!(
+            core.email_verification_token_lifetime,
+            Duration::from_millis(86_400_000)
+        );
+        assert_eq!(
             core.passwordless_code_lifetime,
             Duration::from_millis(900_000)
         );
@@ -97,6 +101,7 @@ api_keys: [abcdefghijklmnopqrstuvwxyz012345]
 access_token_validity: 20
 refresh_token_validity: 0.5
 password_reset_token_lifetime: 60000
+email_verification_token_lifetime: 7200000
 passwordless_code_lifetime: 120000
 passwordless_max_code_input_attempts: 3
 access_token_dynamic_signing_key_update_interval: 0.001
@@ -125,6 +130,10 @@ database_url: "postgres://st:hunter2@db:5432/st"
         assert_eq!(
             settings.core.password_reset_token_lifetime,
             Duration::from_secs(60)
+        );
+        assert_eq!(
+            settings.core.email_verification_token_lifetime,
+            Duration::from_secs(7200)
         );
         assert_eq!(
             settings.core.passwordless_code_lifetime,
@@ -278,6 +287,7 @@ fn every_key_has_an_env_var() {
         jail.set_env("SUPERTOKENS_MAX_DB_CONNECTIONS", "3");
         jail.set_env("SUPERTOKENS_REFRESH_TOKEN_VALIDITY", "120");
         jail.set_env("SUPERTOKENS_PASSWORD_RESET_TOKEN_LIFETIME", "1000");
+        jail.set_env("SUPERTOKENS_EMAIL_VERIFICATION_TOKEN_LIFETIME", "5000");
         jail.set_env("SUPERTOKENS_PASSWORDLESS_CODE_LIFETIME", "60000");
         jail.set_env("SUPERTOKENS_PASSWORDLESS_MAX_CODE_INPUT_ATTEMPTS", "10");
         jail.set_env(
@@ -309,6 +319,10 @@ fn every_key_has_an_env_var() {
         assert_eq!(
             settings.core.password_reset_token_lifetime,
             Duration::from_secs(1)
+        );
+        assert_eq!(
+            settings.core.email_verification_token_lifetime,
+            Duration::from_secs(5)
         );
         assert_eq!(
             settings.core.passwordless_code_lifetime,
@@ -458,6 +472,11 @@ fn range_validations_name_key_and_env_var() {
             "password_reset_token_lifetime",
             "0",
             "must be between 1 and",
+        ),
+        (
+            "email_verification_token_lifetime",
+            "0",
+            "must be between 1 and 3153600000000 milliseconds, got 0",
         ),
         (
             "passwordless_code_lifetime",
@@ -847,6 +866,30 @@ fn passwordless_keys_of_the_java_core_are_supported() {
             "{error}"
         );
         assert!(error.contains("config file config.yaml"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn email_verification_token_lifetime_of_the_java_core_is_supported() {
+    Jail::expect_with(|jail| {
+        jail.create_file("config.yaml", "email_verification_token_lifetime: 600000\n")?;
+        let settings = load_args(&[]).unwrap();
+        assert_eq!(
+            settings.core.email_verification_token_lifetime,
+            Duration::from_secs(600)
+        );
+        assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+
+        jail.create_file("config.yaml", "email_verification_token_lifetime: -1\n")?;
+        let error = single_problem(&[]);
+        assert!(
+            error.starts_with(
+                "invalid configuration: email_verification_token_lifetime \
+                 (SUPERTOKENS_EMAIL_VERIFICATION_TOKEN_LIFETIME)"
+            ),
+            "{error}"
+        );
         Ok(())
     });
 }

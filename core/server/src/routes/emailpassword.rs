@@ -10,7 +10,6 @@ use supertokens_cdi::emailpassword::{
     UpdateUserResponse,
 };
 use supertokens_cdi::user::GetUserResponse;
-use supertokens_core_engine::users::to_auth_recipe_user;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -65,13 +64,13 @@ pub(super) async fn get_user(
     let response = match (&query.user_id, &query.email) {
         (Some(user_id), None) => match recipe.user_by_id(user_id).await? {
             Some(user) => GetUserResponse::Ok {
-                user: to_auth_recipe_user(&user),
+                user: state.core.users.auth_recipe_user(&user).await?,
             },
             None => GetUserResponse::UnknownUserIdError,
         },
         (None, Some(email)) => match recipe.user_by_email(tenant_id, email).await? {
             Some(user) => GetUserResponse::Ok {
-                user: to_auth_recipe_user(&user),
+                user: state.core.users.auth_recipe_user(&user).await?,
             },
             None => GetUserResponse::UnknownEmailError,
         },

@@ -2,15 +2,18 @@
 //! return the engine's outcome enums as JSON; failures go through [`crate::error::ApiError`].
 
 mod emailpassword;
+mod emailverification;
 mod general;
 mod jwt;
 mod passwordless;
 mod recipe_user;
 mod session;
+mod usermetadata;
+mod userroles;
 mod users;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use crate::AppState;
 
@@ -88,6 +91,46 @@ pub(crate) fn routes() -> Router<AppState> {
             post(passwordless::remove_codes),
         )
         .route("/recipe/signinup/codes", get(passwordless::list_codes))
+        .route(
+            "/recipe/user/email/verify/token",
+            post(emailverification::create_token),
+        )
+        .route(
+            "/recipe/user/email/verify",
+            post(emailverification::verify).get(emailverification::is_verified),
+        )
+        .route(
+            "/recipe/user/email/verify/remove",
+            post(emailverification::unverify),
+        )
+        .route(
+            "/recipe/user/email/verify/token/remove",
+            post(emailverification::revoke_tokens),
+        )
+        .route(
+            "/recipe/user/metadata",
+            get(usermetadata::get).put(usermetadata::update),
+        )
+        .route("/recipe/user/metadata/remove", post(usermetadata::remove))
+        .route("/recipe/role", put(userroles::create_or_update_role))
+        .route("/recipe/role/remove", post(userroles::remove_role))
+        .route("/recipe/roles", get(userroles::roles))
+        .route("/recipe/role/permissions", get(userroles::role_permissions))
+        .route(
+            "/recipe/role/permissions/remove",
+            post(userroles::remove_permissions),
+        )
+        .route(
+            "/recipe/permission/roles",
+            get(userroles::roles_with_permission),
+        )
+        .route("/recipe/user/role", put(userroles::add_user_role))
+        .route(
+            "/recipe/user/role/remove",
+            post(userroles::remove_user_role),
+        )
+        .route("/recipe/user/roles", get(userroles::roles_of_user))
+        .route("/recipe/role/users", get(userroles::users_with_role))
         .route(
             "/recipe/session",
             post(session::create).get(session::details),
