@@ -58,6 +58,7 @@ pub struct SuperTokens {
     app_info: NormalisedAppInfo,
     querier: Arc<Querier>,
     recipes: Vec<BuiltRecipe>,
+    shared: recipe::SharedState,
 }
 
 impl std::fmt::Debug for SuperTokens {
@@ -74,10 +75,7 @@ pub fn init(config: SuperTokensConfig) -> Result<Arc<SuperTokens>> {
     let app_info = config.app_info.normalise()?;
     let hosts = querier::parse_connection_uri(&config.connection_uri)?;
     let querier = Arc::new(Querier::new(hosts, config.api_key)?);
-    let context = InitContext {
-        app_info: app_info.clone(),
-        querier: querier.clone(),
-    };
+    let context = InitContext::new(app_info.clone(), querier.clone());
     if config.recipe_list.is_empty() {
         return Err(SuperTokensError::Config(
             "recipe_list must contain at least one recipe".into(),
@@ -98,6 +96,7 @@ pub fn init(config: SuperTokensConfig) -> Result<Arc<SuperTokens>> {
         app_info,
         querier,
         recipes,
+        shared: context.shared_state(),
     }))
 }
 
@@ -125,6 +124,12 @@ impl SuperTokens {
         self.recipes
             .iter()
             .find_map(|built| built.any.clone().downcast::<R>().ok())
+    }
+
+    /// The value of type `T` the recipes shared while they were built (see
+    /// [`InitContext::shared`]); `None` when no recipe asked for one.
+    pub fn shared<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.shared.get::<T>()
     }
 
     /// The first factors the recipes in the list provide, in recipe order, without repeats.

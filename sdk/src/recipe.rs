@@ -1,8 +1,9 @@
 //! The recipe architecture: each recipe serves some FDI routes, may own some errors, and is
 //! reachable from the others through [`SuperTokens::recipe`](crate::SuperTokens::recipe).
 
-use std::any::Any;
-use std::sync::Arc;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use http::Method;
@@ -109,10 +110,110 @@ pub struct InitContext {
     pub app_info: NormalisedAppInfo,
     /// The connection to the core.
     pub querier: Arc<Querier>,
+    shared: SharedState,
+}
+
+impl InitContext {
+    /// The context of one `init` call: every recipe it builds sees the same
+    /// [`shared`](Self::shared) state.
+    pub fn new(app_info: NormalisedAppInfo, querier: Arc<Querier>) -> Self {
+        Self {
+            app_info,
+            querier,
+            shared: SharedState::default(),
+        }
+    }
+
+    /// The value of type `T` shared by every recipe of this `init` call, created with
+    /// `T::default()` by whichever recipe asks first.
+    ///
+    /// Recipes are built one at a time, in `recipe_list` order, and none may depend on the
+    /// order the app chose. When one recipe contributes to another (the email verification
+    /// and user roles recipes add claims to the sessions the session recipe creates), both
+    /// ask for the same type here and meet in the one value, whichever is built first:
+    /// the session recipe keeps the `Arc` and reads it per request, the others write to it
+    /// while they are built. node reaches the same end with global singletons and
+    /// post-init callbacks; a slot keyed by type keeps it per SDK instance (tests and apps
+    /// may init several), and the SDK crate needs to know nothing of the types recipes
+    /// share (the session crate's claim registry lives in the session crate).
+    pub fn shared<T: Any + Default + Send + Sync>(&self) -> Arc<T> {
+        self.shared.get_or_default()
+    }
+
+    /// The shared state, kept by the SDK after `init` (see [`SuperTokens::shared`](crate::SuperTokens::shared)).
+    pub(crate) fn shared_state(&self) -> SharedState {
+        self.shared.clone()
+    }
+}
+
+/// Values shared by the recipes of one SDK instance, one per type.
+#[derive(Clone, Default)]
+pub(crate) struct SharedState {
+    slots: Arc<Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>,
+}
+
+impl std::fmt::Debug for SharedState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("SharedState")
+            .field("slots", &slots.len())
+            .finish()
+    }
+}
+
+impl SharedState {
+    pub(crate) fn get_or_default<T: Any + Default + Send + Sync>(&self) -> Arc<T> {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = slots
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        match slot.clone().downcast::<T>() {
+            Ok(value) => value,
+            // Unreachable (slots are keyed by their type), but never a panic.
+            Err(_) => {
+                let value = Arc::new(T::default());
+                *slot = value.clone();
+                value
+            }
+        }
+    }
+
+    pub(crate) fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        slots.get(&TypeId::of::<T>())?.clone().downcast::<T>().ok()
+    }
 }
 
 /// A recipe's configuration, turned into the recipe by `init`.
 pub trait RecipeBuilder: Send {
     /// Validates the configuration and builds the recipe; errors name the field.
     fn build(self: Box<Self>, context: &InitContext) -> Result<BuiltRecipe>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Counter(std::sync::atomic::AtomicUsize);
+
+    #[test]
+    fn shared_values_are_one_per_type_and_context() {
+        let state = SharedState::default();
+        let first = state.get_or_default::<Counter>();
+        first.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let second = state.get_or_default::<Counter>();
+        assert_eq!(second.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(Arc::ptr_eq(&first, &second));
+        assert!(state.get::<String>().is_none());
+        assert_eq!(*state.get_or_default::<String>(), "");
+        let other = SharedState::default();
+        assert_eq!(
+            other
+                .get_or_default::<Counter>()
+                .0
+                .load(std::sync::atomic::Ordering::SeqCst),
+            0
+        );
+    }
 }

@@ -50,6 +50,7 @@ pub fn test_config() -> CoreConfig {
         access_token_validity: Duration::from_secs(60),
         refresh_token_validity: Duration::from_secs(3600),
         password_reset_token_lifetime: Duration::from_secs(600),
+        email_verification_token_lifetime: Duration::from_secs(600),
         passwordless_code_lifetime: Duration::from_secs(900),
         passwordless_max_code_input_attempts: 5,
         signing_key_update_interval: Duration::from_secs(24 * 3600),

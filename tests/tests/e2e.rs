@@ -8,9 +8,15 @@ mod e2e {
     mod cdi_contract;
     mod database_faults;
     mod emailpassword;
+    mod emailverification_metadata_roles_cdi;
+    mod emailverification_recipe;
     mod passwordless_cdi;
     mod passwordless_recipe;
+    mod recipe_support;
     mod restart_and_sharing;
     mod sdk_support;
+    mod session_claims;
     mod session_recipe;
+    mod usermetadata_recipe;
+    mod userroles_recipe;
 }

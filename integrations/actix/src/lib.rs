@@ -32,6 +32,25 @@
 //!     );
 //! # let _ = app; }
 //! ```
+//!
+//! # Claims per route
+//!
+//! [`VerifySessionOptions`] carries the route's claim validators: failures answer 403
+//! `{"message":"invalid claim","claimValidationErrors":[…]}`, and claims the validators
+//! fetched again go out in a new access token with the handler's response.
+//!
+//! ```no_run
+//! use actix_web::web;
+//! use supertokens_actix::verify_session;
+//! use supertokens_session::VerifySessionOptions;
+//! use supertokens_session::claims::PrimitiveArrayClaim;
+//!
+//! // `supertokens_userroles::UserRoleClaim::includes("admin")` is the same validator.
+//! let admins = VerifySessionOptions::default()
+//!     .with_extra_claim_validator(PrimitiveArrayClaim::registered("st-role").includes("admin"));
+//! let resource = web::resource("/admin").wrap(verify_session(admins));
+//! # let _ = resource;
+//! ```
 
 mod convert;
 mod extract;

@@ -26,6 +26,33 @@
 //!     .layer(SuperTokensLayer::new(st))
 //! # }
 //! ```
+//!
+//! # Claims per route
+//!
+//! [`VerifySessionOptions`] carries the route's claim validators: failures answer 403
+//! `{"message":"invalid claim","claimValidationErrors":[…]}`, and claims the validators
+//! fetched again go out in a new access token with the handler's response.
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! use axum::{Router, routing::get};
+//! use supertokens_axum::{Session, verify_session};
+//! use supertokens_session::VerifySessionOptions;
+//! use supertokens_session::claims::PrimitiveArrayClaim;
+//!
+//! # async fn me(session: Session) -> String { session.user_id().to_owned() }
+//! # fn app() -> Router {
+//! // `supertokens_userroles::UserRoleClaim::includes("admin")` is the same validator.
+//! let admins = VerifySessionOptions::default()
+//!     .with_extra_claim_validator(PrimitiveArrayClaim::registered("st-role").includes("admin"));
+//! // A page unverified users may see (email verification in REQUIRED mode):
+//! let lenient = VerifySessionOptions::default()
+//!     .with_claim_validators(|globals| globals.into_iter().filter(|v| v.id() != "st-ev").collect());
+//! Router::new()
+//!     .route("/admin", get(me).layer(verify_session(admins)))
+//!     .route("/welcome", get(me).layer(verify_session(lenient)))
+//! # }
+//! ```
 
 mod convert;
 mod extract;

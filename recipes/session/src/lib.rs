@@ -52,7 +52,10 @@ pub mod sign_in;
 pub use supertokens::SessionError;
 pub use supertokens_cdi::session::JsonObject;
 
-pub use crate::claims::{ClaimValidatorsOverride, SessionClaimValidator, claim_validator};
+pub use crate::claims::{
+    BooleanClaim, ClaimRegistry, ClaimValidator, ClaimValidatorsOverride, PrimitiveArrayClaim,
+    PrimitiveClaim, SessionClaim, SessionClaimValidator, claim_validator,
+};
 pub use crate::config::{
     AntiCsrf, ApisOverride, Clock, CookieSameSite, FunctionsOverride, NormalisedSessionConfig,
     SessionConfig, SystemClock, TokenTransferMethod, TokenTransferMethodFn,

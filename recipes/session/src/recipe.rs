@@ -23,7 +23,9 @@ use crate::access_token::{
     validate_access_token_structure,
 };
 use crate::api;
-use crate::claims::ClaimValidatorsOverride;
+use crate::claims::{
+    ClaimFetchInput, ClaimRegistry, ClaimValidatorsOverride, SessionClaim, SessionClaimValidator,
+};
 use crate::config::{
     AntiCsrf, JWKS_API_PATH, NormalisedSessionConfig, OPENID_CONFIGURATION_API_PATH,
     REFRESH_API_PATH, SIGNOUT_API_PATH, SessionConfig, TokenTransferMethod,
@@ -58,6 +60,8 @@ pub(crate) struct SessionCore {
     pub(crate) config: NormalisedSessionConfig,
     pub(crate) querier: Arc<Querier>,
     pub(crate) jwks: JwksCache,
+    /// Claims and validators other recipes contribute (shared through the init context).
+    pub(crate) claims: Arc<ClaimRegistry>,
     functions: OnceLock<Weak<dyn SessionFunctions>>,
 }
 
@@ -72,7 +76,27 @@ impl SessionCore {
     }
 }
 
-/// Options of [`SessionRecipe::get_session`] (node's `VerifySessionOptions`).
+/// Options of [`SessionRecipe::get_session`] (node's `VerifySessionOptions`), usually given to
+/// a framework adapter's `verify_session`.
+///
+/// Claim validators: every `get_session` runs the global validators (those recipes add,
+/// such as the email verification check in `REQUIRED` mode, then the session config's
+/// `global_claim_validators`). A route changes that with
+/// [`with_claim_validators`](Self::with_claim_validators) (a function of the global ones)
+/// and/or adds its own with [`with_extra_claim_validator`](Self::with_extra_claim_validator):
+///
+/// ```
+/// use supertokens_session::VerifySessionOptions;
+/// use supertokens_session::claims::PrimitiveArrayClaim;
+///
+/// let roles = PrimitiveArrayClaim::registered("st-role");
+/// // Admins only, on top of the global checks:
+/// let admin = VerifySessionOptions::default().with_extra_claim_validator(roles.includes("admin"));
+/// // Every global check but email verification:
+/// let unverified_ok = VerifySessionOptions::default()
+///     .with_claim_validators(|globals| globals.into_iter().filter(|v| v.id() != "st-ev").collect());
+/// # let _ = (admin, unverified_ok);
+/// ```
 #[derive(Clone)]
 pub struct VerifySessionOptions {
     /// Whether a request without a session is refused (401); default true.
@@ -83,6 +107,8 @@ pub struct VerifySessionOptions {
     pub check_database: bool,
     /// Replaces the global claim validators for this call.
     pub override_global_claim_validators: Option<ClaimValidatorsOverride>,
+    /// Validators run after the (possibly overridden) global ones.
+    pub extra_claim_validators: Vec<Arc<dyn SessionClaimValidator>>,
 }
 
 impl Default for VerifySessionOptions {
@@ -92,12 +118,18 @@ impl Default for VerifySessionOptions {
             anti_csrf_check: None,
             check_database: false,
             override_global_claim_validators: None,
+            extra_claim_validators: Vec::new(),
         }
     }
 }
 
 impl fmt::Debug for VerifySessionOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let extra: Vec<&str> = self
+            .extra_claim_validators
+            .iter()
+            .map(|validator| validator.id())
+            .collect();
         f.debug_struct("VerifySessionOptions")
             .field("session_required", &self.session_required)
             .field("anti_csrf_check", &self.anti_csrf_check)
@@ -106,6 +138,7 @@ impl fmt::Debug for VerifySessionOptions {
                 "override_global_claim_validators",
                 &self.override_global_claim_validators.is_some(),
             )
+            .field("extra_claim_validators", &extra)
             .finish()
     }
 }
@@ -129,9 +162,47 @@ impl VerifySessionOptions {
         self
     }
 
-    /// Replaces the global claim validators for this call.
-    pub fn with_claim_validators(mut self, validators: ClaimValidatorsOverride) -> Self {
-        self.override_global_claim_validators = Some(validators);
+    /// Replaces the global claim validators for this route with what `choose` makes of them
+    /// (node's `overrideGlobalClaimValidators`), e.g. `|_| Vec::new()` to skip them all.
+    pub fn with_claim_validators<F>(self, choose: F) -> Self
+    where
+        F: Fn(Vec<Arc<dyn SessionClaimValidator>>) -> Vec<Arc<dyn SessionClaimValidator>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.with_claim_validators_for_session(move |globals, _| choose(globals))
+    }
+
+    /// Like [`with_claim_validators`](Self::with_claim_validators), with the verified session
+    /// at hand (its user, tenant, payload) to choose from.
+    pub fn with_claim_validators_for_session<F>(mut self, choose: F) -> Self
+    where
+        F: Fn(
+                Vec<Arc<dyn SessionClaimValidator>>,
+                &SessionContainer,
+            ) -> Vec<Arc<dyn SessionClaimValidator>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.override_global_claim_validators = Some(Arc::new(choose));
+        self
+    }
+
+    /// Skips every global claim validator on this route (validators added with
+    /// [`with_extra_claim_validator`](Self::with_extra_claim_validator) still run).
+    pub fn without_claim_validators(self) -> Self {
+        self.with_claim_validators(|_| Vec::new())
+    }
+
+    /// Adds a validator for this route, checked after the global ones (e.g.
+    /// `UserRoleClaim::includes("admin")`).
+    pub fn with_extra_claim_validator(
+        mut self,
+        validator: impl SessionClaimValidator + 'static,
+    ) -> Self {
+        self.extra_claim_validators.push(Arc::new(validator));
         self
     }
 }
@@ -153,6 +224,7 @@ impl RecipeBuilder for SessionRecipeBuilder {
             config,
             querier: context.querier.clone(),
             jwks,
+            claims: context.shared::<ClaimRegistry>(),
             functions: OnceLock::new(),
         });
         let default_functions: Arc<dyn SessionFunctions> =
@@ -243,7 +315,8 @@ impl SessionRecipe {
     }
 
     /// Creates a session for a sign-in/up request. The access token payload gets `iss`
-    /// (API domain + API base path) and loses protected claims; tokens travel as the
+    /// (API domain + API base path) and the claims other recipes add to new sessions (see
+    /// [`ClaimRegistry`]), and loses protected claims; tokens travel as the
     /// request's `st-auth-mode` asks (header when absent), and tokens the request carried on
     /// the other transfer method are cleared. Apply the container's
     /// [`response_headers`](SessionContainer::response_headers) to the response.
@@ -259,6 +332,8 @@ impl SessionRecipe {
         let mut payload = access_token_payload;
         payload.insert("iss".into(), config.issuer.clone().into());
         strip_protected_props(&mut payload);
+        self.add_claims_of_new_session(&mut payload, tenant_id, recipe_user_id)
+            .await?;
         let method = match config.transfer_method_for(request, true) {
             TransferMethodPreference::Header => TokenTransferMethod::Header,
             TransferMethodPreference::Cookie => TokenTransferMethod::Cookie,
@@ -291,6 +366,50 @@ impl SessionRecipe {
             .collect();
         session.attach(method, clear, Vec::new())?;
         Ok(session)
+    }
+
+    /// Builds the claims other recipes add to new sessions into `payload`, in the order they
+    /// were added (each sees the payload built so far). The primary user id comes from the
+    /// core (`GET /user/id`), and only when there are such claims.
+    async fn add_claims_of_new_session(
+        &self,
+        payload: &mut JsonObject,
+        tenant_id: &str,
+        recipe_user_id: &str,
+    ) -> Result<()> {
+        let claims = self.core.claims.claims_for_new_sessions();
+        if claims.is_empty() {
+            return Ok(());
+        }
+        let user_id = supertokens::users::get_user_by_id(&self.core.querier, recipe_user_id)
+            .await?
+            .map_or_else(|| recipe_user_id.to_owned(), |user| user.id);
+        let now_ms = self.core.config.clock.now_ms();
+        for claim in claims {
+            let input = ClaimFetchInput::new(
+                &user_id,
+                recipe_user_id,
+                tenant_id,
+                payload,
+                &self.core.claims,
+            );
+            let update = claim.build(&input, now_ms).await?;
+            payload.extend(update);
+        }
+        strip_protected_props(payload);
+        Ok(())
+    }
+
+    /// The claims and validators the recipes of this SDK instance contribute.
+    pub fn claim_registry(&self) -> &Arc<ClaimRegistry> {
+        &self.core.claims
+    }
+
+    /// The global claim validators: those recipes added, then the config's.
+    pub fn global_claim_validators(&self) -> Vec<Arc<dyn SessionClaimValidator>> {
+        let mut validators = self.core.claims.claim_validators();
+        validators.extend(self.core.config.global_claim_validators.iter().cloned());
+        validators
     }
 
     /// The access token of a request and where it came from: the Bearer header wins over the
@@ -373,11 +492,12 @@ impl SessionRecipe {
         let Some(session) = session else {
             return Ok(None);
         };
-        let global = config.global_claim_validators.clone();
-        let validators = match &options.override_global_claim_validators {
+        let global = self.global_claim_validators();
+        let mut validators = match &options.override_global_claim_validators {
             Some(choose) => choose(global, &session),
             None => global,
         };
+        validators.extend(options.extra_claim_validators.iter().cloned());
         session.assert_claims(&validators).await?;
         let method = method.unwrap_or(match allowed {
             TransferMethodPreference::Cookie => TokenTransferMethod::Cookie,
@@ -541,6 +661,70 @@ impl SessionRecipe {
     ) -> Result<bool> {
         self.functions
             .merge_into_access_token_payload(session_handle, update)
+            .await
+    }
+
+    /// Fetches a claim's current value and stores it in a session's access token claims,
+    /// offline (node's `fetchAndSetClaim(sessionHandle, claim)`): the client sees it after
+    /// its next refresh. False when the session does not exist.
+    pub async fn fetch_and_set_claim(
+        &self,
+        session_handle: &str,
+        claim: &(impl SessionClaim + ?Sized),
+    ) -> Result<bool> {
+        let Some(information) = self.get_session_information(session_handle).await? else {
+            return Ok(false);
+        };
+        let input = ClaimFetchInput::new(
+            &information.user_id,
+            &information.recipe_user_id,
+            &information.tenant_id,
+            &information.custom_claims_in_access_token_payload,
+            &self.core.claims,
+        );
+        let update = claim.build(&input, self.core.config.clock.now_ms()).await?;
+        self.merge_into_access_token_payload(session_handle, update)
+            .await
+    }
+
+    /// Sets a claim's value in a session's stored access token claims, offline. False when
+    /// the session does not exist.
+    pub async fn set_claim_value(
+        &self,
+        session_handle: &str,
+        claim: &(impl SessionClaim + ?Sized),
+        value: serde_json::Value,
+    ) -> Result<bool> {
+        let update = claim.payload_entry(value, self.core.config.clock.now_ms());
+        self.merge_into_access_token_payload(session_handle, update)
+            .await
+    }
+
+    /// A claim's value in a session's stored access token claims; `None` when the session
+    /// does not exist, `Some(None)` when it has no value.
+    pub async fn get_claim_value(
+        &self,
+        session_handle: &str,
+        claim: &(impl SessionClaim + ?Sized),
+    ) -> Result<Option<Option<serde_json::Value>>> {
+        Ok(self
+            .get_session_information(session_handle)
+            .await?
+            .map(|information| {
+                claim
+                    .value_from_payload(&information.custom_claims_in_access_token_payload)
+                    .cloned()
+            }))
+    }
+
+    /// Removes a claim from a session's stored access token claims, offline. False when the
+    /// session does not exist.
+    pub async fn remove_claim(
+        &self,
+        session_handle: &str,
+        claim: &(impl SessionClaim + ?Sized),
+    ) -> Result<bool> {
+        self.merge_into_access_token_payload(session_handle, claim.removal_entry())
             .await
     }
 

@@ -14,7 +14,7 @@ use supertokens::{HeaderChange, Result, SessionError, SuperTokensError};
 use supertokens_cdi::session::{JsonObject, TokenInfo};
 
 use crate::access_token::{parse_jwt_without_signature_verification, strip_protected_props};
-use crate::claims::SessionClaimValidator;
+use crate::claims::{ClaimFetchInput, SessionClaim, SessionClaimValidator};
 use crate::config::TokenTransferMethod;
 use crate::cookies_and_headers::{
     TokenType, build_front_token, clear_session, set_access_token_in_response, set_anti_csrf_token,
@@ -339,18 +339,80 @@ impl SessionContainer {
         self.rebuild_headers(&mut state)
     }
 
+    /// Epoch ms now, on the session recipe's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.inner.core.config.clock.now_ms()
+    }
+
+    /// Fetches a claim's current value for this session's user and returns its payload
+    /// entry (`None` when the claim has no value for the user). `payload` is handed to the
+    /// claim as the current payload. Nothing is stored: see
+    /// [`fetch_and_set_claim`](Self::fetch_and_set_claim).
+    pub async fn fetch_claim_payload(
+        &self,
+        claim: &(impl SessionClaim + ?Sized),
+        payload: &JsonObject,
+        now_ms: i64,
+    ) -> Result<Option<JsonObject>> {
+        let input = ClaimFetchInput::new(
+            &self.inner.user_id,
+            &self.inner.recipe_user_id,
+            &self.inner.tenant_id,
+            payload,
+            &self.inner.core.claims,
+        );
+        Ok(claim
+            .fetch_value(&input)
+            .await?
+            .map(|value| claim.payload_entry(value, now_ms)))
+    }
+
+    /// Fetches a claim's current value and puts it into the access token (a new token goes
+    /// out with the response); when the claim has no value for the user, the token is
+    /// reissued unchanged (node's `fetchAndSetClaim`).
+    pub async fn fetch_and_set_claim(&self, claim: &(impl SessionClaim + ?Sized)) -> Result<()> {
+        let payload = self.access_token_payload();
+        let update = self
+            .fetch_claim_payload(claim, &payload, self.now_ms())
+            .await?
+            .unwrap_or_default();
+        self.merge_into_access_token_payload(update).await
+    }
+
+    /// Sets a claim's value in the access token (fetched now, as far as validators can tell).
+    pub async fn set_claim_value(
+        &self,
+        claim: &(impl SessionClaim + ?Sized),
+        value: Value,
+    ) -> Result<()> {
+        self.merge_into_access_token_payload(claim.payload_entry(value, self.now_ms()))
+            .await
+    }
+
+    /// A claim's value in the access token payload.
+    pub fn get_claim_value(&self, claim: &(impl SessionClaim + ?Sized)) -> Option<Value> {
+        claim.value_from_payload(&self.state().payload).cloned()
+    }
+
+    /// Removes a claim from the access token.
+    pub async fn remove_claim(&self, claim: &(impl SessionClaim + ?Sized)) -> Result<()> {
+        self.merge_into_access_token_payload(claim.removal_entry())
+            .await
+    }
+
     /// Runs claim validators: claims whose validators ask for it are fetched again (and merged
-    /// into the access token when they changed), then every validator checks the payload.
-    /// Fails with 403 invalid claim listing each failure.
+    /// into the access token when they changed), then every validator checks the payload, at
+    /// the session recipe clock's now. Fails with 403 invalid claim listing each failure.
     pub async fn assert_claims(&self, validators: &[Arc<dyn SessionClaimValidator>]) -> Result<()> {
         if validators.is_empty() {
             return Ok(());
         }
+        let now_ms = self.now_ms();
         let original = self.access_token_payload();
         let mut payload = original.clone();
         for validator in validators {
-            if validator.should_refetch(&payload).await
-                && let Some(update) = validator.refetch(self, &payload).await?
+            if validator.should_refetch(&payload, now_ms).await
+                && let Some(update) = validator.refetch(self, &payload, now_ms).await?
             {
                 for (key, value) in update {
                     payload.insert(key, value);
@@ -365,7 +427,7 @@ impl SessionContainer {
         }
         let mut errors = Vec::new();
         for validator in validators {
-            if let Err(reason) = validator.validate(&payload).await {
+            if let Err(reason) = validator.validate(&payload, now_ms).await {
                 errors.push(serde_json::json!({ "id": validator.id(), "reason": reason }));
             }
         }

@@ -86,7 +86,7 @@ fn router(st: Arc<SuperTokens>) -> Router {
         .route(
             "/admin",
             get(me).layer(verify_session(
-                VerifySessionOptions::default().with_claim_validators(Arc::new(|_, _| {
+                VerifySessionOptions::default().with_claim_validators(|_| {
                     vec![claim_validator("role", |payload| {
                         if payload.get("role") == Some(&json!("admin")) {
                             Ok(())
@@ -94,7 +94,7 @@ fn router(st: Arc<SuperTokens>) -> Router {
                             Err(json!({"message": "wrong value", "expectedValue": "admin"}))
                         }
                     })]
-                })),
+                }),
             )),
         )
         .layer(SuperTokensLayer::new(st))

@@ -617,20 +617,29 @@ async fn failing_claim_validators_answer_403_and_refetches_are_merged() {
         fn id(&self) -> &str {
             "st-role"
         }
-        async fn should_refetch(&self, payload: &supertokens_session::JsonObject) -> bool {
+        async fn should_refetch(
+            &self,
+            payload: &supertokens_session::JsonObject,
+            _now_ms: i64,
+        ) -> bool {
             payload.get("st-role").is_none()
         }
         async fn refetch(
             &self,
             _session: &SessionContainer,
             _payload: &supertokens_session::JsonObject,
+            _now_ms: i64,
         ) -> supertokens::Result<Option<supertokens_session::JsonObject>> {
             self.fetched.fetch_add(1, Ordering::SeqCst);
             let mut update = supertokens_session::JsonObject::new();
             update.insert("st-role".into(), json!({"v": ["user"], "t": 1}));
             Ok(Some(update))
         }
-        async fn validate(&self, payload: &supertokens_session::JsonObject) -> Result<(), Value> {
+        async fn validate(
+            &self,
+            payload: &supertokens_session::JsonObject,
+            _now_ms: i64,
+        ) -> Result<(), Value> {
             let roles = &payload["st-role"]["v"];
             if roles
                 .as_array()
@@ -675,7 +684,7 @@ async fn failing_claim_validators_answer_403_and_refetches_are_merged() {
     assert!(response.headers.get("set-cookie").is_none());
 
     // A route may replace the global validators.
-    let options = VerifySessionOptions::default().with_claim_validators(Arc::new(|_, _| {
+    let options = VerifySessionOptions::default().with_claim_validators(|_| {
         vec![claim_validator("custom", |payload| {
             if payload.get("iss").is_some() {
                 Ok(())
@@ -683,7 +692,7 @@ async fn failing_claim_validators_answer_403_and_refetches_are_merged() {
                 Err(json!("no issuer"))
             }
         })]
-    }));
+    });
     let verified = app
         .session
         .get_session(&req, &options)

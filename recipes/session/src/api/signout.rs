@@ -1,7 +1,5 @@
 //! `POST <apiBasePath>/signout`.
 
-use std::sync::Arc;
-
 use http::StatusCode;
 use serde_json::json;
 use supertokens::{Result, SdkResponse, SuperTokensError};
@@ -14,7 +12,7 @@ use crate::recipe::VerifySessionOptions;
 pub(crate) async fn signout(options: &ApiOptions<'_>) -> Result<SdkResponse> {
     let verify = VerifySessionOptions::default()
         .with_session_required(true)
-        .with_claim_validators(Arc::new(|_, _| Vec::new()));
+        .without_claim_validators();
     let session = options
         .recipe
         .get_session(options.request, &verify)
