@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use supertokens_delivery::email::escape_html;
+use supertokens_delivery::email::layout::{HtmlEmail, link_button, paragraph};
 pub use supertokens_delivery::email::{
     CapturingEmailDelivery, EmailDelivery, EmailDeliveryError, EmailMessage, LogEmailDelivery,
     SmtpEmailDelivery, SmtpSecurity, SmtpSettings,
@@ -57,29 +57,24 @@ pub fn email_verification_email(input: &EmailVerificationEmailInput) -> EmailMes
          {app}\n",
         email = input.email,
     );
-    let app_html = escape_html(app);
-    let link_html = escape_html(link);
-    let email_html = escape_html(&input.email);
-    let html_body = format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Verify your email for {app_html}</title></head>
-<body style="margin:0;padding:24px;background:#f6f6f6;font-family:Helvetica,Arial,sans-serif;color:#222">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
-<table role="presentation" width="480" cellpadding="0" cellspacing="0" style="background:#fff;border-radius:8px;padding:32px">
-<tr><td>
-<h1 style="font-size:20px;margin:0 0 16px">Verify your email</h1>
-<p style="margin:0 0 16px;line-height:1.5">Please confirm that {email_html} is your email address for {app_html}.</p>
-<p style="margin:0 0 24px"><a href="{link_html}" style="display:inline-block;background:#ff9933;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">Verify email</a></p>
-<p style="margin:0 0 16px;line-height:1.5;font-size:13px;color:#555">If the button does not work, copy this link into your browser:<br><a href="{link_html}" style="color:#555;word-break:break-all">{link_html}</a></p>
-<p style="margin:0;line-height:1.5;font-size:13px;color:#555">The link expires soon. If you did not create an account with {app_html}, ignore this email.</p>
-</td></tr></table>
-<p style="font-size:12px;color:#999;margin:16px 0 0">{app_html}</p>
-</td></tr></table>
-</body>
-</html>
-"#
+    let body_html = format!(
+        "{}{}",
+        paragraph(&format!(
+            "Please confirm that {} is your email address for {app}.",
+            input.email
+        )),
+        link_button(link, "Verify email"),
     );
+    let html_body = HtmlEmail {
+        app_name: app,
+        title: &format!("Verify your email for {app}"),
+        heading: "Verify your email",
+        body_html: &body_html,
+        footnote: &format!(
+            "The link expires soon. If you did not create an account with {app}, ignore this email."
+        ),
+    }
+    .render();
     EmailMessage {
         to: input.email.clone(),
         subject: format!("Verify your email for {app}"),

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use supertokens_delivery::email::layout::{HtmlEmail, link_button, paragraph};
 use supertokens_delivery::email::{EmailMessage, escape_html};
 use supertokens_delivery::sms::SmsMessage;
 
@@ -133,8 +134,9 @@ pub fn passwordless_login_email(input: &PasswordlessLoginEmailInput) -> EmailMes
          email: nobody can sign in without it.\n\n{app}\n"
     ));
 
-    let app_html = escape_html(app);
-    let mut body_html = String::new();
+    let mut body_html = paragraph(&format!(
+        "Someone asked to sign in to {app} with this email address."
+    ));
     if let Some(code) = code {
         body_html.push_str(&format!(
             "<p style=\"margin:0 0 8px;line-height:1.5\">Your sign-in code is:</p>\n\
@@ -143,35 +145,24 @@ pub fn passwordless_login_email(input: &PasswordlessLoginEmailInput) -> EmailMes
         ));
     }
     if let Some(link) = link {
-        let link_html = escape_html(link);
         let label = if code.is_some() {
             "Or sign in with one click"
         } else {
             "Sign in"
         };
-        body_html.push_str(&format!(
-            "<p style=\"margin:0 0 24px\"><a href=\"{link_html}\" style=\"display:inline-block;background:#ff9933;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold\">{label}</a></p>\n\
-             <p style=\"margin:0 0 16px;line-height:1.5;font-size:13px;color:#555\">If the button does not work, copy this link into your browser:<br><a href=\"{link_html}\" style=\"color:#555;word-break:break-all\">{link_html}</a></p>\n"
-        ));
+        body_html.push_str(&link_button(link, label));
     }
-    let html = format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign in to {app_html}</title></head>
-<body style="margin:0;padding:24px;background:#f6f6f6;font-family:Helvetica,Arial,sans-serif;color:#222">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
-<table role="presentation" width="480" cellpadding="0" cellspacing="0" style="background:#fff;border-radius:8px;padding:32px">
-<tr><td>
-<h1 style="font-size:20px;margin:0 0 16px">Sign in to {app_html}</h1>
-<p style="margin:0 0 16px;line-height:1.5">Someone asked to sign in to {app_html} with this email address.</p>
-{body_html}<p style="margin:0;line-height:1.5;font-size:13px;color:#555">It expires in {lifetime} and works once. If you did not ask for this, ignore this email: nobody can sign in without it.</p>
-</td></tr></table>
-<p style="font-size:12px;color:#999;margin:16px 0 0">{app_html}</p>
-</td></tr></table>
-</body>
-</html>
-"#
-    );
+    let html = HtmlEmail {
+        app_name: app,
+        title: &format!("Sign in to {app}"),
+        heading: &format!("Sign in to {app}"),
+        body_html: &body_html,
+        footnote: &format!(
+            "It expires in {lifetime} and works once. If you did not ask for this, ignore this \
+             email: nobody can sign in without it."
+        ),
+    }
+    .render();
     EmailMessage {
         to: input.email.clone(),
         subject,

@@ -10,6 +10,7 @@
 //! verification): recipes build an [`EmailMessage`] from their own templates.
 
 mod capture;
+pub mod layout;
 mod log;
 mod smtp;
 

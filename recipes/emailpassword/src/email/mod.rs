@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use supertokens_delivery::email::layout::{HtmlEmail, link_button, paragraph};
 pub use supertokens_delivery::email::{
     CapturingEmailDelivery, EmailDelivery, EmailDeliveryError, EmailMessage, LogEmailDelivery,
     SmtpEmailDelivery, SmtpSecurity, SmtpSettings, escape_html,
@@ -55,29 +56,23 @@ pub fn password_reset_email(input: &PasswordResetEmailInput) -> EmailMessage {
          {app}\n",
         email = input.email,
     );
-    let app_html = escape_html(app);
-    let link_html = escape_html(link);
-    let email_html = escape_html(&input.email);
-    let html_body = format!(
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Reset your {app_html} password</title></head>
-<body style="margin:0;padding:24px;background:#f6f6f6;font-family:Helvetica,Arial,sans-serif;color:#222">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center">
-<table role="presentation" width="480" cellpadding="0" cellspacing="0" style="background:#fff;border-radius:8px;padding:32px">
-<tr><td>
-<h1 style="font-size:20px;margin:0 0 16px">Reset your password</h1>
-<p style="margin:0 0 16px;line-height:1.5">Someone asked to reset the password of your {app_html} account ({email_html}).</p>
-<p style="margin:0 0 24px"><a href="{link_html}" style="display:inline-block;background:#ff9933;color:#fff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:bold">Choose a new password</a></p>
-<p style="margin:0 0 16px;line-height:1.5;font-size:13px;color:#555">If the button does not work, copy this link into your browser:<br><a href="{link_html}" style="color:#555;word-break:break-all">{link_html}</a></p>
-<p style="margin:0;line-height:1.5;font-size:13px;color:#555">The link works once and expires soon. If you did not ask for this, ignore this email: your password stays as it is.</p>
-</td></tr></table>
-<p style="font-size:12px;color:#999;margin:16px 0 0">{app_html}</p>
-</td></tr></table>
-</body>
-</html>
-"#
+    let body_html = format!(
+        "{}{}",
+        paragraph(&format!(
+            "Someone asked to reset the password of your {app} account ({}).",
+            input.email
+        )),
+        link_button(link, "Choose a new password"),
     );
+    let html_body = HtmlEmail {
+        app_name: app,
+        title: &format!("Reset your {app} password"),
+        heading: "Reset your password",
+        body_html: &body_html,
+        footnote: "The link works once and expires soon. If you did not ask for this, ignore \
+                   this email: your password stays as it is.",
+    }
+    .render();
     EmailMessage {
         to: input.email.clone(),
         subject: format!("Reset your {app} password"),
