@@ -25,7 +25,9 @@ pub use crate::app_info::{AppInfo, NormalisedAppInfo};
 pub use crate::error::{Result, SessionError, SuperTokensError};
 pub use crate::http_types::{HeaderChange, SdkRequest, SdkResponse};
 pub use crate::querier::Querier;
-pub use crate::recipe::{ApiContext, ApiRoute, BuiltRecipe, InitContext, Recipe, RecipeBuilder};
+pub use crate::recipe::{
+    ApiContext, ApiRoute, BuiltRecipe, InitContext, Recipe, RecipeBuilder, recipe_builder,
+};
 
 /// The tenant used when a path names none.
 pub const PUBLIC_TENANT: &str = "public";

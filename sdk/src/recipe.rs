@@ -190,6 +190,34 @@ pub trait RecipeBuilder: Send {
     fn build(self: Box<Self>, context: &InitContext) -> Result<BuiltRecipe>;
 }
 
+/// The [`RecipeBuilder`] most recipes' `init` returns: the configuration, kept until
+/// `supertokens::init` calls `build` with it.
+pub fn recipe_builder<C, R, F>(config: C, build: F) -> Box<dyn RecipeBuilder>
+where
+    C: Send + 'static,
+    R: Recipe + 'static,
+    F: FnOnce(C, &InitContext) -> Result<R> + Send + 'static,
+{
+    Box::new(FnRecipeBuilder { config, build })
+}
+
+struct FnRecipeBuilder<C, F> {
+    config: C,
+    build: F,
+}
+
+impl<C, R, F> RecipeBuilder for FnRecipeBuilder<C, F>
+where
+    C: Send + 'static,
+    R: Recipe + 'static,
+    F: FnOnce(C, &InitContext) -> Result<R> + Send + 'static,
+{
+    fn build(self: Box<Self>, context: &InitContext) -> Result<BuiltRecipe> {
+        let recipe = (self.build)(self.config, context)?;
+        Ok(BuiltRecipe::new(Arc::new(recipe)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

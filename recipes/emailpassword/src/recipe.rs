@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use http::Method;
 use supertokens::multitenancy::factor_ids;
 use supertokens::{
-    ApiContext, ApiRoute, BuiltRecipe, InitContext, NormalisedAppInfo, Recipe, RecipeBuilder,
-    Result, SdkResponse,
+    ApiContext, ApiRoute, InitContext, NormalisedAppInfo, Recipe, RecipeBuilder, Result,
+    SdkResponse,
 };
 
 use crate::RECIPE_ID;
@@ -88,24 +88,10 @@ impl fmt::Debug for EmailPasswordRecipe {
     }
 }
 
-/// Builds the recipe from its configuration (what [`crate::init`] returns).
-struct EmailPasswordBuilder {
-    config: EmailPasswordConfig,
-}
-
 /// The emailpassword recipe for `recipe_list`. Configuration mistakes surface from
 /// `supertokens::init`, naming the field.
 pub fn init(config: EmailPasswordConfig) -> Box<dyn RecipeBuilder> {
-    Box::new(EmailPasswordBuilder { config })
-}
-
-impl RecipeBuilder for EmailPasswordBuilder {
-    fn build(self: Box<Self>, context: &InitContext) -> Result<BuiltRecipe> {
-        Ok(BuiltRecipe::new(Arc::new(EmailPasswordRecipe::new(
-            self.config,
-            context,
-        )?)))
-    }
+    supertokens::recipe_builder(config, EmailPasswordRecipe::new)
 }
 
 impl EmailPasswordRecipe {

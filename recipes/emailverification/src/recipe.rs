@@ -7,8 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use http::Method;
 use supertokens::{
-    ApiContext, ApiRoute, BuiltRecipe, InitContext, NormalisedAppInfo, Querier, Recipe,
-    RecipeBuilder, Result, SdkResponse, SuperTokens, SuperTokensError,
+    ApiContext, ApiRoute, InitContext, NormalisedAppInfo, Querier, Recipe, RecipeBuilder, Result,
+    SdkResponse, SuperTokens, SuperTokensError,
 };
 use supertokens_delivery::email::{EmailDelivery, EmailDeliveryError, EmailMessage};
 use supertokens_session::{ClaimRegistry, SessionContainer};
@@ -115,24 +115,10 @@ impl fmt::Debug for EmailVerificationRecipe {
     }
 }
 
-/// Builds the recipe from its configuration (what [`init`] returns).
-struct EmailVerificationBuilder {
-    config: EmailVerificationConfig,
-}
-
 /// The email verification recipe for `recipe_list` (with the session recipe, in any order).
 /// Configuration mistakes (a missing email delivery) surface from `supertokens::init`.
 pub fn init(config: EmailVerificationConfig) -> Box<dyn RecipeBuilder> {
-    Box::new(EmailVerificationBuilder { config })
-}
-
-impl RecipeBuilder for EmailVerificationBuilder {
-    fn build(self: Box<Self>, context: &InitContext) -> Result<BuiltRecipe> {
-        Ok(BuiltRecipe::new(Arc::new(EmailVerificationRecipe::new(
-            self.config,
-            context,
-        )?)))
-    }
+    supertokens::recipe_builder(config, EmailVerificationRecipe::new)
 }
 
 impl EmailVerificationRecipe {

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use http::Method;
 use supertokens::cdi::passwordless::CreatedCode;
 use supertokens::{
-    ApiContext, ApiRoute, BuiltRecipe, InitContext, NormalisedAppInfo, Recipe, RecipeBuilder,
-    Result, SdkResponse, SuperTokens, SuperTokensError,
+    ApiContext, ApiRoute, InitContext, NormalisedAppInfo, Recipe, RecipeBuilder, Result,
+    SdkResponse, SuperTokens, SuperTokensError,
 };
 
 use crate::RECIPE_ID;
@@ -98,24 +98,15 @@ impl fmt::Debug for PasswordlessRecipe {
     }
 }
 
-/// Builds the recipe from its configuration (what [`init`] returns).
-struct PasswordlessBuilder {
-    config: PasswordlessConfig,
-}
-
 /// The passwordless recipe for `recipe_list`. Configuration mistakes (such as a missing
 /// delivery for the contact method) surface from `supertokens::init`, naming the field.
 pub fn init(config: PasswordlessConfig) -> Box<dyn RecipeBuilder> {
-    Box::new(PasswordlessBuilder { config })
-}
-
-impl RecipeBuilder for PasswordlessBuilder {
-    fn build(self: Box<Self>, context: &InitContext) -> Result<BuiltRecipe> {
-        Ok(BuiltRecipe::new(Arc::new(PasswordlessRecipe::new(
-            &self.config,
-            context,
-        )?)))
-    }
+    supertokens::recipe_builder(
+        config,
+        |config: PasswordlessConfig, context: &InitContext| {
+            PasswordlessRecipe::new(&config, context)
+        },
+    )
 }
 
 impl PasswordlessRecipe {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use supertokens::{
-    ApiContext, ApiRoute, BuiltRecipe, InitContext, Recipe, RecipeBuilder, Result, SdkResponse,
-    SuperTokens, SuperTokensError,
+    ApiContext, ApiRoute, InitContext, Recipe, RecipeBuilder, Result, SdkResponse, SuperTokens,
+    SuperTokensError,
 };
 
 use crate::RECIPE_ID;
@@ -25,23 +25,14 @@ impl fmt::Debug for UserMetadataRecipe {
     }
 }
 
-/// Builds the recipe from its configuration (what [`init`] returns).
-struct UserMetadataBuilder {
-    config: UserMetadataConfig,
-}
-
 /// The user metadata recipe for `recipe_list`.
 pub fn init(config: UserMetadataConfig) -> Box<dyn RecipeBuilder> {
-    Box::new(UserMetadataBuilder { config })
-}
-
-impl RecipeBuilder for UserMetadataBuilder {
-    fn build(self: Box<Self>, context: &InitContext) -> Result<BuiltRecipe> {
-        Ok(BuiltRecipe::new(Arc::new(UserMetadataRecipe::new(
-            &self.config,
-            context,
-        ))))
-    }
+    supertokens::recipe_builder(
+        config,
+        |config: UserMetadataConfig, context: &InitContext| {
+            Ok(UserMetadataRecipe::new(&config, context))
+        },
+    )
 }
 
 impl UserMetadataRecipe {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use supertokens::{
-    ApiContext, ApiRoute, BuiltRecipe, InitContext, Recipe, RecipeBuilder, Result, SdkResponse,
-    SuperTokens, SuperTokensError,
+    ApiContext, ApiRoute, InitContext, Recipe, RecipeBuilder, Result, SdkResponse, SuperTokens,
+    SuperTokensError,
 };
 use supertokens_session::ClaimRegistry;
 
@@ -31,23 +31,9 @@ impl fmt::Debug for UserRolesRecipe {
     }
 }
 
-/// Builds the recipe from its configuration (what [`init`] returns).
-struct UserRolesBuilder {
-    config: UserRolesConfig,
-}
-
 /// The user roles recipe for `recipe_list` (with the session recipe, in any order).
 pub fn init(config: UserRolesConfig) -> Box<dyn RecipeBuilder> {
-    Box::new(UserRolesBuilder { config })
-}
-
-impl RecipeBuilder for UserRolesBuilder {
-    fn build(self: Box<Self>, context: &InitContext) -> Result<BuiltRecipe> {
-        Ok(BuiltRecipe::new(Arc::new(UserRolesRecipe::new(
-            self.config,
-            context,
-        )?)))
-    }
+    supertokens::recipe_builder(config, UserRolesRecipe::new)
 }
 
 impl UserRolesRecipe {
