@@ -1,6 +1,7 @@
 //! An actix-web app with SuperTokens: email-password sign-up and sign-in, passwordless
 //! sign-in (one-time codes and magic links by email or text message), sessions (cookies or
-//! headers, as the frontend asks), password reset, and one protected route.
+//! headers, as the frontend asks), password reset, email verification, user metadata, and
+//! routes protected by session claims (a verified email, the `admin` role).
 //!
 //! ```text
 //! cargo run --release -p supertokens-core     # the core, on 127.0.0.1:3567
@@ -19,22 +20,32 @@
 //! | `PASSWORDLESS_CONTACT_METHOD` | `email_or_phone` (or `email`, `phone`) |
 //! | `PASSWORDLESS_FLOW_TYPE` | `user_input_code_and_magic_link` (or `user_input_code`, `magic_link`) |
 //! | `SMS_GATEWAY_URL`, `SMS_ACCOUNT_SID`, `SMS_AUTH_TOKEN`, `SMS_FROM` | unset: text messages go to the log |
+//! | `EMAIL_VERIFICATION` | `required` (protected routes need a verified email; or `optional`, `off`) |
 //!
 //! More settings (webhook SMS delivery, passwordless send limits): `examples/README.md`.
 //!
 //! Routes: the SuperTokens FDI under `/auth` (`/auth/signup`, `/auth/signin`,
 //! `/auth/signinup/code`, `/auth/signinup/code/consume`, `/auth/session/refresh`,
-//! `/auth/signout`, `/auth/user/password/reset/token`, …) and `GET /sessioninfo`, which needs
-//! a session.
+//! `/auth/signout`, `/auth/user/password/reset/token`, `/auth/user/email/verify/token`,
+//! `/auth/user/email/verify`, …) and the app's own (`example_common::routes`):
+//! `GET /sessioninfo` (a session; a verified email in `REQUIRED` mode), `GET /admin` (also
+//! the `admin` role), `POST /refresh-claims` (fetches the session's roles again),
+//! `GET`/`PUT /metadata` (the user's metadata).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use actix_cors::Cors;
 use actix_web::http::Method;
-use actix_web::{App, HttpResponse, HttpServer, web};
-use example_common::{EXPOSED_HEADERS, Settings, init_supertokens};
-use serde_json::json;
-use supertokens_actix::{Session, SuperTokensMiddleware, VerifySessionOptions, verify_session};
+use actix_web::web::{Bytes, ReqData};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use example_common::{EXPOSED_HEADERS, Settings, init_supertokens, routes};
+use serde_json::Value;
+use supertokens::{SuperTokens, SuperTokensError};
+use supertokens_actix::{
+    Session, SuperTokensMiddleware, VerifySessionOptions, into_actix_response,
+    sdk_request_from_actix, verify_session,
+};
 
 /// CORS for the website: credentials, the SuperTokens request headers, and the response
 /// headers the frontend SDK reads.
@@ -55,11 +66,63 @@ fn cors(website_domain: &str, allowed_headers: &[&'static str]) -> Cors {
 
 /// `GET /sessioninfo`: who is signed in.
 async fn session_info(session: Session) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "userId": session.user_id(),
-        "sessionHandle": session.session_handle(),
-        "accessTokenPayload": session.access_token_payload(),
-    }))
+    HttpResponse::Ok().json(routes::session_info(&session))
+}
+
+/// `GET /admin`: only for sessions whose `st-role` claim includes `admin`.
+async fn admin(session: Session) -> HttpResponse {
+    HttpResponse::Ok().json(routes::admin_info(&session))
+}
+
+/// The SDK's answer to a failure (401 when the session ended meanwhile, 400 for a bad
+/// input, 500 otherwise), as its own routes give it.
+fn sdk_error(st: &SuperTokens, request: &HttpRequest, error: &SuperTokensError) -> HttpResponse {
+    into_actix_response(st.error_response(error, &sdk_request_from_actix(request, Bytes::new())))
+}
+
+/// A route's JSON answer, or the SDK's answer to its failure.
+fn answer(
+    st: &SuperTokens,
+    request: &HttpRequest,
+    result: supertokens::Result<Value>,
+) -> HttpResponse {
+    match result {
+        Ok(body) => HttpResponse::Ok().json(body),
+        Err(error) => sdk_error(st, request, &error),
+    }
+}
+
+/// `POST /refresh-claims`: the session's roles and permissions, fetched again; the new
+/// access token goes out with the answer.
+async fn refresh_claims(
+    st: ReqData<Arc<SuperTokens>>,
+    session: Session,
+    request: HttpRequest,
+) -> HttpResponse {
+    answer(&st, &request, routes::refresh_role_claims(&session).await)
+}
+
+/// `GET /metadata`: the user's metadata.
+async fn get_metadata(
+    st: ReqData<Arc<SuperTokens>>,
+    session: Session,
+    request: HttpRequest,
+) -> HttpResponse {
+    answer(&st, &request, routes::get_metadata(&st, &session).await)
+}
+
+/// `PUT /metadata`: merges a JSON object into the user's metadata.
+async fn put_metadata(
+    st: ReqData<Arc<SuperTokens>>,
+    session: Session,
+    request: HttpRequest,
+    body: Bytes,
+) -> HttpResponse {
+    answer(
+        &st,
+        &request,
+        routes::update_metadata(&st, &session, &body).await,
+    )
 }
 
 async fn run() -> Result<(), String> {
@@ -74,6 +137,8 @@ async fn run() -> Result<(), String> {
     let server = HttpServer::new(move || {
         // `wrap` order: the last one is outermost, so CORS sees every request first
         // (preflights) and adds its headers to the SDK's own answers too.
+        // `SuperTokensMiddleware` puts the SDK in every request's extensions, where
+        // `ReqData<Arc<SuperTokens>>` finds it.
         App::new()
             .wrap(SuperTokensMiddleware::new(app_st.clone()))
             .wrap(cors(&website_domain, &allowed_headers))
@@ -81,6 +146,22 @@ async fn run() -> Result<(), String> {
                 web::resource("/sessioninfo")
                     .wrap(verify_session(VerifySessionOptions::default()))
                     .route(web::get().to(session_info)),
+            )
+            .service(
+                web::resource("/admin")
+                    .wrap(verify_session(routes::admin_only()))
+                    .route(web::get().to(admin)),
+            )
+            .service(
+                web::resource("/refresh-claims")
+                    .wrap(verify_session(VerifySessionOptions::default()))
+                    .route(web::post().to(refresh_claims)),
+            )
+            .service(
+                web::resource("/metadata")
+                    .wrap(verify_session(VerifySessionOptions::default()))
+                    .route(web::get().to(get_metadata))
+                    .route(web::put().to(put_metadata)),
             )
     })
     .bind(settings.listen)

@@ -1,6 +1,7 @@
 //! An axum app with SuperTokens: email-password sign-up and sign-in, passwordless sign-in
 //! (one-time codes and magic links by email or text message), sessions (cookies or headers,
-//! as the frontend asks), password reset, and one protected route.
+//! as the frontend asks), password reset, email verification, user metadata, and routes
+//! protected by session claims (a verified email, the `admin` role).
 //!
 //! ```text
 //! cargo run --release -p supertokens-core     # the core, on 127.0.0.1:3567
@@ -19,24 +20,34 @@
 //! | `PASSWORDLESS_CONTACT_METHOD` | `email_or_phone` (or `email`, `phone`) |
 //! | `PASSWORDLESS_FLOW_TYPE` | `user_input_code_and_magic_link` (or `user_input_code`, `magic_link`) |
 //! | `SMS_GATEWAY_URL`, `SMS_ACCOUNT_SID`, `SMS_AUTH_TOKEN`, `SMS_FROM` | unset: text messages go to the log |
+//! | `EMAIL_VERIFICATION` | `required` (protected routes need a verified email; or `optional`, `off`) |
 //!
 //! More settings (webhook SMS delivery, passwordless send limits): `examples/README.md`.
 //!
 //! Routes: the SuperTokens FDI under `/auth` (`/auth/signup`, `/auth/signin`,
 //! `/auth/signinup/code`, `/auth/signinup/code/consume`, `/auth/session/refresh`,
-//! `/auth/signout`, `/auth/user/password/reset/token`, …) and `GET /sessioninfo`, which needs
-//! a session.
+//! `/auth/signout`, `/auth/user/password/reset/token`, `/auth/user/email/verify/token`,
+//! `/auth/user/email/verify`, …) and the app's own (`example_common::routes`):
+//! `GET /sessioninfo` (a session; a verified email in `REQUIRED` mode), `GET /admin` (also
+//! the `admin` role), `POST /refresh-claims` (fetches the session's roles again),
+//! `GET`/`PUT /metadata` (the user's metadata).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axum::routing::get;
-use axum::{Json, Router};
-use example_common::{EXPOSED_HEADERS, Settings, init_supertokens};
+use axum::body::Bytes;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use example_common::{EXPOSED_HEADERS, Settings, init_supertokens, routes};
+use http::request::Parts;
 use http::{HeaderName, HeaderValue, Method};
-use serde_json::{Value, json};
-use supertokens::SuperTokens;
-use supertokens_axum::{Session, SuperTokensLayer, VerifySessionOptions, verify_session};
+use serde_json::Value;
+use supertokens::{SuperTokens, SuperTokensError};
+use supertokens_axum::{
+    Session, SuperTokensLayer, VerifySessionOptions, into_http_response, sdk_request_from_parts,
+    verify_session,
+};
 use tower_http::cors::CorsLayer;
 
 /// CORS for the website: credentials, the SuperTokens request headers, and the response
@@ -64,20 +75,83 @@ fn cors(st: &SuperTokens, website_domain: &str) -> Result<CorsLayer, String> {
 
 /// `GET /sessioninfo`: who is signed in.
 async fn session_info(session: Session) -> Json<Value> {
-    Json(json!({
-        "userId": session.user_id(),
-        "sessionHandle": session.session_handle(),
-        "accessTokenPayload": session.access_token_payload(),
-    }))
+    Json(routes::session_info(&session))
 }
 
-/// The whole app: the SDK's routes, the protected route, CORS outermost (so preflights and
-/// the SDK's own answers get CORS headers too).
+/// `GET /admin`: only for sessions whose `st-role` claim includes `admin`.
+async fn admin(session: Session) -> Json<Value> {
+    Json(routes::admin_info(&session))
+}
+
+/// The SDK's answer to a failure (401 when the session ended meanwhile, 400 for a bad
+/// input, 500 otherwise), as its own routes give it.
+fn sdk_error(st: &SuperTokens, parts: &Parts, error: &SuperTokensError) -> Response {
+    into_http_response(st.error_response(error, &sdk_request_from_parts(parts, Bytes::new())))
+}
+
+/// A route's JSON answer, or the SDK's answer to its failure.
+fn answer(st: &SuperTokens, parts: &Parts, result: supertokens::Result<Value>) -> Response {
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(error) => sdk_error(st, parts, &error),
+    }
+}
+
+/// `POST /refresh-claims`: the session's roles and permissions, fetched again; the new
+/// access token goes out with the answer.
+async fn refresh_claims(
+    Extension(st): Extension<Arc<SuperTokens>>,
+    session: Session,
+    parts: Parts,
+) -> Response {
+    answer(&st, &parts, routes::refresh_role_claims(&session).await)
+}
+
+/// `GET /metadata`: the user's metadata.
+async fn get_metadata(
+    Extension(st): Extension<Arc<SuperTokens>>,
+    session: Session,
+    parts: Parts,
+) -> Response {
+    answer(&st, &parts, routes::get_metadata(&st, &session).await)
+}
+
+/// `PUT /metadata`: merges a JSON object into the user's metadata.
+async fn put_metadata(
+    Extension(st): Extension<Arc<SuperTokens>>,
+    session: Session,
+    parts: Parts,
+    body: Bytes,
+) -> Response {
+    answer(
+        &st,
+        &parts,
+        routes::update_metadata(&st, &session, &body).await,
+    )
+}
+
+/// The whole app: the SDK's routes, the protected routes, CORS outermost (so preflights and
+/// the SDK's own answers get CORS headers too). `SuperTokensLayer` puts the SDK in every
+/// request's extensions, where `Extension<Arc<SuperTokens>>` finds it.
 fn app(st: Arc<SuperTokens>, cors: CorsLayer) -> Router {
     Router::new()
         .route(
             "/sessioninfo",
             get(session_info).layer(verify_session(VerifySessionOptions::default())),
+        )
+        .route(
+            "/admin",
+            get(admin).layer(verify_session(routes::admin_only())),
+        )
+        .route(
+            "/refresh-claims",
+            post(refresh_claims).layer(verify_session(VerifySessionOptions::default())),
+        )
+        .route(
+            "/metadata",
+            get(get_metadata)
+                .put(put_metadata)
+                .layer(verify_session(VerifySessionOptions::default())),
         )
         .layer(SuperTokensLayer::new(st))
         .layer(cors)

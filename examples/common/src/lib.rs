@@ -1,7 +1,10 @@
-//! What the example apps share: their settings from the environment and the SDK set-up
-//! (session + emailpassword + passwordless; SMTP or log delivery of emails, an SMS gateway,
-//! a signed webhook or log delivery of text messages). The framework-specific parts (routes,
-//! CORS, serving) stay in each example.
+//! What the example apps share: their settings from the environment, the SDK set-up
+//! (session + emailpassword + passwordless + emailverification + usermetadata + userroles;
+//! SMTP or log delivery of emails, an SMS gateway, a signed webhook or log delivery of text
+//! messages) and the logic of the app's own routes ([`routes`]). The framework-specific parts
+//! (routing, extractors, CORS, serving) stay in each example.
+
+pub mod routes;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,8 +20,11 @@ use supertokens_emailpassword::{
     EmailDelivery, EmailPasswordConfig, LogEmailDelivery, SmtpEmailDelivery, SmtpSecurity,
     SmtpSettings,
 };
+use supertokens_emailverification::{EmailVerificationConfig, EmailVerificationMode};
 use supertokens_passwordless::{ContactMethod, FlowType, PasswordlessConfig, SendLimits};
 use supertokens_session::SessionConfig;
+use supertokens_usermetadata::UserMetadataConfig;
+use supertokens_userroles::UserRolesConfig;
 
 /// Response headers the frontend SDK reads, for CORS `expose-headers`.
 pub const EXPOSED_HEADERS: [&str; 4] = [
@@ -46,6 +52,9 @@ pub struct Settings {
     pub sms: Option<SmsSettings>,
     /// Passwordless sign-in: contact method, flow type, send limits.
     pub passwordless: PasswordlessSettings,
+    /// Email verification (`EMAIL_VERIFICATION`): `REQUIRED` (the default), `OPTIONAL`, or
+    /// `None` (`off`: the recipe is left out).
+    pub email_verification: Option<EmailVerificationMode>,
 }
 
 /// Where text messages go.
@@ -122,7 +131,23 @@ impl Settings {
             smtp: smtp_from_env()?,
             sms: sms_from_env()?,
             passwordless: passwordless_from_env()?,
+            email_verification: parse_email_verification(&var_or(
+                "EMAIL_VERIFICATION",
+                "required",
+            ))?,
         })
+    }
+}
+
+/// Parses `EMAIL_VERIFICATION`: `required`, `optional` or `off` (`None`).
+pub fn parse_email_verification(value: &str) -> Result<Option<EmailVerificationMode>, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "required" => Ok(Some(EmailVerificationMode::Required)),
+        "optional" => Ok(Some(EmailVerificationMode::Optional)),
+        "off" => Ok(None),
+        other => Err(format!(
+            "EMAIL_VERIFICATION must be required, optional or off, not {other:?}"
+        )),
     }
 }
 
@@ -281,7 +306,7 @@ fn email_delivery(settings: &Settings) -> Result<Arc<dyn EmailDelivery>, String>
         None => {
             tracing::warn!(
                 "SMTP_HOST is not set: emails (password reset links, sign-in codes and magic \
-                 links) are written to the log. Development only."
+                 links, email verification links) are written to the log. Development only."
             );
             Arc::new(LogEmailDelivery)
         }
@@ -316,8 +341,9 @@ fn sms_delivery(settings: &Settings) -> Result<Arc<dyn SmsDelivery>, String> {
     })
 }
 
-/// Initialises the SDK with the session, emailpassword and passwordless recipes. One email
-/// delivery serves both password reset and passwordless sign-in.
+/// Initialises the SDK with the session, emailpassword, passwordless, emailverification
+/// (unless `EMAIL_VERIFICATION=off`), usermetadata and userroles recipes. One email delivery
+/// serves password reset, passwordless sign-in and email verification.
 pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<SuperTokens>, String> {
     let email_delivery = email_delivery(settings)?;
     let sms_delivery = sms_delivery(settings)?;
@@ -328,6 +354,33 @@ pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<Super
         limits = ?passwordless.limits(),
         "passwordless sign-in"
     );
+    let mut recipe_list = vec![
+        supertokens_session::init(SessionConfig::default()),
+        supertokens_emailpassword::init(EmailPasswordConfig {
+            email_delivery: Some(email_delivery.clone()),
+            ..Default::default()
+        }),
+        supertokens_passwordless::init(PasswordlessConfig {
+            email_delivery: Some(email_delivery.clone()),
+            sms_delivery: Some(sms_delivery),
+            limits: passwordless.limits(),
+            ..PasswordlessConfig::new(passwordless.contact_method, passwordless.flow_type)
+        }),
+        supertokens_usermetadata::init(UserMetadataConfig::default()),
+        supertokens_userroles::init(UserRolesConfig::default()),
+    ];
+    match settings.email_verification {
+        Some(mode) => {
+            tracing::info!(mode = mode.as_str(), "email verification");
+            recipe_list.push(supertokens_emailverification::init(
+                EmailVerificationConfig {
+                    email_delivery: Some(email_delivery),
+                    ..EmailVerificationConfig::new(mode)
+                },
+            ));
+        }
+        None => tracing::info!("email verification is off (EMAIL_VERIFICATION=off)"),
+    }
     supertokens::init(SuperTokensConfig {
         app_info: AppInfo {
             app_name: app_name.into(),
@@ -338,19 +391,7 @@ pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<Super
         },
         connection_uri: settings.connection_uri.clone(),
         api_key: settings.api_key.clone(),
-        recipe_list: vec![
-            supertokens_session::init(SessionConfig::default()),
-            supertokens_emailpassword::init(EmailPasswordConfig {
-                email_delivery: Some(email_delivery.clone()),
-                ..Default::default()
-            }),
-            supertokens_passwordless::init(PasswordlessConfig {
-                email_delivery: Some(email_delivery),
-                sms_delivery: Some(sms_delivery),
-                limits: passwordless.limits(),
-                ..PasswordlessConfig::new(passwordless.contact_method, passwordless.flow_type)
-            }),
-        ],
+        recipe_list,
     })
     .map_err(|error| format!("cannot initialise SuperTokens: {error}"))
 }
@@ -385,6 +426,24 @@ mod tests {
             parse_flow_type("otp")
                 .unwrap_err()
                 .contains("PASSWORDLESS_FLOW_TYPE")
+        );
+    }
+
+    #[test]
+    fn email_verification_modes_parse() {
+        assert_eq!(
+            parse_email_verification("required"),
+            Ok(Some(EmailVerificationMode::Required))
+        );
+        assert_eq!(
+            parse_email_verification(" Optional "),
+            Ok(Some(EmailVerificationMode::Optional))
+        );
+        assert_eq!(parse_email_verification("OFF"), Ok(None));
+        assert!(
+            parse_email_verification("yes")
+                .unwrap_err()
+                .contains("EMAIL_VERIFICATION")
         );
     }
 

@@ -1,6 +1,7 @@
 "use strict";
 // One environment per backend under test: a core (SQLite in a temp dir), the
-// mail server and the SMS gateway stand-in the backend delivers sign-in codes through,
+// mail server and the SMS gateway stand-in the backend delivers sign-in codes and
+// verification links through,
 // the app backend started from its command with the app-contract env, and the website
 // server. env.stop() tears everything down in reverse order; env.report() prints
 // the backend and core logs (called when something failed).
@@ -61,6 +62,18 @@ async function startEnvironment(backend) {
         if (errors.length) throw new AggregateError(errors, "teardown failed: " + errors.map((e) => e.message).join("; "));
     };
     env.report = () => printLogs(env);
+    /** A CDI call to the core with the API key (what an admin tool does), e.g. to give a role. */
+    env.coreRequest = async (method, cdiPath, body) => {
+        const res = await fetch(`${env.core.url}${cdiPath}`, {
+            method,
+            headers: { "api-key": apiKey, "content-type": "application/json" },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(5000),
+        });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`core ${method} ${cdiPath} answered ${res.status}: ${text.slice(0, 300)}`);
+        return JSON.parse(text);
+    };
 
     // Runs last: keep the temp dir (logs, database) only when something failed.
     cleanups.push(() => {
@@ -106,6 +119,8 @@ async function startEnvironment(backend) {
             PASSWORDLESS_CONTACT_METHOD: "email_or_phone",
             PASSWORDLESS_FLOW_TYPE: "user_input_code_and_magic_link",
             PASSWORDLESS_RESEND_COOLDOWN_SECS: String(PASSWORDLESS_RESEND_COOLDOWN_S),
+            // Protected routes need a verified email (the examples' default, said explicitly).
+            EMAIL_VERIFICATION: "required",
         };
         env.app = spawnManaged({
             name: `backend ${backend.name}`,

@@ -2,7 +2,8 @@
 // The test's mail server: a real SMTP server on loopback (smtp-server, from nodemailer)
 // that keeps every message it receives, parsed by mailparser. The backend under test gets
 // SMTP_HOST/SMTP_PORT/SMTP_SECURITY=none/SMTP_FROM and sends through it like through any
-// relay; the scenario waits for a message to an address and reads the code or link in it.
+// relay; the scenario waits for a message to an address and reads the code or link in it
+// (passwordless sign-in codes and magic links, email verification links).
 
 const { SMTPServer } = require("smtp-server");
 const { simpleParser } = require("mailparser");
@@ -130,4 +131,13 @@ function extractSignIn(text) {
     return { link, code: codes.length === 1 ? codes[0] : null, codeCandidates: codes };
 }
 
-module.exports = { startMailServer, extractSignIn, htmlToText };
+/**
+ * The email verification link of a message: `<websiteDomain>/auth/verify-email?token=…&tenantId=…`
+ * (the first one, when the email shows it twice, as a button and as text).
+ */
+function extractVerifyLink(text) {
+    const match = text.match(/https?:\/\/[^\s"'<>()[\]]+\/verify-email\?[^\s"'<>()[\]]+/);
+    return match ? decodeEntities(match[0]) : null;
+}
+
+module.exports = { startMailServer, extractSignIn, extractVerifyLink, htmlToText };

@@ -1,8 +1,9 @@
 "use strict";
 // The website under test: a tiny static server (index.html + the bundled SDK script)
 // at WEBSITE_DOMAIN = http://localhost:<port> (index.html also at /auth/verify, where
-// magic links land). It never proxies to the backend: the page calls API_DOMAIN
-// (another port of localhost) cross-origin, like a real SPA.
+// magic links land, and at /auth/verify-email, where email verification links land). It
+// never proxies to the backend: the page calls API_DOMAIN (another port of localhost)
+// cross-origin, like a real SPA.
 
 const fs = require("node:fs");
 const http = require("node:http");
@@ -29,9 +30,10 @@ function startWebsite({ pageScriptFile, port }) {
         const pathname = new URL(req.url, "http://localhost").pathname;
         if (req.method !== "GET" && req.method !== "HEAD") {
             res.writeHead(405).end();
-        } else if (pathname === "/" || pathname === "/index.html" || pathname === "/auth/verify") {
+        } else if (pathname === "/" || pathname === "/index.html" || pathname === "/auth/verify" || pathname === "/auth/verify-email") {
             // /auth/verify: where passwordless magic links land (websiteBasePath + "/verify");
-            // the page reads the link code from the URL.
+            // /auth/verify-email: where email verification links land. The page reads the
+            // link code / the token from the URL.
             res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(INDEX_HTML);
         } else if (pathname === "/page.js") {
             res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" }).end(pageScript);

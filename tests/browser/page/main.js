@@ -6,6 +6,8 @@ import SuperTokens from "supertokens-web-js";
 import Session from "supertokens-web-js/recipe/session";
 import EmailPassword from "supertokens-web-js/recipe/emailpassword";
 import Passwordless from "supertokens-web-js/recipe/passwordless";
+import EmailVerification from "supertokens-web-js/recipe/emailverification";
+import { UserRoleClaim, PermissionClaim } from "supertokens-web-js/recipe/userroles";
 // The session interceptor web-js installs is supertokens-website's; importing it
 // directly (the same deduplicated module) lets the scenario cross-check its view.
 import SuperTokensWebsite from "supertokens-website";
@@ -13,6 +15,11 @@ import webJsPackage from "supertokens-web-js/package.json";
 import websitePackage from "supertokens-website/package.json";
 
 let config = null;
+// Session events the SDK reported (onHandleEvent), e.g. API_INVALID_CLAIM with the
+// claimValidationErrors of a 403 the interceptor saw.
+const events = [];
+// The frontend's view of the backend's session claims, by key.
+const CLAIMS = { "st-ev": EmailVerification.EmailVerificationClaim, "st-role": UserRoleClaim, "st-perm": PermissionClaim };
 
 function requireInit() {
     if (!config) throw new Error("window.e2e.init() was not called");
@@ -55,9 +62,30 @@ window.e2e = {
         config = { apiDomain, tokenTransferMethod };
         SuperTokens.init({
             appInfo: { appName: "supertokens-rs browser e2e", apiDomain, apiBasePath: "/auth" },
-            recipeList: [EmailPassword.init(), Passwordless.init(), Session.init({ tokenTransferMethod })],
+            recipeList: [
+                EmailPassword.init(),
+                Passwordless.init(),
+                EmailVerification.init(),
+                Session.init({
+                    tokenTransferMethod,
+                    onHandleEvent: (event) => {
+                        const recorded = { action: event.action };
+                        if (event.claimValidationErrors) recorded.claimValidationErrors = event.claimValidationErrors;
+                        events.push(recorded);
+                    },
+                }),
+            ],
         });
         return true;
+    },
+
+    /** The session events recorded from index `from` on. */
+    events(from = 0) {
+        return events.slice(from);
+    },
+
+    eventCount() {
+        return events.length;
     },
 
     async signUp(email, password) {
@@ -111,6 +139,51 @@ window.e2e = {
         };
     },
 
+    // ---- email verification (web-js EmailVerification recipe) ----
+
+    async sendVerificationEmail() {
+        requireInit();
+        return summarise(await EmailVerification.sendVerificationEmail());
+    },
+
+    /** Reads the token (and tenant) from the page's URL, as on the verify-email page. */
+    async verifyEmail() {
+        requireInit();
+        return summarise(await EmailVerification.verifyEmail());
+    },
+
+    async isEmailVerified() {
+        requireInit();
+        const res = await EmailVerification.isEmailVerified();
+        return { status: res.status, isVerified: res.isVerified };
+    },
+
+    /** What web-js reads from a verification link's URL. */
+    verificationFromURL() {
+        requireInit();
+        return {
+            token: EmailVerification.getEmailVerificationTokenFromURL(),
+            tenantId: EmailVerification.getTenantIdFromURL() ?? null,
+        };
+    },
+
+    // ---- session claims ----
+
+    /** A claim's value as the frontend reads it from the access token payload ("st-ev", "st-role", "st-perm"). */
+    async getClaimValue(key) {
+        requireInit();
+        const claim = CLAIMS[key];
+        if (!claim) throw new Error(`unknown claim ${key}`);
+        const value = await Session.getClaimValue({ claim });
+        return value === undefined ? null : value;
+    },
+
+    /** The frontend's own claim check (its global validators: st-ev with EmailVerification). */
+    async validateClaims() {
+        requireInit();
+        return (await Session.validateClaims()).map((e) => ({ id: e.id, reason: e.reason }));
+    },
+
     async signOut() {
         requireInit();
         await Session.signOut();
@@ -144,17 +217,31 @@ window.e2e = {
      * Authorization itself) and refreshes on 401 transparently.
      */
     async fetchSessionInfo() {
+        return window.e2e.fetchApi("/sessioninfo");
+    },
+
+    /**
+     * A plain window.fetch to API_DOMAIN + path through the interceptor, with an optional
+     * JSON body (a string is sent as it is). A 403 also carries what web-js reads from it
+     * (Session.getInvalidClaimsFromResponse).
+     */
+    async fetchApi(path, { method = "GET", body } = {}) {
         const { apiDomain, tokenTransferMethod } = requireInit();
-        const init = { method: "GET" };
+        const init = { method };
         if (tokenTransferMethod === "cookie") init.credentials = "include";
-        const res = await fetch(`${apiDomain}/sessioninfo`, init);
-        const text = await res.text();
-        let body = null;
-        try {
-            body = text === "" ? null : JSON.parse(text);
-        } catch {
-            body = { unparsable: text.slice(0, 500) };
+        if (body !== undefined) {
+            init.headers = { "content-type": "application/json" };
+            init.body = typeof body === "string" ? body : JSON.stringify(body);
         }
-        return { status: res.status, body };
+        const res = await fetch(`${apiDomain}${path}`, init);
+        const out = { status: res.status, body: null };
+        if (res.status === 403) out.invalidClaims = (await Session.getInvalidClaimsFromResponse({ response: res })) ?? null;
+        const text = await res.text();
+        try {
+            out.body = text === "" ? null : JSON.parse(text);
+        } catch {
+            out.body = { unparsable: text.slice(0, 500) };
+        }
+        return out;
     },
 };

@@ -4,13 +4,17 @@
 // the app contract in ../README.md exactly like the Rust example apps must:
 //
 //   env PORT, SUPERTOKENS_CONNECTION_URI, SUPERTOKENS_API_KEY, API_DOMAIN, WEBSITE_DOMAIN
-//   FDI under /auth (emailpassword + passwordless + session), protected GET /sessioninfo,
-//   CORS for WEBSITE_DOMAIN with credentials and the SuperTokens headers.
+//   FDI under /auth (emailpassword + passwordless + emailverification + session; plus the
+//   usermetadata and userroles recipes), protected GET /sessioninfo (a verified email with
+//   EMAIL_VERIFICATION=required, the default), GET /admin (the "admin" role),
+//   POST /refresh-claims, GET/PUT /metadata, CORS for WEBSITE_DOMAIN with credentials and
+//   the SuperTokens headers.
 //
 // Passwordless (EMAIL_OR_PHONE, USER_INPUT_CODE_AND_MAGIC_LINK) delivers like the Rust
 // example apps: emails through SMTP_HOST/SMTP_PORT (node's own SMTP service and
 // template), text messages through the Twilio-shaped gateway at SMS_GATEWAY_URL
 // (SMS_ACCOUNT_SID, SMS_AUTH_TOKEN, SMS_FROM). Without them, codes go to the console.
+// Email verification links go through the same SMTP server (node's template).
 //
 // Run standalone: PORT=3001 SUPERTOKENS_CONNECTION_URI=http://127.0.0.1:3567 \
 //   API_DOMAIN=http://localhost:3001 WEBSITE_DOMAIN=http://localhost:3000 node reference-backend/server.js
@@ -22,6 +26,10 @@ const Session = require("supertokens-node/recipe/session");
 const EmailPassword = require("supertokens-node/recipe/emailpassword");
 const Passwordless = require("supertokens-node/recipe/passwordless");
 const { SMTPService } = require("supertokens-node/recipe/passwordless/emaildelivery");
+const EmailVerification = require("supertokens-node/recipe/emailverification");
+const { SMTPService: EmailVerificationSMTPService } = require("supertokens-node/recipe/emailverification/emaildelivery");
+const UserMetadata = require("supertokens-node/recipe/usermetadata");
+const UserRoles = require("supertokens-node/recipe/userroles");
 const { middleware, errorHandler } = require("supertokens-node/framework/express");
 const { verifySession } = require("supertokens-node/recipe/session/framework/express");
 
@@ -40,6 +48,25 @@ const API_KEY = process.env.SUPERTOKENS_API_KEY || undefined;
 const API_DOMAIN = requireEnv("API_DOMAIN");
 const WEBSITE_DOMAIN = requireEnv("WEBSITE_DOMAIN");
 const APP_NAME = "supertokens-rs browser e2e reference";
+const EMAIL_VERIFICATION = (process.env.EMAIL_VERIFICATION || "required").trim().toLowerCase();
+if (!["required", "optional", "off"].includes(EMAIL_VERIFICATION)) {
+    console.error(`reference-backend: EMAIL_VERIFICATION must be required, optional or off, not ${JSON.stringify(EMAIL_VERIFICATION)}`);
+    process.exit(2);
+}
+const MAX_METADATA_UPDATE_BYTES = 16 * 1024;
+
+/** node's SMTP settings from SMTP_*. */
+function smtpSettings() {
+    return {
+        host: process.env.SMTP_HOST,
+        port: Number(process.env.SMTP_PORT || 587),
+        secure: process.env.SMTP_SECURITY === "tls",
+        from: { name: "supertokens-rs browser e2e reference", email: process.env.SMTP_FROM || "no-reply@example.com" },
+        // node's SMTP service always logs in; the test server accepts any login.
+        authUsername: process.env.SMTP_USER,
+        password: process.env.SMTP_PASSWORD || "unused",
+    };
+}
 
 /** Emails: node's SMTP service (and its template) when SMTP_HOST is set. */
 function emailDelivery() {
@@ -52,19 +79,21 @@ function emailDelivery() {
             },
         };
     }
-    return {
-        service: new SMTPService({
-            smtpSettings: {
-                host: process.env.SMTP_HOST,
-                port: Number(process.env.SMTP_PORT || 587),
-                secure: process.env.SMTP_SECURITY === "tls",
-                from: { name: "supertokens-rs browser e2e reference", email: process.env.SMTP_FROM || "no-reply@example.com" },
-                // node's SMTP service always logs in; the test server accepts any login.
-                authUsername: process.env.SMTP_USER,
-                password: process.env.SMTP_PASSWORD || "unused",
+    return { service: new SMTPService({ smtpSettings: smtpSettings() }) };
+}
+
+/** Verification emails: the same SMTP server, node's email verification template. */
+function emailVerificationDelivery() {
+    if (!process.env.SMTP_HOST) {
+        return {
+            service: {
+                sendEmail: async (input) => {
+                    console.log(`reference-backend: email verification link for ${input.user.email}: ${input.emailVerifyLink}`);
+                },
             },
-        }),
-    };
+        };
+    }
+    return { service: new EmailVerificationSMTPService({ smtpSettings: smtpSettings() }) };
 }
 
 /** Text messages: a POST in Twilio's message API shape to SMS_GATEWAY_URL, with node's Twilio wording. */
@@ -116,9 +145,18 @@ supertokens.init({
             emailDelivery: emailDelivery(),
             smsDelivery: smsDelivery(),
         }),
+        ...(EMAIL_VERIFICATION === "off"
+            ? []
+            : [EmailVerification.init({ mode: EMAIL_VERIFICATION.toUpperCase(), emailDelivery: emailVerificationDelivery() })]),
+        UserMetadata.init(),
+        UserRoles.init(),
         Session.init(),
     ],
 });
+
+/** Express 4 does not catch rejected promises: pass them to the error handlers. */
+const handle = (fn) => (req, res, next) => Promise.resolve(fn(req, res)).catch(next);
+
 
 const app = express();
 
@@ -142,6 +180,67 @@ app.get("/sessioninfo", verifySession(), (req, res) => {
         accessTokenPayload: session.getAccessTokenPayload(),
     });
 });
+
+// Only for sessions whose st-role claim includes "admin" (plus the global validators: st-ev).
+app.get(
+    "/admin",
+    verifySession({
+        overrideGlobalClaimValidators: async (globalValidators) => [...globalValidators, UserRoles.UserRoleClaim.validators.includes("admin")],
+    }),
+    handle(async (req, res) => {
+        const session = req.session;
+        res.json({
+            userId: session.getUserId(),
+            roles: (await session.getClaimValue(UserRoles.UserRoleClaim)) || [],
+            permissions: (await session.getClaimValue(UserRoles.PermissionClaim)) || [],
+        });
+    }),
+);
+
+// Fetches the session's roles and permissions again (after they changed).
+app.post(
+    "/refresh-claims",
+    verifySession(),
+    handle(async (req, res) => {
+        const session = req.session;
+        await session.fetchAndSetClaim(UserRoles.UserRoleClaim);
+        await session.fetchAndSetClaim(UserRoles.PermissionClaim);
+        res.json({
+            roles: (await session.getClaimValue(UserRoles.UserRoleClaim)) || [],
+            permissions: (await session.getClaimValue(UserRoles.PermissionClaim)) || [],
+        });
+    }),
+);
+
+app.get(
+    "/metadata",
+    verifySession(),
+    handle(async (req, res) => {
+        const { metadata } = await UserMetadata.getUserMetadata(req.session.getUserId());
+        res.json({ metadata });
+    }),
+);
+
+app.put(
+    "/metadata",
+    verifySession(),
+    express.text({ type: () => true, limit: MAX_METADATA_UPDATE_BYTES * 4 }),
+    handle(async (req, res) => {
+        const text = typeof req.body === "string" ? req.body : "";
+        let update;
+        try {
+            update = Buffer.byteLength(text) <= MAX_METADATA_UPDATE_BYTES ? JSON.parse(text) : undefined;
+        } catch {
+            update = undefined;
+        }
+        if (update === null || typeof update !== "object" || Array.isArray(update)) {
+            res.status(400).json({ message: "the body must be a JSON object of the keys to set (at most 16384 bytes)" });
+            return;
+        }
+        const { metadata } = await UserMetadata.updateUserMetadata(req.session.getUserId(), update);
+        res.json({ metadata });
+    }),
+);
 
 app.use(errorHandler());
 // eslint-disable-next-line no-unused-vars

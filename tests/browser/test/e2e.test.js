@@ -3,18 +3,22 @@
 // session interceptor is supertokens-website) in headless Chromium against each
 // backend of backends.js, in cookie mode and in header mode. One subtest per step;
 // a step is skipped when an earlier step of the same mode failed. Steps 0-6 are
-// email-password and sessions; steps 7-11 passwordless sign-in (codes read from a real
-// SMTP server and a Twilio-shaped SMS gateway stand-in, magic link opened in the browser).
+// email-password and sessions, with email verification (2a-2c: the link read from a real
+// SMTP server and opened in the browser) and roles as session claims (4a-4c: the admin
+// route, a role given through the core, the claim refreshed; user metadata); steps 7-11
+// passwordless sign-in (codes read from the SMTP server and a Twilio-shaped SMS gateway
+// stand-in, magic link opened in the browser).
 
 const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
+const { isDeepStrictEqual } = require("node:util");
 const { describe, test, before, after } = require("node:test");
 
 const { selectBackends } = require("../backends");
 const { startEnvironment, ACCESS_TOKEN_VALIDITY_S } = require("../lib/environment");
 const { openBrowser } = require("../lib/browser");
 const { sleep } = require("../lib/processes");
-const { extractSignIn } = require("../lib/mail");
+const { extractSignIn, extractVerifyLink } = require("../lib/mail");
 
 const MODES = ["cookie", "header"];
 const PASSWORD = "Passw0rd-e2e-1";
@@ -24,6 +28,10 @@ const SETUP_TIMEOUT_MS = 60_000;
 const REFRESH_PATH = "/auth/session/refresh";
 const PASSWORDLESS_FLOW_TYPE = "USER_INPUT_CODE_AND_MAGIC_LINK";
 const MAX_CODE_INPUT_ATTEMPTS = 5; // the core's default
+// What a protected route answers an unverified session (node's reason, word for word).
+const EMAIL_NOT_VERIFIED = [{ id: "st-ev", reason: { message: "wrong value", expectedValue: true, actualValue: false } }];
+const ADMIN_ROLE = "admin";
+const ADMIN_PERMISSIONS = ["users:read", "users:write"];
 // Phone numbers typed the way people do; the backend must normalise them to E.164.
 const PHONE = { cookie: ["+1 415 555 0100", "+14155550100"], header: ["+1 415 555 0101", "+14155550101"] };
 
@@ -168,6 +176,77 @@ for (const backend of backends) {
                     assert.equal(await b.call("getUserId"), s.userId);
                 });
 
+                // ---- email verification (REQUIRED) ------------------------------------
+
+                /** A 403 invalid claim: the body, what web-js reads from it, and the API_INVALID_CLAIM event. */
+                const assertInvalidClaim = async (res, expected, eventMark) => {
+                    assert.equal(res.status, 403, `expected 403 invalid claim, got ${JSON.stringify(res)}`);
+                    assert.equal(res.body.message, "invalid claim", "the 403's message");
+                    assert.deepEqual(res.body.claimValidationErrors, expected, "claimValidationErrors");
+                    assert.deepEqual(res.invalidClaims, expected, "web-js Session.getInvalidClaimsFromResponse");
+                    const events = await b.call("events", eventMark);
+                    assert.ok(
+                        events.some((e) => e.action === "API_INVALID_CLAIM" && isDeepStrictEqual(e.claimValidationErrors, expected)),
+                        `the interceptor reported API_INVALID_CLAIM with the errors (events: ${JSON.stringify(events)})`,
+                    );
+                };
+
+                step("2a unverified email: /sessioninfo → 403 invalid claim st-ev (web-js reads it), no refresh", async () => {
+                    assert.equal(await b.call("getClaimValue", "st-ev"), false, "the session's st-ev claim is false");
+                    assert.deepEqual((await b.call("validateClaims")).map((e) => e.id), ["st-ev"], "web-js' own check (Session.validateClaims) fails on st-ev");
+                    const mark = b.exchanges.length;
+                    const eventMark = await b.call("eventCount");
+                    const res = await b.call("fetchSessionInfo");
+                    await assertInvalidClaim(res, EMAIL_NOT_VERIFIED, eventMark);
+                    const seen = await apiExchanges(mark);
+                    assert.deepEqual(seen.map((e) => `${e.method} ${e.path} ${e.res && e.res.status}`), ["GET /sessioninfo 403"], "a 403 is not a reason to refresh");
+                    assert.deepEqual(await b.call("isEmailVerified"), { status: "OK", isVerified: false }, "EmailVerification.isEmailVerified()");
+                    assert.equal(await b.call("doesSessionExist"), true, "the session stays");
+                });
+
+                step("2b EmailVerification.sendVerificationEmail() → OK; the link arrives at the SMTP server", async () => {
+                    const mailMark = env.mail.messages.length;
+                    const mark = b.exchanges.length;
+                    const res = await b.call("sendVerificationEmail");
+                    assert.equal(res.status, "OK", `sendVerificationEmail answered ${JSON.stringify(res)}`);
+                    const [req] = (await apiExchanges(mark)).filter((e) => e.method === "POST" && e.path === "/auth/user/email/verify/token");
+                    assert.ok(req && req.res && req.res.status === 200, `POST /auth/user/email/verify/token → 200 (exchanges: ${describeExchanges(await apiExchanges(mark))})`);
+                    const mail = await env.mail.waitFor(s.email, { after: mailMark });
+                    assert.equal(mail.from, env.mail.from, "sent from SMTP_FROM");
+                    const link = extractVerifyLink(mail.plain);
+                    assert.ok(link, `a verification link in the email (subject ${JSON.stringify(mail.subject)})`);
+                    const url = new URL(link);
+                    assert.equal(url.origin + url.pathname, `${env.websiteDomain}/auth/verify-email`, `the link opens WEBSITE_DOMAIN/auth/verify-email: ${link}`);
+                    assert.equal(url.searchParams.get("tenantId"), "public", "the link names the tenant");
+                    const token = url.searchParams.get("token");
+                    assert.ok(token && token.length >= 32, "the link carries a long token");
+                    assert.ok(!mail.subject.includes(token), "the subject does not carry the token");
+                    s.verifyLink = link;
+                    s.verifyToken = token;
+                });
+
+                step("2c the link opened in the browser → EmailVerification.verifyEmail() → OK; st-ev true; single use", async () => {
+                    await b.page.goto(s.verifyLink, { waitUntil: "load" });
+                    await b.page.waitForFunction(() => typeof window.e2e === "object");
+                    await b.call("init", { apiDomain: env.apiDomain, tokenTransferMethod: mode });
+                    assert.deepEqual(await b.call("verificationFromURL"), { token: s.verifyToken, tenantId: "public" }, "web-js reads the token and tenant from the URL");
+                    assert.equal(await b.call("doesSessionExist"), true, "the session survived the page load");
+                    const mark = b.exchanges.length;
+                    const res = await b.call("verifyEmail");
+                    assert.equal(res.status, "OK", `verifyEmail answered ${JSON.stringify(res)}`);
+                    const [verify] = (await apiExchanges(mark)).filter((e) => e.method === "POST" && e.path === "/auth/user/email/verify");
+                    assert.ok(verify && verify.res && verify.res.status === 200, `POST /auth/user/email/verify → 200 (exchanges: ${describeExchanges(await apiExchanges(mark))})`);
+                    assert.deepEqual(JSON.parse(verify.request.postData() || "{}"), { method: "token", token: s.verifyToken }, "web-js sent the token from the link");
+                    assert.ok(verify.res.headers["front-token"], "the answer updated the session (front-token)");
+                    assert.equal(await b.call("getClaimValue", "st-ev"), true, "the session's st-ev claim is true right away");
+                    assert.deepEqual(await b.call("validateClaims"), [], "web-js' own check passes");
+                    assert.deepEqual(await b.call("isEmailVerified"), { status: "OK", isVerified: true }, "EmailVerification.isEmailVerified()");
+                    const again = await b.call("verifyEmail");
+                    assert.equal(again.status, "EMAIL_VERIFICATION_INVALID_TOKEN_ERROR", `the link works once (second use: ${JSON.stringify(again)})`);
+                    const resend = await b.call("sendVerificationEmail");
+                    assert.equal(resend.status, "EMAIL_ALREADY_VERIFIED_ERROR", `sendVerificationEmail once verified: ${JSON.stringify(resend)}`);
+                });
+
                 step("3 fetch API_DOMAIN/sessioninfo through the interceptor → 200, same user", async () => {
                     const mark = b.exchanges.length;
                     const res = await b.call("fetchSessionInfo");
@@ -176,6 +255,7 @@ for (const backend of backends) {
                     assert.equal(res.body.userId, s.userId);
                     assert.equal(typeof res.body.sessionHandle, "string");
                     assert.equal(res.body.accessTokenPayload.sub, s.userId, "accessTokenPayload.sub");
+                    assert.equal(res.body.accessTokenPayload["st-ev"].v, true, "the backend sees st-ev true");
                     s.sessionHandle = res.body.sessionHandle;
 
                     const [req] = (await apiExchanges(mark)).filter((e) => e.path === "/sessioninfo");
@@ -190,6 +270,7 @@ for (const backend of backends) {
                     }
                     const payload = await b.call("getAccessTokenPayload");
                     assert.equal(typeof payload.exp, "number", "access token payload has exp");
+                    assert.equal(payload["st-ev"].v, true, "Session.getAccessTokenPayloadSecurely() has st-ev true");
                     s.exp = payload.exp;
                 });
 
@@ -226,6 +307,57 @@ for (const backend of backends) {
                         const sent = await refreshes[0].request.allHeaders();
                         assert.match(sent.authorization || "", /^Bearer \S+$/, "header mode: refresh sent Authorization: Bearer <refresh token>");
                     }
+                });
+
+                // ---- roles as session claims, user metadata -------------------------
+
+                step(`4a GET /admin without the ${ADMIN_ROLE} role → 403 invalid claim st-role`, async () => {
+                    assert.deepEqual(await b.call("getClaimValue", "st-role"), [], "the session's st-role claim is empty");
+                    const eventMark = await b.call("eventCount");
+                    const res = await b.call("fetchApi", "/admin");
+                    await assertInvalidClaim(res, [{ id: "st-role", reason: { message: "wrong value", expectedToInclude: ADMIN_ROLE, actualValue: [] } }], eventMark);
+                });
+
+                step(`4b the ${ADMIN_ROLE} role given through the core → still 403 → POST /refresh-claims → GET /admin 200`, async () => {
+                    // What an admin tool does: the core's CDI with the API key (no app endpoint).
+                    const created = await env.coreRequest("PUT", "/recipe/role", { role: ADMIN_ROLE, permissions: ADMIN_PERMISSIONS });
+                    assert.equal(created.status, "OK", `PUT /recipe/role answered ${JSON.stringify(created)}`);
+                    const given = await env.coreRequest("PUT", "/public/recipe/user/role", { userId: s.userId, role: ADMIN_ROLE });
+                    assert.deepEqual(given, { status: "OK", didUserAlreadyHaveRole: false }, "PUT /public/recipe/user/role");
+                    const stale = await b.call("fetchApi", "/admin");
+                    assert.equal(stale.status, 403, `the session still carries the old roles (fresh for 5 minutes): ${JSON.stringify(stale)}`);
+
+                    const mark = b.exchanges.length;
+                    const refreshed = await b.call("fetchApi", "/refresh-claims", { method: "POST" });
+                    assert.equal(refreshed.status, 200, `POST /refresh-claims answered ${JSON.stringify(refreshed)}`);
+                    assert.deepEqual(refreshed.body.roles, [ADMIN_ROLE], "refreshed roles");
+                    assert.deepEqual([...refreshed.body.permissions].sort(), ADMIN_PERMISSIONS, "refreshed permissions");
+                    const [exchange] = (await apiExchanges(mark)).filter((e) => e.path === "/refresh-claims");
+                    assert.ok(exchange.res.headers["front-token"], "the answer carries the new access token's front-token");
+                    if (mode === "header") assert.ok(exchange.res.headers["st-access-token"], "header mode: and the new access token");
+                    assert.deepEqual(await b.call("getClaimValue", "st-role"), [ADMIN_ROLE], "web-js reads the new st-role claim");
+                    assert.deepEqual([...(await b.call("getClaimValue", "st-perm"))].sort(), ADMIN_PERMISSIONS, "web-js reads the new st-perm claim");
+
+                    const res = await b.call("fetchApi", "/admin");
+                    assert.equal(res.status, 200, `GET /admin after the refresh answered ${JSON.stringify(res)}`);
+                    assert.equal(res.body.userId, s.userId, "the admin is the signed-in user");
+                    assert.deepEqual(res.body.roles, [ADMIN_ROLE]);
+                    const info = await b.call("fetchSessionInfo");
+                    assert.equal(info.status, 200);
+                    assert.equal(info.body.sessionHandle, s.sessionHandle, "the same session all along");
+                });
+
+                step("4c user metadata: PUT /metadata merges (null removes a key), GET /metadata reads it, a non-object → 400", async () => {
+                    const first = await b.call("fetchApi", "/metadata", { method: "PUT", body: { theme: "dark", lang: "en" } });
+                    assert.equal(first.status, 200, `PUT /metadata answered ${JSON.stringify(first)}`);
+                    assert.deepEqual(first.body, { metadata: { theme: "dark", lang: "en" } });
+                    const second = await b.call("fetchApi", "/metadata", { method: "PUT", body: { lang: null, tz: "UTC" } });
+                    assert.deepEqual(second.body, { metadata: { theme: "dark", tz: "UTC" } }, "merged, lang removed");
+                    const read = await b.call("fetchApi", "/metadata");
+                    assert.deepEqual(read, { status: 200, body: { metadata: { theme: "dark", tz: "UTC" } } });
+                    const bad = await b.call("fetchApi", "/metadata", { method: "PUT", body: "[1]" });
+                    assert.equal(bad.status, 400, `a JSON array answered ${JSON.stringify(bad)}`);
+                    assert.equal(typeof bad.body.message, "string", "with a message");
                 });
 
                 step("5 sign-out via Session.signOut() → no session", async () => {
