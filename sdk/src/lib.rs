@@ -36,7 +36,9 @@ pub const PUBLIC_TENANT: &str = "public";
 pub struct SuperTokensConfig {
     /// The app's identity.
     pub app_info: AppInfo,
-    /// The core: one or more hosts separated by `,` or `;`, tried in turn.
+    /// The core: one or more hosts separated by `,` or `;`, tried in turn. A path names the
+    /// app the SDK works for (`http://localhost:3567/appid-shop`); without one it is the
+    /// core's `public` app. Every core call goes under it, the JWKS included.
     pub connection_uri: String,
     /// The core's API key, if it has one.
     pub api_key: Option<String>,

@@ -1,21 +1,45 @@
-//! The little of multitenancy that the frontends need: `GET /auth/<tenant>/loginmethods`.
+//! Multitenancy: the tenants of the app the SDK talks to, and what the frontends ask about
+//! them (`GET /auth/<tenant>/loginmethods`).
 //!
-//! supertokens-node initialises its multitenancy recipe on its own, and the prebuilt UIs ask
-//! it which login methods a tenant offers. This SDK has no separate multitenancy recipe: the
-//! answer is computed here from the core's tenant configuration and the first factors of the
-//! recipes in the list ([`Recipe::first_factors`](crate::Recipe::first_factors)), and each
-//! recipe that offers a first factor serves the route by calling [`login_methods`] (when two
-//! do, the router picks the first; both give the same answer).
+//! supertokens-node initialises its multitenancy recipe on its own, whatever the recipe
+//! list. This SDK does the same without a recipe: multitenancy needs no configuration and
+//! serves no route of its own, and the other recipes need the tenants' configuration anyway
+//! (node checks a tenant's first factors before every sign-in and sign-up), so it lives here,
+//! in the SDK crate, next to the [`Querier`].
 //!
-//! The answer is flat, as node sends it and web-js reads it (the FDI 4.0 YAML nests it under
-//! `recipes`, which no SDK does).
+//! * The app is the connection URI's: `http://core:3567/appid-shop` makes every core call of
+//!   the SDK (JWKS included) go to app `shop`; without `/appid-…` it is the `public` app.
+//! * node's `Multitenancy` functions: [`create_or_update_tenant`], [`get_tenant`],
+//!   [`list_all_tenants`], [`delete_tenant`], [`associate_user_to_tenant`],
+//!   [`disassociate_user_from_tenant`]. They take the wire types of
+//!   [`supertokens_cdi::multitenancy`] ([`TenantInput`], [`TenantConfig`]). Creating apps
+//!   is not among them (node has no such function either): it is an operator's task, done
+//!   through the core's CDI (`PUT /recipe/multitenancy/app/v2`).
+//! * [`login_methods`] computes the `loginmethods` answer from the core's tenant
+//!   configuration and the first factors of the recipes in the list
+//!   ([`Recipe::first_factors`](crate::Recipe::first_factors)); each recipe that offers a
+//!   first factor serves the route by calling it (when two do, the router picks the first;
+//!   both give the same answer). The answer is flat, as node sends it and web-js reads it
+//!   (the FDI 4.0 YAML nests it under `recipes`, which no SDK does). The tenant comes from
+//!   the path (`/auth/<tenant>/loginmethods`), which is where web-js puts it; like node, a
+//!   `tenantId` query parameter is ignored.
+//! * [`check_first_factors`] is node's `isValidFirstFactor`, which the recipes' sign-in and
+//!   sign-up routes call before doing anything.
 
 use serde::{Deserialize, Serialize};
-use supertokens_cdi::general::TenantConfigResponse;
+use supertokens_cdi::multitenancy::{
+    AssociateUserResponse, CreateOrUpdateResponse, CreateOrUpdateTenantRequest,
+    DisassociateUserResponse, ListTenantsResponse, RemoveResponse, RemoveTenantRequest,
+    TenantConfigResponse, TenantUserRequest,
+};
+pub use supertokens_cdi::multitenancy::{TenantConfig, TenantInput, ThirdPartyConfig};
 
 use crate::SuperTokens;
-use crate::error::{Result, SuperTokensError};
+use crate::error::{Result, SessionError, SuperTokensError};
 use crate::querier::Querier;
+
+/// The recipe id the core's multitenancy endpoints expect in `rid`.
+const RID: Option<&str> = Some("multitenancy");
 
 /// Factor ids known to SuperTokens.
 pub mod factor_ids {
@@ -92,40 +116,173 @@ pub struct LoginMethods {
     pub first_factors: Vec<String>,
 }
 
-/// The core's configuration of a tenant; `None` when the tenant does not exist.
-pub async fn tenant_config(querier: &Querier, tenant_id: &str) -> Result<Option<TenantConfig>> {
-    let path = format!("/{tenant_id}/recipe/multitenancy/tenant/v2");
-    match querier
-        .get::<TenantConfigResponse>(&path, &[], Some("multitenancy"))
-        .await?
-    {
-        TenantConfigResponse::Ok {
-            tenant_id,
-            third_party,
-            first_factors,
-            required_secondary_factors,
-            ..
-        } => Ok(Some(TenantConfig {
-            tenant_id,
-            providers: third_party.providers,
-            first_factors,
-            required_secondary_factors,
-        })),
-        TenantConfigResponse::TenantNotFoundError => Ok(None),
+/// `/<tenant_id><path>`, once the tenant id is known to be safe in a path: 1 to 64 ASCII
+/// letters, digits and `-` (the core's tenant ids are `[a-z0-9-]`, case-insensitive).
+pub fn tenant_path(tenant_id: &str, path: &str) -> Result<String> {
+    let valid = !tenant_id.is_empty()
+        && tenant_id.len() <= 64
+        && tenant_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if valid {
+        Ok(format!("/{tenant_id}{path}"))
+    } else {
+        Err(SuperTokensError::BadInput(format!(
+            "invalid tenant id {tenant_id:?}: use letters, digits and -"
+        )))
     }
 }
 
-/// What this SDK uses of a tenant's configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TenantConfig {
-    /// Tenant id.
-    pub tenant_id: String,
-    /// Third-party providers configured in the core (raw).
-    pub providers: Vec<serde_json::Value>,
-    /// First factors configured in the core; `None` lets the SDK decide.
-    pub first_factors: Option<Vec<String>>,
-    /// Secondary factors required by the tenant.
-    pub required_secondary_factors: Option<Vec<String>>,
+/// The core's configuration of a tenant of the querier's app; `None` when the tenant does
+/// not exist (`GET /<tenant>/recipe/multitenancy/tenant/v2`).
+pub async fn tenant_config(querier: &Querier, tenant_id: &str) -> Result<Option<TenantConfig>> {
+    let path = tenant_path(tenant_id, "/recipe/multitenancy/tenant/v2")?;
+    Ok(
+        match querier.get::<TenantConfigResponse>(&path, &[], RID).await? {
+            TenantConfigResponse::Ok {
+                tenant_id,
+                third_party,
+                first_factors,
+                required_secondary_factors,
+                core_config,
+            } => Some(TenantConfig {
+                tenant_id,
+                third_party,
+                first_factors,
+                required_secondary_factors,
+                core_config,
+            }),
+            TenantConfigResponse::TenantNotFoundError => None,
+        },
+    )
+}
+
+/// Creates a tenant in the app, or updates it; `true` when it was created.
+///
+/// Fields of `config` left `None` keep their stored value (for a new tenant: no first
+/// factor, no secondary factor, no override); `Some(None)` unsets a factor list (first
+/// factors: every method the SDK has); `core_config` is merged into the stored overrides,
+/// a `null` value removing one. The core refuses (400) unknown configuration keys and
+/// factor lists it cannot accept.
+pub async fn create_or_update_tenant(
+    supertokens: &SuperTokens,
+    tenant_id: &str,
+    config: TenantInput,
+) -> Result<bool> {
+    tenant_path(tenant_id, "")?;
+    let body = CreateOrUpdateTenantRequest {
+        tenant_id: tenant_id.to_owned(),
+        config,
+    };
+    let CreateOrUpdateResponse::Ok { created_new } = supertokens
+        .querier()
+        .put("/recipe/multitenancy/tenant/v2", &body, RID)
+        .await?;
+    Ok(created_new)
+}
+
+/// Deletes a tenant with its data (its users stay in the app); `true` when it existed.
+/// The `public` tenant cannot be deleted (the core answers 403).
+pub async fn delete_tenant(supertokens: &SuperTokens, tenant_id: &str) -> Result<bool> {
+    tenant_path(tenant_id, "")?;
+    let body = RemoveTenantRequest {
+        tenant_id: tenant_id.to_owned(),
+    };
+    let RemoveResponse::Ok { did_exist } = supertokens
+        .querier()
+        .post("/recipe/multitenancy/tenant/remove", &body, RID)
+        .await?;
+    Ok(did_exist)
+}
+
+/// A tenant's configuration; `None` when the app has no such tenant.
+pub async fn get_tenant(
+    supertokens: &SuperTokens,
+    tenant_id: &str,
+) -> Result<Option<TenantConfig>> {
+    tenant_config(supertokens.querier(), tenant_id).await
+}
+
+/// Every tenant of the app, `public` first.
+pub async fn list_all_tenants(supertokens: &SuperTokens) -> Result<Vec<TenantConfig>> {
+    let ListTenantsResponse::Ok { tenants } = supertokens
+        .querier()
+        .get("/recipe/multitenancy/tenant/list/v2", &[], RID)
+        .await?;
+    Ok(tenants)
+}
+
+/// Outcome of [`associate_user_to_tenant`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssociateUserToTenantResult {
+    /// The user is in the tenant now.
+    Ok {
+        /// Whether it was already.
+        was_already_associated: bool,
+    },
+    /// The app has no user with this id.
+    UnknownUserIdError,
+    /// Another user of the same login method in the tenant has the user's email.
+    EmailAlreadyExistsError,
+    /// Another user of the same login method in the tenant has the user's phone number.
+    PhoneNumberAlreadyExistsError,
+    /// Another third-party user in the tenant has the user's provider id.
+    ThirdPartyUserAlreadyExistsError,
+    /// Account linking forbids it.
+    AssociationNotAllowedError {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Adds a recipe user to a tenant of its app, so that it can sign in there.
+pub async fn associate_user_to_tenant(
+    supertokens: &SuperTokens,
+    tenant_id: &str,
+    recipe_user_id: &str,
+) -> Result<AssociateUserToTenantResult> {
+    let path = tenant_path(tenant_id, "/recipe/multitenancy/tenant/user")?;
+    let body = TenantUserRequest {
+        recipe_user_id: recipe_user_id.to_owned(),
+    };
+    Ok(match supertokens.querier().post(&path, &body, RID).await? {
+        AssociateUserResponse::Ok {
+            was_already_associated,
+        } => AssociateUserToTenantResult::Ok {
+            was_already_associated,
+        },
+        AssociateUserResponse::UnknownUserIdError => {
+            AssociateUserToTenantResult::UnknownUserIdError
+        }
+        AssociateUserResponse::EmailAlreadyExistsError => {
+            AssociateUserToTenantResult::EmailAlreadyExistsError
+        }
+        AssociateUserResponse::PhoneNumberAlreadyExistsError => {
+            AssociateUserToTenantResult::PhoneNumberAlreadyExistsError
+        }
+        AssociateUserResponse::ThirdPartyUserAlreadyExistsError => {
+            AssociateUserToTenantResult::ThirdPartyUserAlreadyExistsError
+        }
+        AssociateUserResponse::AssociationNotAllowedError { reason } => {
+            AssociateUserToTenantResult::AssociationNotAllowedError { reason }
+        }
+    })
+}
+
+/// Removes a recipe user from a tenant (it stays in the app, possibly in no tenant);
+/// `true` when it was in the tenant.
+pub async fn disassociate_user_from_tenant(
+    supertokens: &SuperTokens,
+    tenant_id: &str,
+    recipe_user_id: &str,
+) -> Result<bool> {
+    let path = tenant_path(tenant_id, "/recipe/multitenancy/tenant/user/remove")?;
+    let body = TenantUserRequest {
+        recipe_user_id: recipe_user_id.to_owned(),
+    };
+    let DisassociateUserResponse::Ok { was_associated } =
+        supertokens.querier().post(&path, &body, RID).await?;
+    Ok(was_associated)
 }
 
 /// Computes the login methods of a tenant as supertokens-node does.
@@ -146,6 +303,74 @@ pub async fn login_methods(
         .ok_or_else(|| SuperTokensError::Internal(format!("Tenant not found: {tenant_id}")))?;
     let available = supertokens.available_first_factors();
     Ok(compute_login_methods(config.first_factors, &available))
+}
+
+/// Which of a recipe's factors a tenant accepts as first factors (node's `isValidFirstFactor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FirstFactorCheck {
+    /// These of the candidates are accepted (never empty).
+    Valid(Vec<&'static str>),
+    /// The tenant accepts none of them.
+    NoneValid,
+    /// The core does not know the tenant.
+    TenantNotFound,
+}
+
+impl FirstFactorCheck {
+    /// The accepted factors, or node's failure: 401 `unauthorised` when the tenant accepts
+    /// none of them (a session would be needed to use them as secondary factors, which this
+    /// SDK does not offer), 500 when the tenant does not exist.
+    pub fn into_result(self, tenant_id: &str) -> Result<Vec<&'static str>> {
+        match self {
+            Self::Valid(valid) => Ok(valid),
+            Self::NoneValid => Err(SessionError::Unauthorised {
+                message: "A valid session is required to authenticate with secondary factors"
+                    .into(),
+                clear_tokens: true,
+            }
+            .into()),
+            Self::TenantNotFound => Err(SuperTokensError::Internal(format!(
+                "Tenant not found: {tenant_id}"
+            ))),
+        }
+    }
+}
+
+/// Checks `candidates` (factors the calling recipe provides) against the tenant's first
+/// factors in the core: all are accepted when the tenant sets no list, otherwise those it
+/// lists. node makes this check before every sign-in or sign-up.
+pub async fn check_first_factors(
+    supertokens: &SuperTokens,
+    tenant_id: &str,
+    candidates: &[&'static str],
+) -> Result<FirstFactorCheck> {
+    let Some(config) = tenant_config(supertokens.querier(), tenant_id).await? else {
+        return Ok(FirstFactorCheck::TenantNotFound);
+    };
+    Ok(filter_first_factors(
+        config.first_factors.as_deref(),
+        candidates,
+    ))
+}
+
+/// The pure part of [`check_first_factors`].
+pub fn filter_first_factors(
+    configured: Option<&[String]>,
+    candidates: &[&'static str],
+) -> FirstFactorCheck {
+    let valid: Vec<&'static str> = match configured {
+        None => candidates.to_vec(),
+        Some(configured) => candidates
+            .iter()
+            .copied()
+            .filter(|factor| configured.iter().any(|known| known == factor))
+            .collect(),
+    };
+    if valid.is_empty() {
+        FirstFactorCheck::NoneValid
+    } else {
+        FirstFactorCheck::Valid(valid)
+    }
 }
 
 /// The pure part of [`login_methods`].
@@ -205,6 +430,40 @@ mod tests {
                 "passwordless": {"enabled": false},
                 "firstFactors": ["emailpassword"],
             })
+        );
+    }
+
+    #[test]
+    fn tenant_ids_are_checked_before_they_reach_a_path() {
+        assert_eq!(tenant_path("t-1", "/recipe/x").unwrap(), "/t-1/recipe/x");
+        assert_eq!(tenant_path("Public", "").unwrap(), "/Public");
+        for bad in ["", "a/b", "../x", "a?b", "a b", "é", &"a".repeat(65)] {
+            assert!(
+                matches!(tenant_path(bad, "/x"), Err(SuperTokensError::BadInput(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn first_factor_checks() {
+        let candidates = ["otp-email", "link-email"];
+        assert_eq!(
+            filter_first_factors(None, &candidates),
+            FirstFactorCheck::Valid(vec!["otp-email", "link-email"])
+        );
+        let configured = vec!["link-email".to_owned(), "emailpassword".to_owned()];
+        assert_eq!(
+            filter_first_factors(Some(&configured), &candidates),
+            FirstFactorCheck::Valid(vec!["link-email"])
+        );
+        assert_eq!(
+            filter_first_factors(Some(&configured[1..]), &candidates),
+            FirstFactorCheck::NoneValid
+        );
+        assert_eq!(
+            filter_first_factors(Some(&[]), &["emailpassword"]),
+            FirstFactorCheck::NoneValid
         );
     }
 

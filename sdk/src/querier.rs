@@ -305,4 +305,73 @@ mod tests {
         assert!(parse_connection_uri("").is_err());
         assert!(parse_connection_uri("localhost:3567").is_err());
     }
+
+    /// A one-request-per-connection HTTP server that records each request line and answers
+    /// `/apiversion` with the versions, and everything else with `{"status":"OK"}`.
+    async fn recording_core() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buffer = vec![0_u8; 8192];
+                let mut read = 0;
+                while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer[read..]).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => read += n,
+                    }
+                }
+                let text = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                let line = text.lines().next().unwrap_or_default().to_owned();
+                let body = if line.contains("/apiversion ") {
+                    r#"{"versions":["5.4"]}"#
+                } else {
+                    r#"{"status":"OK"}"#
+                };
+                record.lock().unwrap().push(line);
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        (origin, seen)
+    }
+
+    #[tokio::test]
+    async fn every_call_goes_under_the_app_of_the_connection_uri() {
+        let (origin, seen) = recording_core().await;
+        let hosts = parse_connection_uri(&format!("{origin}/appid-shop/")).unwrap();
+        let querier = Querier::new(hosts, None).unwrap();
+        let _: serde_json::Value = querier
+            .get("/public/recipe/multitenancy/tenant/v2", &[("a", "b")], None)
+            .await
+            .unwrap();
+        let _: serde_json::Value = querier
+            .post("/recipe/session/verify", &serde_json::json!({}), None)
+            .await
+            .unwrap();
+        let _: serde_json::Value = querier
+            .put("/recipe/user", &serde_json::json!({}), None)
+            .await
+            .unwrap();
+        let _: (serde_json::Value, _) = querier
+            .get_with_max_age("/.well-known/jwks.json")
+            .await
+            .unwrap();
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![
+                "GET /appid-shop/apiversion HTTP/1.1",
+                "GET /appid-shop/public/recipe/multitenancy/tenant/v2?a=b HTTP/1.1",
+                "POST /appid-shop/recipe/session/verify HTTP/1.1",
+                "PUT /appid-shop/recipe/user HTTP/1.1",
+                "GET /appid-shop/.well-known/jwks.json HTTP/1.1",
+            ]
+        );
+    }
 }

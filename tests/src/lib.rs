@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use supertokens_core_engine::{CleanupConfig, Core, CoreConfig, ManualClock};
+use supertokens_core_engine::{Apps, CleanupConfig, Core, CoreConfig, ManualClock};
 use supertokens_core_http::{AppState, ServerConfig, router};
 use supertokens_crypto::password::PasswordHashingPolicy;
 use supertokens_crypto::random::OsRandom;
-use supertokens_storage::{ConnectOptions, connect};
+use supertokens_storage::{ConnectOptions, connect_with_apps};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -64,8 +64,10 @@ pub fn test_config() -> CoreConfig {
 pub struct TestCore {
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
-    /// The engine behind it.
+    /// The engine of its public app.
     pub core: Arc<Core>,
+    /// Every app of the core (the public one is `core`).
+    pub apps: Arc<Apps>,
     /// Its clock.
     pub clock: Arc<ManualClock>,
     /// A client that sends the API key and `cdi-version: 5.4`.
@@ -89,13 +91,21 @@ pub async fn start_core_with_clock(
     options: TestCoreOptions,
     clock: Arc<ManualClock>,
 ) -> anyhow::Result<TestCore> {
-    let storage = connect(&options.database_url, &options.connect)
+    let connection = connect_with_apps(&options.database_url, &options.connect)
         .await
         .context("connecting storage")?;
-    let core =
-        Arc::new(Core::new(storage, options.config, clock.clone(), Arc::new(OsRandom)).await?);
+    let core = Arc::new(
+        Core::new(
+            connection.main,
+            options.config,
+            clock.clone(),
+            Arc::new(OsRandom),
+        )
+        .await?,
+    );
+    let apps = Arc::new(Apps::new(core.clone(), connection.apps, Arc::new(OsRandom)));
     let state = AppState {
-        core: core.clone(),
+        apps: apps.clone(),
         config: Arc::new(ServerConfig {
             api_keys: options.api_keys,
             base_path: String::new(),
@@ -122,6 +132,7 @@ pub async fn start_core_with_clock(
     Ok(TestCore {
         base_url,
         core,
+        apps,
         clock,
         client,
         server,

@@ -10,6 +10,8 @@ mod e2e {
     mod emailpassword;
     mod emailverification_metadata_roles_cdi;
     mod emailverification_recipe;
+    mod multitenancy_cdi;
+    mod multitenancy_recipes;
     mod passwordless_cdi;
     mod passwordless_recipe;
     mod recipe_support;

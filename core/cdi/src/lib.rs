@@ -11,6 +11,7 @@ pub mod emailpassword;
 pub mod emailverification;
 pub mod general;
 pub mod jwt;
+pub mod multitenancy;
 pub mod passwordless;
 pub mod session;
 pub mod user;

@@ -45,13 +45,11 @@ const CLEANUP_MAX_BATCHES_PER_RUN: u32 = 100;
 /// Metadata name of the command-line layer.
 const CLI_SOURCE: &str = "command-line flags";
 
-const MAX_ACCESS_TOKEN_VALIDITY_SECONDS: u64 = 86_400_000;
-const MAX_REFRESH_TOKEN_VALIDITY_MINUTES: f64 = 52_560_000.0; // 100 years
-const MAX_PASSWORD_RESET_LIFETIME_MS: u64 = 3_153_600_000_000; // 100 years
-const MAX_PASSWORDLESS_CODE_LIFETIME_MS: u64 = 3_153_600_000_000; // 100 years
-const MAX_EMAIL_VERIFICATION_LIFETIME_MS: u64 = 3_153_600_000_000; // 100 years
-const MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS: u32 = 1000;
-const MAX_SIGNING_KEY_INTERVAL_HOURS: f64 = 876_000.0; // 100 years
+// The bounds shared with the per-app overrides (`coreConfig`) live in the engine.
+use supertokens_core_engine::config::limits::{
+    MAX_ACCESS_TOKEN_VALIDITY_SECONDS, MAX_LIFETIME_MS, MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS,
+    MAX_REFRESH_TOKEN_VALIDITY_MINUTES, MAX_SIGNING_KEY_INTERVAL_HOURS,
+};
 const MAX_HASHING_POOL_SIZE: u64 = 1024;
 const MAX_DB_CONNECTIONS: u32 = 1000;
 const MAX_CLEANUP_INTERVAL_SECONDS: u64 = 31_536_000; // 1 year
@@ -793,21 +791,21 @@ impl Checker<'_> {
             "password_reset_token_lifetime",
             raw.password_reset_token_lifetime,
             1,
-            MAX_PASSWORD_RESET_LIFETIME_MS,
+            MAX_LIFETIME_MS,
             " milliseconds",
         );
         self.range(
             "email_verification_token_lifetime",
             raw.email_verification_token_lifetime,
             1,
-            MAX_EMAIL_VERIFICATION_LIFETIME_MS,
+            MAX_LIFETIME_MS,
             " milliseconds",
         );
         self.range(
             "passwordless_code_lifetime",
             raw.passwordless_code_lifetime,
             1,
-            MAX_PASSWORDLESS_CODE_LIFETIME_MS,
+            MAX_LIFETIME_MS,
             " milliseconds",
         );
         self.range(

@@ -1,5 +1,7 @@
-//! Start and stop: storage (with retries while the database is unreachable), engine,
-//! cleanup job, listener, then serving until SIGTERM or Ctrl-C.
+//! Start and stop: storage (with retries while the database is unreachable), engine (the
+//! public app's core; other apps' cores are built on first use), background jobs (cleanup
+//! and key rotation of every loaded app, re-reading the list of apps), listener, then
+//! serving until SIGTERM or Ctrl-C.
 //!
 //! The only info line of a successful start is the "ready" line; the steps before it log at
 //! debug level.
@@ -11,10 +13,10 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use secrecy::ExposeSecret;
 use supertokens_cdi::version::LATEST_CDI_VERSION;
-use supertokens_core_engine::{Core, Storage, StorageError, SystemClock};
+use supertokens_core_engine::{Apps, Core, StorageError, SystemClock};
 use supertokens_core_http::{AppState, router, serve};
 use supertokens_crypto::random::OsRandom;
-use supertokens_storage::ConnectOptions;
+use supertokens_storage::{ConnectOptions, Connection};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -49,15 +51,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         }
     };
     let Started {
-        core,
+        apps,
         listener,
         address,
         backend,
     } = started;
 
-    let cleanup = core.spawn_cleanup();
+    let cleanup = apps.spawn_background();
     let app = router(AppState {
-        core,
+        apps,
         config: Arc::new(settings.server_config()),
     });
     if settings.api_keys.is_empty() {
@@ -108,7 +110,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 struct Started {
-    core: Arc<Core>,
+    apps: Arc<Apps>,
     listener: TcpListener,
     address: SocketAddr,
     backend: &'static str,
@@ -125,23 +127,25 @@ async fn start(settings: &Settings) -> anyhow::Result<Started> {
     }
     let redacted_url = settings.redacted_database_url();
     tracing::debug!(database = %redacted_url, "connecting to the database");
-    let storage = connect_with_retry(
+    let connection = connect_with_retry(
         settings.database_url.expose_secret(),
         &redacted_url,
         &settings.connect,
         CONNECT_RETRY_BUDGET,
     )
     .await?;
-    let backend = storage.backend();
+    let backend = connection.main.backend();
     tracing::debug!("building the core");
+    let rng = Arc::new(OsRandom);
     let core = Core::new(
-        storage,
+        connection.main,
         settings.core.clone(),
         Arc::new(SystemClock),
-        Arc::new(OsRandom),
+        rng.clone(),
     )
     .await
     .context("cannot start the core")?;
+    let apps = Apps::new(Arc::new(core), connection.apps, rng);
     let listener = TcpListener::bind((settings.host.as_str(), settings.port))
         .await
         .with_context(|| {
@@ -154,7 +158,7 @@ async fn start(settings: &Settings) -> anyhow::Result<Started> {
         .local_addr()
         .context("cannot read the listening address")?;
     Ok(Started {
-        core: Arc::new(core),
+        apps: Arc::new(apps),
         listener,
         address,
         backend,
@@ -170,20 +174,21 @@ fn display_address(host: &str, port: u16) -> String {
     }
 }
 
-/// Connects, retrying with exponential backoff while the database is unreachable, for at most
-/// `budget`. Other failures (bad URL, refused credentials, failed migration) stop at once.
+/// Connects (to the public app's database, and where the other apps' live), retrying with
+/// exponential backoff while the database is unreachable, for at most `budget`. Other
+/// failures (bad URL, refused credentials, failed migration) stop at once.
 pub async fn connect_with_retry(
     url: &str,
     redacted_url: &str,
     options: &ConnectOptions,
     budget: Duration,
-) -> anyhow::Result<Arc<dyn Storage>> {
+) -> anyhow::Result<Connection> {
     let deadline = Instant::now() + budget;
     let mut delay = FIRST_RETRY_DELAY;
     let mut attempt: u32 = 1;
     loop {
-        match supertokens_storage::connect(url, options).await {
-            Ok(storage) => return Ok(storage),
+        match supertokens_storage::connect_with_apps(url, options).await {
+            Ok(connection) => return Ok(connection),
             Err(StorageError::Unavailable(reason)) => {
                 if Instant::now() + delay > deadline {
                     bail!(
@@ -285,7 +290,7 @@ mod tests {
 
     #[tokio::test]
     async fn in_memory_sqlite_connects() {
-        let storage = connect_with_retry(
+        let connection = connect_with_retry(
             "sqlite::memory:",
             "sqlite::memory:",
             &ConnectOptions::default(),
@@ -293,6 +298,6 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(storage.backend(), "sqlite");
+        assert_eq!(connection.main.backend(), "sqlite");
     }
 }

@@ -83,3 +83,459 @@ pub fn default_hashing_pool_size() -> usize {
         .map(|n| n.get().saturating_sub(1).max(1))
         .unwrap_or(1)
 }
+
+/// Bounds of the configuration values, shared by the config file and the per-app overrides.
+pub mod limits {
+    /// Longest `access_token_validity`, in seconds.
+    pub const MAX_ACCESS_TOKEN_VALIDITY_SECONDS: u64 = 86_400_000;
+    /// Longest `refresh_token_validity`, in minutes (100 years).
+    pub const MAX_REFRESH_TOKEN_VALIDITY_MINUTES: f64 = 52_560_000.0;
+    /// Longest token and code lifetime, in milliseconds (100 years).
+    pub const MAX_LIFETIME_MS: u64 = 3_153_600_000_000;
+    /// Most `passwordless_max_code_input_attempts`.
+    pub const MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS: u32 = 1000;
+    /// Longest `access_token_dynamic_signing_key_update_interval`, in hours (100 years).
+    pub const MAX_SIGNING_KEY_INTERVAL_HOURS: f64 = 876_000.0;
+}
+
+/// Keys an app may override in its `coreConfig` (the configuration of its public tenant).
+/// The others (ports, database, pools, cleanup) are the process's.
+/// `access_token_signing_key_update_interval` is the Java core's older name of
+/// `access_token_dynamic_signing_key_update_interval` (SDK test suites still send it).
+/// `access_token_blacklisting` and `access_token_signing_key_dynamic` are accepted as
+/// booleans and change nothing: as in the Java core, they only mattered before CDI 2.19
+/// (requests now say `checkDatabase` and `useDynamicSigningKey` themselves).
+pub const APP_CONFIG_KEYS: &[&str] = &[
+    "access_token_validity",
+    "refresh_token_validity",
+    "access_token_dynamic_signing_key_update_interval",
+    "access_token_signing_key_update_interval",
+    "access_token_blacklisting",
+    "access_token_signing_key_dynamic",
+    "password_hashing_alg",
+    "argon2_iterations",
+    "argon2_memory_kb",
+    "argon2_parallelism",
+    "bcrypt_log_rounds",
+    "password_reset_token_lifetime",
+    "email_verification_token_lifetime",
+    "passwordless_code_lifetime",
+    "passwordless_max_code_input_attempts",
+];
+
+/// Keys a tenant other than `public` may set in its `coreConfig`, as in the Java core (the
+/// other app keys apply to the whole app). They are validated and stored; the app's values
+/// are the ones in force (per-tenant values are not applied yet).
+pub const TENANT_CONFIG_KEYS: &[&str] = &[
+    "password_reset_token_lifetime",
+    "email_verification_token_lifetime",
+    "passwordless_code_lifetime",
+    "passwordless_max_code_input_attempts",
+];
+
+/// A number from an override: a JSON number, or a string holding one.
+fn number(key: &str, value: &serde_json::Value) -> std::result::Result<f64, String> {
+    let parsed = match value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    parsed
+        .filter(|n| n.is_finite())
+        .ok_or_else(|| format!("{key} must be a number, got {value}"))
+}
+
+/// A whole number within `min..=max`.
+fn whole(
+    key: &str,
+    value: &serde_json::Value,
+    min: u64,
+    max: u64,
+) -> std::result::Result<u64, String> {
+    let n = number(key, value)?;
+    if n.fract() != 0.0 || n < min as f64 || n > max as f64 {
+        return Err(format!(
+            "{key} must be a whole number between {min} and {max}, got {value}"
+        ));
+    }
+    // In range and whole, so the conversion is exact.
+    Ok(n as u64)
+}
+
+/// A number above zero and at most `max`.
+fn positive(key: &str, value: &serde_json::Value, max: f64) -> std::result::Result<f64, String> {
+    let n = number(key, value)?;
+    if n <= 0.0 || n > max {
+        return Err(format!(
+            "{key} must be greater than 0 and at most {max}, got {value}"
+        ));
+    }
+    Ok(n)
+}
+
+fn as_u32(key: &str, n: u64) -> std::result::Result<u32, String> {
+    u32::try_from(n).map_err(|_| format!("{key} is too large: {n}"))
+}
+
+/// Refuses keys outside `allowed`, naming them and the accepted ones.
+fn check_keys(
+    overrides: &serde_json::Map<String, serde_json::Value>,
+    allowed: &[&str],
+    what: &str,
+) -> std::result::Result<(), String> {
+    let mut unknown: Vec<&str> = overrides
+        .keys()
+        .map(String::as_str)
+        .filter(|key| !allowed.contains(key))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort_unstable();
+    Err(format!(
+        "{} cannot be set {what}; the keys that can are: {}",
+        unknown.join(", "),
+        allowed.join(", ")
+    ))
+}
+
+impl CoreConfig {
+    /// This configuration with an app's `coreConfig` overrides applied. Every key must be one
+    /// of [`APP_CONFIG_KEYS`] with a valid value (in the config file's units); the error names
+    /// the key and what to fix.
+    pub fn with_app_overrides(
+        &self,
+        overrides: &serde_json::Map<String, serde_json::Value>,
+    ) -> std::result::Result<Self, String> {
+        use limits::*;
+        check_keys(overrides, APP_CONFIG_KEYS, "per app")?;
+        let mut config = self.clone();
+        let get = |key: &str| overrides.get(key).filter(|value| !value.is_null());
+        if let Some(value) = get("access_token_validity") {
+            let key = "access_token_validity";
+            config.access_token_validity =
+                Duration::from_secs(whole(key, value, 1, MAX_ACCESS_TOKEN_VALIDITY_SECONDS)?);
+        }
+        if let Some(value) = get("refresh_token_validity") {
+            let minutes = positive(
+                "refresh_token_validity",
+                value,
+                MAX_REFRESH_TOKEN_VALIDITY_MINUTES,
+            )?;
+            config.refresh_token_validity = Duration::from_secs_f64(minutes * 60.0);
+        }
+        if config.refresh_token_validity <= config.access_token_validity {
+            return Err(format!(
+                "refresh_token_validity ({} minutes) must be longer than access_token_validity \
+                 ({} seconds)",
+                config.refresh_token_validity.as_secs_f64() / 60.0,
+                config.access_token_validity.as_secs()
+            ));
+        }
+        for (key, field) in [
+            (
+                "password_reset_token_lifetime",
+                &mut config.password_reset_token_lifetime,
+            ),
+            (
+                "email_verification_token_lifetime",
+                &mut config.email_verification_token_lifetime,
+            ),
+            (
+                "passwordless_code_lifetime",
+                &mut config.passwordless_code_lifetime,
+            ),
+        ] {
+            if let Some(value) = get(key) {
+                *field = Duration::from_millis(whole(key, value, 1, MAX_LIFETIME_MS)?);
+            }
+        }
+        if let Some(value) = get("passwordless_max_code_input_attempts") {
+            let key = "passwordless_max_code_input_attempts";
+            config.passwordless_max_code_input_attempts = as_u32(
+                key,
+                whole(
+                    key,
+                    value,
+                    1,
+                    u64::from(MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS),
+                )?,
+            )?;
+        }
+        for key in [
+            "access_token_blacklisting",
+            "access_token_signing_key_dynamic",
+        ] {
+            if let Some(value) = get(key)
+                && !value.is_boolean()
+            {
+                return Err(format!("{key} must be true or false, got {value}"));
+            }
+        }
+        let interval = [
+            "access_token_dynamic_signing_key_update_interval",
+            "access_token_signing_key_update_interval",
+        ]
+        .into_iter()
+        .find_map(|key| get(key).map(|value| (key, value)));
+        if let Some((key, value)) = interval {
+            let hours = positive(key, value, MAX_SIGNING_KEY_INTERVAL_HOURS)?;
+            let interval = Duration::from_secs_f64(hours * 3600.0);
+            if interval < Duration::from_millis(1) {
+                return Err(format!("{key} must be at least 1 millisecond, got {value}"));
+            }
+            config.signing_key_update_interval = interval;
+        }
+        config.password_hashing = hashing_with_overrides(self.password_hashing, &get)?;
+        Ok(config)
+    }
+}
+
+/// The hashing policy of an app: the base policy with the app's algorithm and parameters.
+fn hashing_with_overrides<'a>(
+    base: PasswordHashingPolicy,
+    get: &impl Fn(&str) -> Option<&'a serde_json::Value>,
+) -> std::result::Result<PasswordHashingPolicy, String> {
+    use supertokens_crypto::password::{
+        ARGON2_MAX_ITERATIONS, ARGON2_MAX_MEMORY_KIB, ARGON2_MAX_PARALLELISM, BCRYPT_MAX_COST,
+        BCRYPT_MIN_COST,
+    };
+    let touched = [
+        "password_hashing_alg",
+        "argon2_iterations",
+        "argon2_memory_kb",
+        "argon2_parallelism",
+        "bcrypt_log_rounds",
+    ]
+    .iter()
+    .any(|key| get(key).is_some());
+    if !touched {
+        return Ok(base);
+    }
+    let (mut memory_kib, mut iterations, mut parallelism) = match base {
+        PasswordHashingPolicy::Argon2id {
+            memory_kib,
+            iterations,
+            parallelism,
+        } => (memory_kib, iterations, parallelism),
+        PasswordHashingPolicy::Bcrypt { .. } => match PasswordHashingPolicy::owasp_default() {
+            PasswordHashingPolicy::Argon2id {
+                memory_kib,
+                iterations,
+                parallelism,
+            } => (memory_kib, iterations, parallelism),
+            PasswordHashingPolicy::Bcrypt { .. } => (19_456, 2, 1),
+        },
+    };
+    let mut cost = match base {
+        PasswordHashingPolicy::Bcrypt { cost } => cost,
+        PasswordHashingPolicy::Argon2id { .. } => 11,
+    };
+    let mut argon2 = matches!(base, PasswordHashingPolicy::Argon2id { .. });
+    if let Some(value) = get("password_hashing_alg") {
+        argon2 = match value.as_str().map(|s| s.trim().to_ascii_uppercase()) {
+            Some(alg) if alg == "ARGON2" || alg == "ARGON2ID" => true,
+            Some(alg) if alg == "BCRYPT" => false,
+            _ => {
+                return Err(format!(
+                    "password_hashing_alg must be ARGON2 or BCRYPT, got {value}"
+                ));
+            }
+        };
+    }
+    if let Some(value) = get("argon2_iterations") {
+        let key = "argon2_iterations";
+        iterations = as_u32(key, whole(key, value, 1, u64::from(ARGON2_MAX_ITERATIONS))?)?;
+    }
+    if let Some(value) = get("argon2_parallelism") {
+        let key = "argon2_parallelism";
+        parallelism = as_u32(
+            key,
+            whole(key, value, 1, u64::from(ARGON2_MAX_PARALLELISM))?,
+        )?;
+    }
+    if let Some(value) = get("argon2_memory_kb") {
+        let key = "argon2_memory_kb";
+        memory_kib = as_u32(
+            key,
+            whole(
+                key,
+                value,
+                u64::from(8 * parallelism),
+                u64::from(ARGON2_MAX_MEMORY_KIB),
+            )?,
+        )?;
+    }
+    if let Some(value) = get("bcrypt_log_rounds") {
+        let key = "bcrypt_log_rounds";
+        cost = as_u32(
+            key,
+            whole(
+                key,
+                value,
+                u64::from(BCRYPT_MIN_COST),
+                u64::from(BCRYPT_MAX_COST),
+            )?,
+        )?;
+    }
+    let policy = if argon2 {
+        PasswordHashingPolicy::Argon2id {
+            memory_kib,
+            iterations,
+            parallelism,
+        }
+    } else {
+        PasswordHashingPolicy::Bcrypt { cost }
+    };
+    policy
+        .validate()
+        .map_err(|error| format!("the password hashing settings are invalid: {error}"))?;
+    Ok(policy)
+}
+
+/// Checks the `coreConfig` of a tenant other than `public`: only [`TENANT_CONFIG_KEYS`], with
+/// valid values.
+pub fn validate_tenant_overrides(
+    overrides: &serde_json::Map<String, serde_json::Value>,
+) -> std::result::Result<(), String> {
+    check_keys(
+        overrides,
+        TENANT_CONFIG_KEYS,
+        "per tenant (set app-wide keys on the app's public tenant)",
+    )?;
+    CoreConfig::default()
+        .with_app_overrides(overrides)
+        .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn overrides(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        match value {
+            serde_json::Value::Object(map) => map,
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn app_overrides_apply_in_the_file_units() {
+        let base = CoreConfig::default();
+        let config = base
+            .with_app_overrides(&overrides(json!({
+                "access_token_validity": 2,
+                "refresh_token_validity": "1.5",
+                "passwordless_code_lifetime": 1000,
+                "passwordless_max_code_input_attempts": 3,
+                "password_hashing_alg": "bcrypt",
+                "bcrypt_log_rounds": 4,
+                "email_verification_token_lifetime": null,
+            })))
+            .unwrap();
+        assert_eq!(config.access_token_validity, Duration::from_secs(2));
+        assert_eq!(config.refresh_token_validity, Duration::from_secs(90));
+        assert_eq!(config.passwordless_code_lifetime, Duration::from_secs(1));
+        assert_eq!(config.passwordless_max_code_input_attempts, 3);
+        assert_eq!(
+            config.password_hashing,
+            PasswordHashingPolicy::Bcrypt { cost: 4 }
+        );
+        assert_eq!(
+            config.email_verification_token_lifetime,
+            base.email_verification_token_lifetime
+        );
+        let older_name = base
+            .with_app_overrides(&overrides(json!({
+                "access_token_signing_key_update_interval": 0.5,
+                "access_token_blacklisting": false,
+            })))
+            .unwrap();
+        assert_eq!(
+            older_name.signing_key_update_interval,
+            Duration::from_secs(1800)
+        );
+        let argon = base
+            .with_app_overrides(&overrides(json!({"argon2_iterations": 3})))
+            .unwrap();
+        assert_eq!(
+            argon.password_hashing,
+            PasswordHashingPolicy::Argon2id {
+                memory_kib: 19_456,
+                iterations: 3,
+                parallelism: 1
+            }
+        );
+        assert_eq!(
+            base.with_app_overrides(&serde_json::Map::new())
+                .unwrap()
+                .password_hashing,
+            base.password_hashing
+        );
+    }
+
+    #[test]
+    fn bad_overrides_name_the_key() {
+        let base = CoreConfig::default();
+        for (input, needle) in [
+            (
+                json!({"no_such_key": 1}),
+                "no_such_key cannot be set per app",
+            ),
+            (json!({"port": 1}), "port cannot be set"),
+            (
+                json!({"access_token_validity": 0}),
+                "access_token_validity must be",
+            ),
+            (
+                json!({"access_token_validity": 1.5}),
+                "access_token_validity must be",
+            ),
+            (
+                json!({"access_token_validity": "x"}),
+                "access_token_validity must be a number",
+            ),
+            (
+                json!({"access_token_validity": 100000, "refresh_token_validity": 1}),
+                "refresh_token_validity (1 minutes) must be longer",
+            ),
+            (
+                json!({"password_hashing_alg": "md5"}),
+                "password_hashing_alg must be ARGON2 or BCRYPT",
+            ),
+            (
+                json!({"bcrypt_log_rounds": 99}),
+                "bcrypt_log_rounds must be",
+            ),
+            (
+                json!({"passwordless_max_code_input_attempts": 0}),
+                "passwordless_max_code_input_attempts",
+            ),
+        ] {
+            let error = base.with_app_overrides(&overrides(input)).unwrap_err();
+            assert!(error.contains(needle), "{error:?} lacks {needle:?}");
+        }
+    }
+
+    #[test]
+    fn tenants_take_only_tenant_keys() {
+        assert!(
+            validate_tenant_overrides(&overrides(json!({"passwordless_code_lifetime": 5}))).is_ok()
+        );
+        let error =
+            validate_tenant_overrides(&overrides(json!({"access_token_validity": 5}))).unwrap_err();
+        assert!(
+            error.contains("access_token_validity cannot be set per tenant"),
+            "{error}"
+        );
+        let error =
+            validate_tenant_overrides(&overrides(json!({"passwordless_code_lifetime": -1})))
+                .unwrap_err();
+        assert!(
+            error.contains("passwordless_code_lifetime must be"),
+            "{error}"
+        );
+    }
+}

@@ -93,7 +93,7 @@ impl EmailPassword {
         let record = UserRecord {
             user_id: random_uuid_v4(self.rng.as_ref()),
             recipe_id: RECIPE_EMAILPASSWORD.to_owned(),
-            tenant_id: tenant_id.to_owned(),
+            tenant_ids: vec![tenant_id.to_owned()],
             email: Some(email),
             phone_number: None,
             password_hash: Some(password_hash),
@@ -317,7 +317,7 @@ impl EmailPassword {
         let record = UserRecord {
             user_id: random_uuid_v4(self.rng.as_ref()),
             recipe_id: RECIPE_EMAILPASSWORD.to_owned(),
-            tenant_id: tenant_id.to_owned(),
+            tenant_ids: vec![tenant_id.to_owned()],
             email: Some(email),
             phone_number: None,
             password_hash: Some(password_hash.to_owned()),

@@ -12,6 +12,10 @@ pub enum EngineError {
     /// The request is invalid; the message says what to fix (HTTP 400).
     #[error("{0}")]
     BadRequest(String),
+    /// The caller may not do this from where it asked (HTTP 403), e.g. manage apps from
+    /// another app than `public`.
+    #[error("{0}")]
+    Forbidden(String),
     /// The database failed or is unreachable.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -27,6 +31,11 @@ impl EngineError {
     /// A 400 with this message.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::BadRequest(message.into())
+    }
+
+    /// A 403 with this message.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
     }
 }
 

@@ -574,7 +574,7 @@ impl Passwordless {
             let record = UserRecord {
                 user_id: random_uuid_v4(self.rng.as_ref()),
                 recipe_id: RECIPE_PASSWORDLESS.to_owned(),
-                tenant_id: tenant_id.to_owned(),
+                tenant_ids: vec![tenant_id.to_owned()],
                 email: device.email.clone(),
                 phone_number: device.phone_number.clone(),
                 password_hash: None,

@@ -19,39 +19,28 @@ const RELEASE_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 type Job = Box<dyn FnOnce(&mut Argon2Memory) + Send>;
 
-/// Hashes and verifies passwords off the async threads.
-pub struct PasswordHasher {
-    policy: PasswordHashingPolicy,
+/// The hashing threads: at most `size` hashes run at once; the rest queue. One pool serves
+/// every app of the process, whatever their hashing policies.
+pub struct HashingPool {
     jobs: flume::Sender<Job>,
-    pool_size: usize,
-    rng: Arc<dyn RandomSource>,
-    dummy_hash: String,
+    size: usize,
 }
 
-impl std::fmt::Debug for PasswordHasher {
+impl std::fmt::Debug for HashingPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher")
-            .field("policy", &self.policy)
-            .field("pool_size", &self.pool_size)
+        f.debug_struct("HashingPool")
+            .field("size", &self.size)
             .field("queued", &self.jobs.len())
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
-impl PasswordHasher {
-    /// Starts `pool_size` hashing threads (at least one). They stop when the hasher is dropped.
-    pub fn new(
-        policy: PasswordHashingPolicy,
-        pool_size: usize,
-        rng: Arc<dyn RandomSource>,
-    ) -> Result<Self> {
-        policy
-            .validate()
-            .map_err(|error| EngineError::bad_request(error.to_string()))?;
-        let dummy_hash = policy.dummy_hash(rng.as_ref())?;
+impl HashingPool {
+    /// Starts `size` hashing threads (at least one). They stop when the pool is dropped.
+    pub fn new(size: usize) -> Result<Self> {
         let (jobs, queue) = flume::unbounded::<Job>();
-        let pool_size = pool_size.max(1);
-        for index in 0..pool_size {
+        let size = size.max(1);
+        for index in 0..size {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("password-hashing-{index}"))
@@ -62,46 +51,10 @@ impl PasswordHasher {
                     ))
                 })?;
         }
-        Ok(Self {
-            policy,
-            jobs,
-            pool_size,
-            rng,
-            dummy_hash,
-        })
+        Ok(Self { jobs, size })
     }
 
-    /// Hashes a new password with the configured policy.
-    pub async fn hash(&self, password: &str) -> Result<String> {
-        let policy = self.policy;
-        let rng = Arc::clone(&self.rng);
-        let password = zeroize::Zeroizing::new(password.to_owned());
-        self.run(move |memory| {
-            password::hash_password_with_memory(&policy, &password, rng.as_ref(), memory)
-                .map_err(Into::into)
-        })
-        .await
-    }
-
-    /// Checks a password against a stored hash (argon2 or bcrypt).
-    pub async fn verify(&self, password: &str, stored_hash: &str) -> Result<bool> {
-        let password = zeroize::Zeroizing::new(password.to_owned());
-        let stored_hash = stored_hash.to_owned();
-        self.run(move |memory| {
-            password::verify_password_with_memory(&password, &stored_hash, memory)
-                .map_err(Into::into)
-        })
-        .await
-    }
-
-    /// Spends the same time as [`verify`](Self::verify) against a real hash and returns false;
-    /// used when the email is unknown so that timing does not reveal which emails exist.
-    pub async fn verify_against_dummy(&self, password: &str) -> Result<bool> {
-        let dummy = self.dummy_hash.clone();
-        self.verify(password, &dummy).await.map(|_| false)
-    }
-
-    /// Hashes waiting for a thread (for metrics and tests).
+    /// Hashes waiting for a thread.
     pub fn queued(&self) -> usize {
         self.jobs.len()
     }
@@ -121,6 +74,115 @@ impl PasswordHasher {
         answer
             .await
             .map_err(|_| EngineError::Crypto("a password hashing thread stopped mid-task".into()))?
+    }
+}
+
+/// Hashes and verifies passwords off the async threads, with one app's policy.
+pub struct PasswordHasher {
+    policy: PasswordHashingPolicy,
+    pool: Arc<HashingPool>,
+    rng: Arc<dyn RandomSource>,
+    dummy_hash: String,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher")
+            .field("policy", &self.policy)
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PasswordHasher {
+    /// A hasher on a pool of its own of `pool_size` threads (at least one).
+    pub fn new(
+        policy: PasswordHashingPolicy,
+        pool_size: usize,
+        rng: Arc<dyn RandomSource>,
+    ) -> Result<Self> {
+        policy
+            .validate()
+            .map_err(|error| EngineError::bad_request(error.to_string()))?;
+        let dummy_hash = policy.dummy_hash(rng.as_ref())?;
+        Ok(Self {
+            policy,
+            pool: Arc::new(HashingPool::new(pool_size)?),
+            rng,
+            dummy_hash,
+        })
+    }
+
+    /// A hasher with `policy` on a shared pool; its dummy hash is computed on the pool too.
+    pub async fn on_pool(
+        pool: Arc<HashingPool>,
+        policy: PasswordHashingPolicy,
+        rng: Arc<dyn RandomSource>,
+    ) -> Result<Self> {
+        policy
+            .validate()
+            .map_err(|error| EngineError::bad_request(error.to_string()))?;
+        let dummy_rng = Arc::clone(&rng);
+        let dummy_hash = pool
+            .run(move |_| {
+                policy
+                    .dummy_hash(dummy_rng.as_ref())
+                    .map_err(EngineError::from)
+            })
+            .await?;
+        Ok(Self {
+            policy,
+            pool,
+            rng,
+            dummy_hash,
+        })
+    }
+
+    /// The policy of new hashes.
+    pub fn policy(&self) -> PasswordHashingPolicy {
+        self.policy
+    }
+
+    /// The pool the hashes run on.
+    pub fn pool(&self) -> &Arc<HashingPool> {
+        &self.pool
+    }
+
+    /// Hashes a new password with the configured policy.
+    pub async fn hash(&self, password: &str) -> Result<String> {
+        let policy = self.policy;
+        let rng = Arc::clone(&self.rng);
+        let password = zeroize::Zeroizing::new(password.to_owned());
+        self.pool
+            .run(move |memory| {
+                password::hash_password_with_memory(&policy, &password, rng.as_ref(), memory)
+                    .map_err(Into::into)
+            })
+            .await
+    }
+
+    /// Checks a password against a stored hash (argon2 or bcrypt).
+    pub async fn verify(&self, password: &str, stored_hash: &str) -> Result<bool> {
+        let password = zeroize::Zeroizing::new(password.to_owned());
+        let stored_hash = stored_hash.to_owned();
+        self.pool
+            .run(move |memory| {
+                password::verify_password_with_memory(&password, &stored_hash, memory)
+                    .map_err(Into::into)
+            })
+            .await
+    }
+
+    /// Spends the same time as [`verify`](Self::verify) against a real hash and returns false;
+    /// used when the email is unknown so that timing does not reveal which emails exist.
+    pub async fn verify_against_dummy(&self, password: &str) -> Result<bool> {
+        let dummy = self.dummy_hash.clone();
+        self.verify(password, &dummy).await.map(|_| false)
+    }
+
+    /// Hashes waiting for a thread (for metrics and tests).
+    pub fn queued(&self) -> usize {
+        self.pool.queued()
     }
 }
 
@@ -170,5 +232,17 @@ mod tests {
             assert!(task.await.unwrap().is_ok());
         }
         assert_eq!(hasher.queued(), 0);
+        // A second policy on the same threads.
+        let bcrypt = PasswordHasher::on_pool(
+            Arc::clone(hasher.pool()),
+            PasswordHashingPolicy::Bcrypt { cost: 4 },
+            Arc::new(OsRandom),
+        )
+        .await
+        .unwrap();
+        let hash = bcrypt.hash("pw").await.unwrap();
+        assert!(hash.starts_with("$2b$04$"), "{hash}");
+        assert!(hasher.verify("pw", &hash).await.unwrap());
+        assert!(!bcrypt.verify_against_dummy("pw").await.unwrap());
     }
 }

@@ -30,7 +30,7 @@ pub fn to_auth_recipe_user(record: &UserRecord, email_verified: bool) -> AuthRec
     let login_method = LoginMethod {
         recipe_id: record.recipe_id.clone(),
         recipe_user_id: record.user_id.clone(),
-        tenant_ids: vec![record.tenant_id.clone()],
+        tenant_ids: record.tenant_ids.clone(),
         verified: email_verified && record.email.is_some(),
         time_joined: record.time_joined_ms,
         email: record.email.clone(),
@@ -40,7 +40,7 @@ pub fn to_auth_recipe_user(record: &UserRecord, email_verified: bool) -> AuthRec
     AuthRecipeUser {
         id: record.user_id.clone(),
         is_primary_user: false,
-        tenant_ids: vec![record.tenant_id.clone()],
+        tenant_ids: record.tenant_ids.clone(),
         time_joined: record.time_joined_ms,
         emails: record.email.iter().cloned().collect(),
         phone_numbers: record.phone_number.iter().cloned().collect(),

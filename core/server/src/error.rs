@@ -17,6 +17,9 @@ pub enum ApiError {
     /// 401: missing or wrong API key.
     #[error("Invalid API key")]
     InvalidApiKey,
+    /// 403: not allowed from this app or tenant; the message says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: no such path.
     #[error("Not found")]
     NotFound,
@@ -44,6 +47,7 @@ impl ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -57,6 +61,7 @@ impl From<EngineError> for ApiError {
     fn from(error: EngineError) -> Self {
         match error {
             EngineError::BadRequest(message) => Self::BadRequest(message),
+            EngineError::Forbidden(message) => Self::Forbidden(message),
             EngineError::Storage(StorageError::Unavailable(cause)) => {
                 tracing::warn!(%cause, "database unavailable");
                 Self::Unavailable("the database is unreachable; retry later".into())

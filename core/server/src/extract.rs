@@ -1,10 +1,13 @@
 //! Request extractors whose rejections say exactly what is wrong, as plain-text 400s.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use supertokens_core_engine::Core;
 
 use crate::error::ApiError;
 
@@ -76,5 +79,21 @@ pub fn parse_bool(name: &str, value: Option<&str>, default: bool) -> Result<bool
         Some(other) => Err(ApiError::bad_request(format!(
             "Field name '{name}' must be true or false, not {other:?}"
         ))),
+    }
+}
+
+/// The core of the app the request is addressed to, resolved by the guard.
+#[derive(Debug, Clone)]
+pub struct AppCore(pub Arc<Core>);
+
+impl<S: Send + Sync> FromRequestParts<S> for AppCore {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<AppCore>().cloned().ok_or_else(|| {
+            ApiError::Internal(
+                "the request's app was not resolved: the guard layer is missing".into(),
+            )
+        })
     }
 }

@@ -1,8 +1,10 @@
 //! HTTP layer of the SuperTokens-compatible core: the CDI router, the API-key guard,
-//! `cdi-version` negotiation and the single mapping of failures to responses.
+//! `cdi-version` negotiation, the resolution of the app and tenant of every request, and the
+//! single mapping of failures to responses.
 //!
 //! [`router`] builds the whole app as a value so tests drive it with `oneshot` and the
-//! daemon serves it with [`serve`].
+//! daemon serves it with [`serve`]. Handlers get the core of the request's app with the
+//! [`extract::AppCore`] extractor and its tenant from the [`routing::Tenant`] extension.
 
 pub mod error;
 pub mod extract;
@@ -20,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use supertokens_cdi::version::{
     CdiVersion, HEADER_API_KEY, HEADER_CDI_VERSION, SUPPORTED_CDI_VERSIONS,
 };
-use supertokens_core_engine::Core;
+use supertokens_core_engine::Apps;
 use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -53,8 +55,8 @@ impl std::fmt::Debug for ServerConfig {
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
-    /// The engine.
-    pub core: Arc<Core>,
+    /// The engine: the core of every app.
+    pub apps: Arc<Apps>,
     /// HTTP settings.
     pub config: Arc<ServerConfig>,
 }
@@ -94,25 +96,29 @@ pub async fn serve(
         .await
 }
 
-/// Strips URL prefixes, then checks the API key and the `cdi-version` header.
+/// Strips URL prefixes, checks the API key and the `cdi-version` header, then resolves the
+/// app and tenant: unknown ones get 400, app-level APIs called with a tenant other than
+/// `public` get 403 (from CDI 5.0, as the Java core).
 async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let (path, tenant) = match routing::normalise(&state.config.base_path, request.uri()) {
+    let target = match routing::normalise(&state.config.base_path, request.uri()) {
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
-    if !routing::is_open_path(&path) {
+    let mut version = None;
+    if !routing::is_open_path(&target.path) {
         if !api_key_ok(&state.config.api_keys, request.headers()) {
             return ApiError::InvalidApiKey.into_response();
         }
-        if path != "/apiversion"
-            && let Err(error) = check_cdi_version(request.headers())
-        {
-            return error.into_response();
+        if target.path != "/apiversion" {
+            match check_cdi_version(request.headers()) {
+                Ok(found) => version = found,
+                Err(error) => return error.into_response(),
+            }
         }
     }
     let rewritten = match request.uri().query() {
-        Some(query) => format!("{path}?{query}"),
-        None => path,
+        Some(query) => format!("{}?{query}", target.path),
+        None => target.path.clone(),
     };
     match rewritten.parse() {
         Ok(uri) => *request.uri_mut() = uri,
@@ -120,8 +126,54 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
             return ApiError::bad_request("the request path is not a valid URI").into_response();
         }
     }
-    request.extensions_mut().insert(tenant);
+    if routing::API_PATHS.contains(&target.path.as_str()) {
+        match resolve(&state, &target, request.method(), version).await {
+            Ok(core) => {
+                request.extensions_mut().insert(extract::AppCore(core));
+            }
+            Err(error) => return error.into_response(),
+        }
+    }
+    request
+        .extensions_mut()
+        .insert(routing::AppId(target.app_id));
+    request
+        .extensions_mut()
+        .insert(routing::Tenant(target.tenant_id));
     next.run(request).await
+}
+
+/// The core of the request's app, once the app, the tenant and the tenant's right to call
+/// the API are checked.
+async fn resolve(
+    state: &AppState,
+    target: &routing::Target,
+    method: &axum::http::Method,
+    version: Option<CdiVersion>,
+) -> Result<Arc<supertokens_core_engine::Core>, ApiError> {
+    let public_tenant = target.tenant_id == routing::PUBLIC;
+    // Before CDI 3.0 there were no tenants.
+    if !public_tenant && version.is_some_and(|v| v < CdiVersion { major: 3, minor: 0 }) {
+        return Err(ApiError::NotFound);
+    }
+    if !public_tenant
+        && routing::is_app_level(method, &target.path)
+        && version.is_none_or(|v| v >= CdiVersion { major: 5, minor: 0 })
+    {
+        return Err(ApiError::Forbidden(
+            "Only public tenantId can call this app specific API".into(),
+        ));
+    }
+    let Some(core) = state.apps.core(&target.app_id).await? else {
+        return Err(routing::not_found(&target.app_id, &target.tenant_id));
+    };
+    // The tenant configuration API answers TENANT_NOT_FOUND_ERROR itself.
+    let answers_unknown_tenant =
+        method == axum::http::Method::GET && target.path == "/recipe/multitenancy/tenant/v2";
+    if !public_tenant && !answers_unknown_tenant && !core.tenants.exists(&target.tenant_id).await? {
+        return Err(routing::not_found(&target.app_id, &target.tenant_id));
+    }
+    Ok(core)
 }
 
 fn api_key_ok(keys: &[String], headers: &HeaderMap) -> bool {
@@ -145,9 +197,10 @@ fn api_key_ok(keys: &[String], headers: &HeaderMap) -> bool {
     })
 }
 
-fn check_cdi_version(headers: &HeaderMap) -> Result<(), ApiError> {
+/// The request's `cdi-version`, if it has one and it is supported.
+fn check_cdi_version(headers: &HeaderMap) -> Result<Option<CdiVersion>, ApiError> {
     let Some(value) = headers.get(HEADER_CDI_VERSION) else {
-        return Ok(());
+        return Ok(None);
     };
     let text = value
         .to_str()
@@ -159,7 +212,7 @@ fn check_cdi_version(headers: &HeaderMap) -> Result<(), ApiError> {
         .filter_map(|known| CdiVersion::parse(known))
         .any(|known| known == version);
     if supported {
-        Ok(())
+        Ok(Some(version))
     } else {
         Err(ApiError::bad_request(format!(
             "cdi-version {version} not supported"

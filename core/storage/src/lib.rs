@@ -1,10 +1,13 @@
 //! Storage of the SuperTokens-compatible core: the [`Storage`] traits, the rows they carry,
 //! and the SQLite, PostgreSQL and MySQL/MariaDB implementations (cargo features `sqlite`,
-//! `postgres`, `mysql`). [`connect`] picks the backend from the URL and migrates the schema.
+//! `postgres`, `mysql`). [`connect`] picks the backend from the URL and migrates the schema;
+//! [`connect_with_apps`] also gives where the storage of each further app lives (see
+//! [`apps`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod apps;
 pub mod error;
 pub mod model;
 pub mod traits;
@@ -18,6 +21,7 @@ mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use apps::{AppStorages, Connection, MAX_APP_ID_LEN, validate_app_id};
 pub use error::{Result, StorageError};
 pub use model::*;
 pub use traits::*;
@@ -53,11 +57,16 @@ impl Default for ConnectOptions {
 /// The scheme picks the backend: `sqlite:` (the file is created if missing;
 /// `sqlite::memory:` gives a private in-memory database), `postgres://` or `postgresql://`,
 /// `mysql://` or `mariadb://`. Error messages never repeat the URL, which may hold a password.
+pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Storage>> {
+    Ok(connect_with_apps(url, options).await?.main)
+}
+
+/// Like [`connect`], and also gives where the other apps' storages live (see [`apps`]).
 #[cfg_attr(
     not(any(feature = "sqlite", feature = "postgres", feature = "mysql")),
     allow(unused_variables)
 )]
-pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Storage>> {
+pub async fn connect_with_apps(url: &str, options: &ConnectOptions) -> Result<Connection> {
     let scheme = match url.split_once(':') {
         Some((scheme, _)) => scheme.to_ascii_lowercase(),
         None => {
@@ -70,11 +79,20 @@ pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Arc<dyn Stor
     };
     match scheme.as_str() {
         #[cfg(feature = "sqlite")]
-        "sqlite" => Ok(Arc::new(SqliteStorage::connect(url, options).await?)),
+        "sqlite" => Ok(Connection {
+            apps: Arc::new(sqlite::SqliteAppStorages::new(url, options)?),
+            main: Arc::new(SqliteStorage::connect(url, options).await?),
+        }),
         #[cfg(feature = "postgres")]
-        "postgres" | "postgresql" => Ok(Arc::new(PostgresStorage::connect(url, options).await?)),
+        "postgres" | "postgresql" => Ok(Connection {
+            apps: Arc::new(postgres::PostgresAppStorages::new(url, options)?),
+            main: Arc::new(PostgresStorage::connect(url, options).await?),
+        }),
         #[cfg(feature = "mysql")]
-        "mysql" | "mariadb" => Ok(Arc::new(MySqlStorage::connect(url, options).await?)),
+        "mysql" | "mariadb" => Ok(Connection {
+            main: Arc::new(MySqlStorage::connect(url, options).await?),
+            apps: Arc::new(mysql::MySqlAppStorages::new(url, options)?),
+        }),
         // Reached only for backends whose feature is off.
         #[allow(unreachable_patterns)]
         "sqlite" | "postgres" | "postgresql" | "mysql" | "mariadb" => {

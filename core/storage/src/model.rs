@@ -16,8 +16,10 @@ pub struct UserRecord {
     pub user_id: String,
     /// `emailpassword` or `passwordless`.
     pub recipe_id: String,
-    /// Tenant the user belongs to (`public` until multitenancy lands).
-    pub tenant_id: String,
+    /// Tenants of the app the user belongs to, sorted; possibly none (a user removed from
+    /// its last tenant stays in the app). On insert: the tenants it starts in (normally the
+    /// one it signed up in).
+    pub tenant_ids: Vec<String>,
     /// Normalised email (trimmed, lower-case), if the login method has one.
     pub email: Option<String>,
     /// E.164 phone number, if the login method has one.
@@ -33,7 +35,7 @@ impl fmt::Debug for UserRecord {
         f.debug_struct("UserRecord")
             .field("user_id", &self.user_id)
             .field("recipe_id", &self.recipe_id)
-            .field("tenant_id", &self.tenant_id)
+            .field("tenant_ids", &self.tenant_ids)
             .field("email", &self.email)
             .field("phone_number", &self.phone_number)
             .field(
@@ -50,9 +52,9 @@ impl fmt::Debug for UserRecord {
 pub enum InsertUserOutcome {
     /// The user was stored.
     Inserted,
-    /// Another user of the same recipe and tenant has this email.
+    /// Another user of the same recipe in one of the tenants has this email.
     EmailTaken,
-    /// Another user of the same recipe and tenant has this phone number.
+    /// Another user of the same recipe in one of the tenants has this phone number.
     PhoneNumberTaken,
     /// The user id is already used.
     UserIdTaken,
@@ -65,7 +67,7 @@ pub enum UpdateEmailOutcome {
     Updated,
     /// No user has this id.
     UnknownUser,
-    /// Another user of the same recipe and tenant has this email.
+    /// Another user of the same recipe in one of the user's tenants has this email.
     EmailTaken,
 }
 
@@ -373,4 +375,45 @@ pub enum RemoveUserRoleOutcome {
     DidNotHave,
     /// There is no such role.
     UnknownRole,
+}
+
+/// A tenant of an app, other than the implicit defaults of `public`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantRecord {
+    /// Lower-case `[a-z0-9-]+`.
+    pub tenant_id: String,
+    /// Login methods enabled as first factors; `None` leaves the choice to the SDK (all).
+    pub first_factors: Option<Vec<String>>,
+    /// Factors required after the first one; `None` for none.
+    pub required_secondary_factors: Option<Vec<String>>,
+    /// Configuration overrides of the tenant (`coreConfig`), as given.
+    pub core_config: serde_json::Map<String, Value>,
+    /// Epoch milliseconds.
+    pub created_at_ms: i64,
+}
+
+/// An app of the core other than `public`, as listed in the public app's storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppRecord {
+    /// Lower-case `[a-z0-9-]+`.
+    pub app_id: String,
+    /// Configuration overrides of the app (`coreConfig`), as given.
+    pub core_config: serde_json::Map<String, Value>,
+    /// Epoch milliseconds.
+    pub created_at_ms: i64,
+}
+
+/// Outcome of adding an existing user to a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddUserToTenantOutcome {
+    /// The user is now in the tenant.
+    Added,
+    /// The user was in the tenant already.
+    AlreadyAssociated,
+    /// No user has this id.
+    UnknownUser,
+    /// Another user of the same recipe in the tenant has the user's email.
+    EmailTaken,
+    /// Another user of the same recipe in the tenant has the user's phone number.
+    PhoneNumberTaken,
 }

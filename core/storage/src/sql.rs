@@ -17,9 +17,9 @@ use std::borrow::Cow;
 
 use crate::error::StorageError;
 use crate::model::{
-    EmailVerificationTokenRecord, InsertCodeOutcome, PasswordResetTokenRecord,
+    AppRecord, EmailVerificationTokenRecord, InsertCodeOutcome, PasswordResetTokenRecord,
     PasswordlessCodeRecord, PasswordlessDeviceRecord, SessionRecord, SigningKeyKind,
-    SigningKeyRecord, UserRecord,
+    SigningKeyRecord, TenantRecord, UserRecord,
 };
 
 /// The SQL dialect of a backend; each backend module defines its constant.
@@ -100,6 +100,21 @@ impl Dialect {
             .join(", ")
     }
 
+    /// The `tenant_ids` column of a `users` query: the user's tenants from `user_tenants`,
+    /// comma-separated (tenant ids never contain a comma), NULL for none.
+    fn tenant_ids_column(self) -> String {
+        let aggregate = if self.mysql {
+            "CONVERT(GROUP_CONCAT(t.tenant_id ORDER BY t.tenant_id SEPARATOR ',') USING utf8mb4)"
+        } else if self.numbered_placeholders {
+            "string_agg(t.tenant_id, ',' ORDER BY t.tenant_id)"
+        } else {
+            "group_concat(t.tenant_id, ',')"
+        };
+        format!(
+            "(SELECT {aggregate} FROM user_tenants t WHERE t.user_id = users.user_id) AS tenant_ids"
+        )
+    }
+
     /// Suffix of a `SELECT` that locks the rows it reads until the transaction ends.
     pub(crate) fn lock_suffix(self) -> &'static str {
         if self.row_locks { " FOR UPDATE" } else { "" }
@@ -137,8 +152,12 @@ const NON_TEXT_COLUMNS: &[&str] = &[
     "use_static_key",
     "failed_attempts",
 ];
-const USER_COLUMNS: &str =
-    "user_id, recipe_id, tenant_id, email, phone_number, password_hash, time_joined";
+const USER_COLUMNS: &str = "user_id, recipe_id, email, phone_number, password_hash, time_joined";
+const USER_TENANT_COLUMNS: &str = "user_id, tenant_id, recipe_id, email, phone_number";
+const TENANT_COLUMNS: &str =
+    "tenant_id, first_factors, required_secondary_factors, core_config, created_at";
+const APP_COLUMNS: &str = "app_id, core_config, created_at";
+
 const TOKEN_COLUMNS: &str = "token_hash, user_id, email, expires_at";
 const SESSION_COLUMNS: &str = "session_handle, user_id, recipe_user_id, tenant_id, \
      refresh_token_hash_2, session_data, jwt_payload, expires_at, created_at, use_static_key";
@@ -159,6 +178,8 @@ pub(crate) struct Queries {
     /// `SELECT session_handle FROM sessions`, for dynamic queries.
     pub(crate) select_session_handles: String,
     pub(crate) insert_user: String,
+    pub(crate) insert_user_tenant: String,
+    pub(crate) update_user_tenants_email: String,
     pub(crate) user_by_id: String,
     pub(crate) user_by_email: String,
     pub(crate) users_by_email: String,
@@ -238,13 +259,33 @@ pub(crate) struct Queries {
     pub(crate) delete_user_role: String,
     pub(crate) roles_of_user: String,
     pub(crate) users_with_role: String,
+    pub(crate) all_tenants: String,
+    pub(crate) tenant_by_id: String,
+    pub(crate) insert_tenant: String,
+    pub(crate) update_tenant: String,
+    /// Statements that delete a tenant and what is kept under it (all bind the id once).
+    pub(crate) delete_tenant_data: Vec<String>,
+    /// Statements that take a user out of a tenant (all bind the tenant, then the user id,
+    /// except the session statement, which binds the user id twice).
+    pub(crate) delete_user_tenant_data: Vec<String>,
+    pub(crate) all_apps: String,
+    pub(crate) app_by_id: String,
+    pub(crate) insert_app: String,
+    pub(crate) update_app: String,
+    pub(crate) delete_app: String,
 }
 
 impl Queries {
     pub(crate) fn new(d: Dialect) -> Self {
         let q = |sql: &str| d.placeholders(sql);
         let lock = d.lock_suffix();
-        let select_users = format!("SELECT {} FROM users", d.select_list(USER_COLUMNS));
+        let select_users = format!(
+            "SELECT {}, {} FROM users",
+            d.select_list(USER_COLUMNS),
+            d.tenant_ids_column()
+        );
+        let select_tenants = format!("SELECT {} FROM tenants", d.select_list(TENANT_COLUMNS));
+        let select_apps = format!("SELECT {} FROM apps", d.select_list(APP_COLUMNS));
         let select_tokens = format!(
             "SELECT {} FROM password_reset_tokens",
             d.select_list(TOKEN_COLUMNS)
@@ -270,18 +311,25 @@ impl Queries {
                 d.select_list("session_handle")
             ),
             insert_user: q(&format!(
-                "INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
             )),
+            insert_user_tenant: q(&format!(
+                "INSERT INTO user_tenants ({USER_TENANT_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+            )),
+            update_user_tenants_email: q("UPDATE user_tenants SET email = ? WHERE user_id = ?"),
             user_by_id: q(&format!("{select_users} WHERE user_id = ?")),
             user_by_email: q(&format!(
-                "{select_users} WHERE tenant_id = ? AND recipe_id = ? AND email = ?"
+                "{select_users} WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
+                 WHERE ut.tenant_id = ? AND ut.recipe_id = ? AND ut.email = ?)"
             )),
             users_by_email: q(&format!(
-                "{select_users} WHERE tenant_id = ? AND email = ? \
+                "{select_users} WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
+                 WHERE ut.tenant_id = ? AND ut.email = ?) \
                  ORDER BY users.time_joined, users.user_id"
             )),
             users_by_phone_number: q(&format!(
-                "{select_users} WHERE tenant_id = ? AND phone_number = ? \
+                "{select_users} WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
+                 WHERE ut.tenant_id = ? AND ut.phone_number = ?) \
                  ORDER BY users.time_joined, users.user_id"
             )),
             update_user_email: q("UPDATE users SET email = ? WHERE user_id = ?"),
@@ -410,6 +458,7 @@ impl Queries {
                 "DELETE FROM emailverification_verified_emails WHERE user_id = ?",
                 "DELETE FROM user_metadata WHERE user_id = ?",
                 "DELETE FROM user_roles WHERE user_id = ?",
+                "DELETE FROM user_tenants WHERE user_id = ?",
             ]
             .into_iter()
             .map(q)
@@ -517,6 +566,43 @@ impl Queries {
                 d.text_as("r.role", "role"),
                 d.text_as("u.user_id", "user_id")
             )),
+            all_tenants: format!("{select_tenants} ORDER BY tenants.tenant_id"),
+            tenant_by_id: q(&format!("{select_tenants} WHERE tenant_id = ?")),
+            insert_tenant: q(&format!(
+                "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+            )),
+            update_tenant: q("UPDATE tenants SET first_factors = ?, \
+                 required_secondary_factors = ?, core_config = ? WHERE tenant_id = ?"),
+            // Same table order as a user's deletion, so the two cannot deadlock.
+            delete_tenant_data: [
+                "DELETE FROM tenants WHERE tenant_id = ?",
+                "DELETE FROM sessions WHERE tenant_id = ?",
+                "DELETE FROM emailverification_tokens WHERE tenant_id = ?",
+                "DELETE FROM user_roles WHERE tenant_id = ?",
+                "DELETE FROM passwordless_codes WHERE device_id_hash IN \
+                 (SELECT d.device_id_hash FROM passwordless_devices d WHERE d.tenant_id = ?)",
+                "DELETE FROM passwordless_devices WHERE tenant_id = ?",
+                "DELETE FROM user_tenants WHERE tenant_id = ?",
+            ]
+            .into_iter()
+            .map(q)
+            .collect(),
+            delete_user_tenant_data: [
+                "DELETE FROM sessions WHERE tenant_id = ? AND (user_id = ? OR recipe_user_id = ?)",
+                "DELETE FROM emailverification_tokens WHERE tenant_id = ? AND user_id = ?",
+                "DELETE FROM user_roles WHERE tenant_id = ? AND user_id = ?",
+                "DELETE FROM user_tenants WHERE tenant_id = ? AND user_id = ?",
+            ]
+            .into_iter()
+            .map(q)
+            .collect(),
+            all_apps: format!("{select_apps} ORDER BY apps.app_id"),
+            app_by_id: q(&format!("{select_apps} WHERE app_id = ?")),
+            insert_app: q(&format!(
+                "INSERT INTO apps ({APP_COLUMNS}) VALUES (?, ?, ?)"
+            )),
+            update_app: q("UPDATE apps SET core_config = ? WHERE app_id = ?"),
+            delete_app: q("DELETE FROM apps WHERE app_id = ?"),
         }
     }
 }
@@ -612,19 +698,29 @@ pub(crate) fn count_to_u64(n: i64) -> crate::error::Result<u64> {
 pub(crate) struct UserRow {
     user_id: String,
     recipe_id: String,
-    tenant_id: String,
     email: Option<String>,
     phone_number: Option<String>,
     password_hash: Option<String>,
     time_joined: i64,
+    tenant_ids: Option<String>,
 }
 
 impl From<UserRow> for UserRecord {
     fn from(r: UserRow) -> Self {
+        let mut tenant_ids: Vec<String> = r
+            .tenant_ids
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .collect();
+        tenant_ids.sort_unstable();
+        tenant_ids.dedup();
         Self {
             user_id: r.user_id,
             recipe_id: r.recipe_id,
-            tenant_id: r.tenant_id,
+            tenant_ids,
             email: r.email,
             phone_number: r.phone_number,
             password_hash: r.password_hash,
@@ -807,6 +903,76 @@ impl From<EvTokenRow> for EmailVerificationTokenRecord {
             expires_at_ms: r.expires_at,
         }
     }
+}
+
+/// A `tenants` row; the factor lists and the configuration are JSON text.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TenantRow {
+    tenant_id: String,
+    first_factors: Option<String>,
+    required_secondary_factors: Option<String>,
+    core_config: String,
+    created_at: i64,
+}
+
+impl TryFrom<TenantRow> for TenantRecord {
+    type Error = StorageError;
+
+    fn try_from(r: TenantRow) -> Result<Self, StorageError> {
+        let corrupt = |column: &str, e: serde_json::Error| {
+            StorageError::Corrupt(format!("tenants.{column} of {}: {e}", r.tenant_id))
+        };
+        let factors = |column: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(serde_json::from_str::<Vec<String>>)
+                .transpose()
+                .map_err(|e| corrupt(column, e))
+        };
+        let first_factors = factors("first_factors", &r.first_factors)?;
+        let required_secondary_factors =
+            factors("required_secondary_factors", &r.required_secondary_factors)?;
+        let core_config =
+            serde_json::from_str(&r.core_config).map_err(|e| corrupt("core_config", e))?;
+        Ok(Self {
+            tenant_id: r.tenant_id,
+            first_factors,
+            required_secondary_factors,
+            core_config,
+            created_at_ms: r.created_at,
+        })
+    }
+}
+
+/// An `apps` row; the configuration is JSON text.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AppRow {
+    app_id: String,
+    core_config: String,
+    created_at: i64,
+}
+
+impl TryFrom<AppRow> for AppRecord {
+    type Error = StorageError;
+
+    fn try_from(r: AppRow) -> Result<Self, StorageError> {
+        let core_config = serde_json::from_str(&r.core_config)
+            .map_err(|e| StorageError::Corrupt(format!("apps.core_config of {}: {e}", r.app_id)))?;
+        Ok(Self {
+            app_id: r.app_id,
+            core_config,
+            created_at_ms: r.created_at,
+        })
+    }
+}
+
+/// JSON text of a factor list column (`None` stays NULL).
+pub(crate) fn factors_column(factors: Option<&Vec<String>>) -> Option<String> {
+    factors.map(|factors| serde_json::Value::from(factors.clone()).to_string())
+}
+
+/// JSON text of a configuration column.
+pub(crate) fn config_column(config: &serde_json::Map<String, serde_json::Value>) -> String {
+    serde_json::Value::Object(config.clone()).to_string()
 }
 
 /// Whether `e` is a foreign key violation (e.g. a role that does not exist, or no longer).
@@ -996,7 +1162,8 @@ macro_rules! impl_storage {
 
             use $crate::error::Result;
             use $crate::model::{
-                AddUserRoleOutcome, CodeAttempt, CodeAttemptOutcome, ContactUpdate,
+                AddUserRoleOutcome, AddUserToTenantOutcome, AppRecord, CodeAttempt,
+                CodeAttemptOutcome, ContactUpdate, TenantRecord,
                 EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
                 ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord,
                 PasswordlessDeviceRecord, RECIPE_PASSWORDLESS, RemoveUserRoleOutcome,
@@ -1004,19 +1171,20 @@ macro_rules! impl_storage {
                 UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
             };
             use $crate::sql::{
-                CodeRow, DeviceRow, EvTokenRow, SessionRow, SigningKeyRow, TokenRow, UniqueKey,
-                UserRow, DEVICE_BATCH, DeviceJob, Queries, RACE_RETRIES, Writer, count_to_u64,
+                AppRow, CodeRow, DeviceRow, EvTokenRow, SessionRow, SigningKeyRow, TenantRow,
+                TokenRow, UniqueKey, UserRow, DEVICE_BATCH, DeviceJob, Queries, RACE_RETRIES,
+                Writer, config_column, count_to_u64, factors_column,
                 failed_attempts_column, is_foreign_key_violation, map_err, merge_metadata,
                 parse_metadata, unique_violation,
             };
             use $crate::error::StorageError;
             use $crate::traits::{
-                EmailVerificationStore, PasswordResetStore, PasswordlessStore, SecretStore,
-                SessionStore, SigningKeyStore, Storage, UserMetadataStore, UserRolesStore,
-                UserStore,
+                AppRegistryStore, EmailVerificationStore, PasswordResetStore,
+                PasswordlessStore, SecretStore, SessionStore, SigningKeyStore, Storage,
+                TenantStore, UserMetadataStore, UserRolesStore, UserStore,
             };
 
-            /// Appends ` AND tenant_id = ?` (when a tenant is given) and
+            /// Appends ` AND <the user is in the tenant>` (when a tenant is given) and
             /// ` AND recipe_id IN (…)` (when recipes are given).
             fn push_user_filters<'a>(
                 qb: &mut QueryBuilder<'a, $db>,
@@ -1024,7 +1192,12 @@ macro_rules! impl_storage {
                 recipe_ids: &'a [String],
             ) {
                 if let Some(tenant_id) = tenant_id {
-                    qb.push(" AND tenant_id = ").push_bind(tenant_id);
+                    qb.push(
+                        " AND EXISTS (SELECT 1 FROM user_tenants ut \
+                         WHERE ut.user_id = users.user_id AND ut.tenant_id = ",
+                    )
+                    .push_bind(tenant_id)
+                    .push(")");
                 }
                 if !recipe_ids.is_empty() {
                     qb.push(" AND recipe_id IN (");
@@ -1296,27 +1469,51 @@ macro_rules! impl_storage {
             #[async_trait]
             impl UserStore for $ty {
                 async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome> {
+                    let mut tenant_ids: Vec<&str> =
+                        user.tenant_ids.iter().map(String::as_str).collect();
+                    tenant_ids.sort_unstable();
+                    tenant_ids.dedup();
+                    // Dropping the transaction on an early return rolls it back.
+                    let mut tx = self.begin().await.map_err(map_err)?;
                     let result = sqlx::query(&self.q.insert_user)
                         .bind(&user.user_id)
                         .bind(&user.recipe_id)
-                        .bind(&user.tenant_id)
                         .bind(user.email.as_deref())
                         .bind(user.phone_number.as_deref())
                         .bind(user.password_hash.as_deref())
                         .bind(user.time_joined_ms)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
                         .await;
-                    match result {
-                        Ok(_) => Ok(InsertUserOutcome::Inserted),
-                        Err(e) => match unique_violation(&e) {
-                            Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
-                            Some(UniqueKey::PhoneNumber) => Ok(InsertUserOutcome::PhoneNumberTaken),
-                            Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => {
-                                Ok(InsertUserOutcome::UserIdTaken)
-                            }
+                    if let Err(e) = result {
+                        return match unique_violation(&e) {
+                            Some(_) => Ok(InsertUserOutcome::UserIdTaken),
                             None => Err(map_err(e)),
-                        },
+                        };
                     }
+                    for tenant_id in tenant_ids {
+                        let result = sqlx::query(&self.q.insert_user_tenant)
+                            .bind(&user.user_id)
+                            .bind(tenant_id)
+                            .bind(&user.recipe_id)
+                            .bind(user.email.as_deref())
+                            .bind(user.phone_number.as_deref())
+                            .execute(&mut *tx)
+                            .await;
+                        if let Err(e) = result {
+                            return match unique_violation(&e) {
+                                Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
+                                Some(UniqueKey::PhoneNumber) => {
+                                    Ok(InsertUserOutcome::PhoneNumberTaken)
+                                }
+                                Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => {
+                                    Ok(InsertUserOutcome::UserIdTaken)
+                                }
+                                None => Err(map_err(e)),
+                            };
+                        }
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(InsertUserOutcome::Inserted)
                 }
 
                 async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>> {
@@ -1377,17 +1574,29 @@ macro_rules! impl_storage {
                     user_id: &str,
                     email: &str,
                 ) -> Result<UpdateEmailOutcome> {
-                    let result = sqlx::query(&self.q.update_user_email)
+                    // The user row first (locking it), then its memberships, which carry the
+                    // per-tenant uniqueness; dropping the transaction rolls it back.
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let done = sqlx::query(&self.q.update_user_email)
                         .bind(email)
                         .bind(user_id)
-                        .execute(&self.pool)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    // MySQL connections set CLIENT_FOUND_ROWS: an unchanged row counts too.
+                    if done.rows_affected() == 0 {
+                        return Ok(UpdateEmailOutcome::UnknownUser);
+                    }
+                    let result = sqlx::query(&self.q.update_user_tenants_email)
+                        .bind(email)
+                        .bind(user_id)
+                        .execute(&mut *tx)
                         .await;
                     match result {
-                        // MySQL connections set CLIENT_FOUND_ROWS: an unchanged row counts too.
-                        Ok(done) if done.rows_affected() == 0 => {
-                            Ok(UpdateEmailOutcome::UnknownUser)
+                        Ok(_) => {
+                            tx.commit().await.map_err(map_err)?;
+                            Ok(UpdateEmailOutcome::Updated)
                         }
-                        Ok(_) => Ok(UpdateEmailOutcome::Updated),
                         Err(e) if unique_violation(&e).is_some() => {
                             Ok(UpdateEmailOutcome::EmailTaken)
                         }
@@ -2148,26 +2357,30 @@ macro_rules! impl_storage {
                         tx.rollback().await.map_err(map_err)?;
                         return Ok(UpdateContactOutcome::Updated);
                     }
-                    let mut qb = QueryBuilder::<$db>::new("UPDATE users SET ");
-                    {
-                        let mut set = qb.separated(", ");
-                        if let Some(email) = email {
-                            set.push("email = ").push_bind_unseparated(email);
-                        }
-                        if let Some(phone_number) = phone_number {
-                            set.push("phone_number = ")
-                                .push_bind_unseparated(phone_number);
-                        }
-                    }
-                    qb.push(" WHERE user_id = ").push_bind(update.user_id);
-                    if let Err(e) = qb.build().execute(&mut *tx).await {
-                        return match unique_violation(&e) {
-                            Some(UniqueKey::Email) => Ok(UpdateContactOutcome::EmailTaken),
-                            Some(UniqueKey::PhoneNumber) => {
-                                Ok(UpdateContactOutcome::PhoneNumberTaken)
+                    // The user row, then its memberships, which carry the per-tenant
+                    // uniqueness.
+                    for table in ["users", "user_tenants"] {
+                        let mut qb = QueryBuilder::<$db>::new(format!("UPDATE {table} SET "));
+                        {
+                            let mut set = qb.separated(", ");
+                            if let Some(email) = email {
+                                set.push("email = ").push_bind_unseparated(email);
                             }
-                            _ => Err(map_err(e)),
-                        };
+                            if let Some(phone_number) = phone_number {
+                                set.push("phone_number = ")
+                                    .push_bind_unseparated(phone_number);
+                            }
+                        }
+                        qb.push(" WHERE user_id = ").push_bind(update.user_id);
+                        if let Err(e) = qb.build().execute(&mut *tx).await {
+                            return match unique_violation(&e) {
+                                Some(UniqueKey::Email) => Ok(UpdateContactOutcome::EmailTaken),
+                                Some(UniqueKey::PhoneNumber) => {
+                                    Ok(UpdateContactOutcome::PhoneNumberTaken)
+                                }
+                                _ => Err(map_err(e)),
+                            };
+                        }
                     }
                     let emails: Vec<&str> = email
                         .map(|new| [user.email.as_deref(), new])
@@ -2181,10 +2394,13 @@ macro_rules! impl_storage {
                         .flatten()
                         .flatten()
                         .collect();
-                    if !emails.is_empty() || !phone_numbers.is_empty() {
+                    if (!emails.is_empty() || !phone_numbers.is_empty())
+                        && !user.tenant_ids.is_empty()
+                    {
+                        // Devices of the old and new values in every tenant of the user.
                         let mut qb = QueryBuilder::<$db>::new(&self.q.select_device_ids);
-                        qb.push(" WHERE tenant_id = ")
-                            .push_bind(user.tenant_id.as_str());
+                        qb.push(" WHERE tenant_id");
+                        push_in(&mut qb, &user.tenant_ids);
                         qb.push(" AND (");
                         let mut any = false;
                         for (column, values) in
@@ -2780,6 +2996,198 @@ macro_rules! impl_storage {
                         .await
                         .map_err(map_err)?;
                     Ok(())
+                }
+
+                async fn close(&self) {
+                    self.pool.close().await;
+                }
+            }
+
+            #[async_trait]
+            impl TenantStore for $ty {
+                async fn tenants(&self) -> Result<Vec<TenantRecord>> {
+                    sqlx::query_as::<_, TenantRow>(&self.q.all_tenants)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .into_iter()
+                        .map(TenantRecord::try_from)
+                        .collect()
+                }
+
+                async fn tenant(&self, tenant_id: &str) -> Result<Option<TenantRecord>> {
+                    sqlx::query_as::<_, TenantRow>(&self.q.tenant_by_id)
+                        .bind(tenant_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .map(TenantRecord::try_from)
+                        .transpose()
+                }
+
+                async fn insert_tenant(&self, tenant: &TenantRecord) -> Result<bool> {
+                    let result = sqlx::query(&self.q.insert_tenant)
+                        .bind(&tenant.tenant_id)
+                        .bind(factors_column(tenant.first_factors.as_ref()))
+                        .bind(factors_column(tenant.required_secondary_factors.as_ref()))
+                        .bind(config_column(&tenant.core_config))
+                        .bind(tenant.created_at_ms)
+                        .execute(&self.pool)
+                        .await;
+                    match result {
+                        Ok(_) => Ok(true),
+                        Err(e) if unique_violation(&e).is_some() => Ok(false),
+                        Err(e) => Err(map_err(e)),
+                    }
+                }
+
+                async fn update_tenant(&self, tenant: &TenantRecord) -> Result<bool> {
+                    let done = sqlx::query(&self.q.update_tenant)
+                        .bind(factors_column(tenant.first_factors.as_ref()))
+                        .bind(factors_column(tenant.required_secondary_factors.as_ref()))
+                        .bind(config_column(&tenant.core_config))
+                        .bind(&tenant.tenant_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn delete_tenant(&self, tenant_id: &str) -> Result<bool> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let mut existed = false;
+                    for (index, sql) in self.q.delete_tenant_data.iter().enumerate() {
+                        let done = sqlx::query(sql)
+                            .bind(tenant_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        if index == 0 {
+                            existed = done.rows_affected() > 0;
+                        }
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(existed)
+                }
+
+                async fn add_user_to_tenant(
+                    &self,
+                    tenant_id: &str,
+                    user_id: &str,
+                ) -> Result<AddUserToTenantOutcome> {
+                    // The user row is locked first (as an email change does), so that the
+                    // membership gets the user's current email and phone number.
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let user = sqlx::query_as::<_, UserRow>(&self.q.lock_user)
+                        .bind(user_id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?
+                        .map(UserRecord::from);
+                    let Some(user) = user else {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(AddUserToTenantOutcome::UnknownUser);
+                    };
+                    if user.tenant_ids.iter().any(|id| id == tenant_id) {
+                        tx.rollback().await.map_err(map_err)?;
+                        return Ok(AddUserToTenantOutcome::AlreadyAssociated);
+                    }
+                    let result = sqlx::query(&self.q.insert_user_tenant)
+                        .bind(&user.user_id)
+                        .bind(tenant_id)
+                        .bind(&user.recipe_id)
+                        .bind(user.email.as_deref())
+                        .bind(user.phone_number.as_deref())
+                        .execute(&mut *tx)
+                        .await;
+                    // Dropping the transaction on an early return rolls it back.
+                    if let Err(e) = result {
+                        return match unique_violation(&e) {
+                            Some(UniqueKey::Email) => Ok(AddUserToTenantOutcome::EmailTaken),
+                            Some(UniqueKey::PhoneNumber) => {
+                                Ok(AddUserToTenantOutcome::PhoneNumberTaken)
+                            }
+                            Some(_) => Ok(AddUserToTenantOutcome::AlreadyAssociated),
+                            None => Err(map_err(e)),
+                        };
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(AddUserToTenantOutcome::Added)
+                }
+
+                async fn remove_user_from_tenant(
+                    &self,
+                    tenant_id: &str,
+                    user_id: &str,
+                ) -> Result<bool> {
+                    let mut tx = self.begin().await.map_err(map_err)?;
+                    let mut removed = false;
+                    for (index, sql) in self.q.delete_user_tenant_data.iter().enumerate() {
+                        let mut query = sqlx::query(sql).bind(tenant_id).bind(user_id);
+                        if index == 0 {
+                            query = query.bind(user_id);
+                        }
+                        let done = query.execute(&mut *tx).await.map_err(map_err)?;
+                        removed |= done.rows_affected() > 0;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(removed)
+                }
+            }
+
+            #[async_trait]
+            impl AppRegistryStore for $ty {
+                async fn apps(&self) -> Result<Vec<AppRecord>> {
+                    sqlx::query_as::<_, AppRow>(&self.q.all_apps)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .into_iter()
+                        .map(AppRecord::try_from)
+                        .collect()
+                }
+
+                async fn app(&self, app_id: &str) -> Result<Option<AppRecord>> {
+                    sqlx::query_as::<_, AppRow>(&self.q.app_by_id)
+                        .bind(app_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?
+                        .map(AppRecord::try_from)
+                        .transpose()
+                }
+
+                async fn insert_app(&self, app: &AppRecord) -> Result<bool> {
+                    let result = sqlx::query(&self.q.insert_app)
+                        .bind(&app.app_id)
+                        .bind(config_column(&app.core_config))
+                        .bind(app.created_at_ms)
+                        .execute(&self.pool)
+                        .await;
+                    match result {
+                        Ok(_) => Ok(true),
+                        Err(e) if unique_violation(&e).is_some() => Ok(false),
+                        Err(e) => Err(map_err(e)),
+                    }
+                }
+
+                async fn update_app(&self, app: &AppRecord) -> Result<bool> {
+                    let done = sqlx::query(&self.q.update_app)
+                        .bind(config_column(&app.core_config))
+                        .bind(&app.app_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
+                }
+
+                async fn delete_app(&self, app_id: &str) -> Result<bool> {
+                    let done = sqlx::query(&self.q.delete_app)
+                        .bind(app_id)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected() > 0)
                 }
             }
         };

@@ -11,17 +11,20 @@ use serde_json::{Map, Value};
 
 use crate::error::Result;
 use crate::model::{
-    AddUserRoleOutcome, CodeAttempt, CodeAttemptOutcome, ContactUpdate,
-    EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome, ListUsersQuery,
-    PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
-    RemoveUserRoleOutcome, SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome,
-    UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
+    AddUserRoleOutcome, AddUserToTenantOutcome, AppRecord, CodeAttempt, CodeAttemptOutcome,
+    ContactUpdate, EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
+    ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
+    RemoveUserRoleOutcome, SessionRecord, SigningKeyKind, SigningKeyRecord, TenantRecord,
+    UpdateContactOutcome, UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
 };
 
-/// Users of every recipe.
+/// Users of every recipe. A user belongs to any number of tenants (see
+/// [`TenantStore::add_user_to_tenant`]); among the users of one recipe in one tenant, emails
+/// and phone numbers are unique. Lookups by email or phone number in a tenant find only the
+/// users in that tenant.
 #[async_trait]
 pub trait UserStore: Send + Sync {
-    /// Stores a new user. Email and phone number are unique per `(tenant_id, recipe_id)`.
+    /// Stores a new user in its `tenant_ids` (duplicates ignored), atomically.
     async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome>;
     /// The user with this id, of any recipe.
     async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>>;
@@ -40,13 +43,14 @@ pub trait UserStore: Send + Sync {
         tenant_id: &str,
         phone_number: &str,
     ) -> Result<Vec<UserRecord>>;
-    /// Changes a user's email, keeping it unique per `(tenant_id, recipe_id)`.
+    /// Changes a user's email, keeping it unique in each of the user's tenants (per recipe).
     async fn update_user_email(&self, user_id: &str, email: &str) -> Result<UpdateEmailOutcome>;
     /// Replaces a user's password hash. Returns false when no user has this id.
     async fn update_password_hash(&self, user_id: &str, password_hash: &str) -> Result<bool>;
     /// Deletes a user together with everything kept under its id: sessions, password reset
     /// tokens, email verification tokens (of every tenant) and verified emails, metadata and
-    /// role assignments (of every tenant). These go even when no user row has the id (ids
+    /// role assignments (of every tenant), and its tenant memberships. These go even when no
+    /// user row has the id (ids
     /// of the non-auth recipes are free-form, and a retried delete cleans up fully).
     /// Returns false when no user had this id.
     async fn delete_user(&self, user_id: &str) -> Result<bool>;
@@ -54,6 +58,53 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self, query: &ListUsersQuery) -> Result<Vec<UserRecord>>;
     /// How many users match the tenant (`None` = all) and recipes (empty = all).
     async fn count_users(&self, tenant_id: Option<&str>, recipe_ids: &[String]) -> Result<u64>;
+}
+
+/// The tenants of an app (other than the defaults of `public`, which always exists) and the
+/// users in them.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Every stored tenant, by id.
+    async fn tenants(&self) -> Result<Vec<TenantRecord>>;
+    /// The stored tenant with this id.
+    async fn tenant(&self, tenant_id: &str) -> Result<Option<TenantRecord>>;
+    /// Stores a new tenant; false (and nothing changed) when one with this id exists.
+    async fn insert_tenant(&self, tenant: &TenantRecord) -> Result<bool>;
+    /// Replaces a tenant's factors and configuration (not its creation time); false when
+    /// there is no such tenant.
+    async fn update_tenant(&self, tenant: &TenantRecord) -> Result<bool>;
+    /// Deletes a tenant with everything kept under it, in one transaction: its sessions,
+    /// email verification tokens, role assignments, passwordless devices and codes, and its
+    /// users' memberships (the users stay in the app, in their other tenants or in none).
+    /// Returns whether the tenant was stored.
+    async fn delete_tenant(&self, tenant_id: &str) -> Result<bool>;
+    /// Adds an existing user to a tenant, keeping emails and phone numbers unique in the
+    /// tenant (per recipe). The tenant is not checked: callers check it exists.
+    async fn add_user_to_tenant(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<AddUserToTenantOutcome>;
+    /// Takes a user out of a tenant together with what the user id has in that tenant
+    /// (sessions, email verification tokens, role assignments), in one transaction; the user
+    /// stays in the app. The id may be free-form (a user of a non-auth recipe). Returns
+    /// whether anything was removed.
+    async fn remove_user_from_tenant(&self, tenant_id: &str, user_id: &str) -> Result<bool>;
+}
+
+/// The list of apps, kept in the public app's storage.
+#[async_trait]
+pub trait AppRegistryStore: Send + Sync {
+    /// Every app other than `public`, by id.
+    async fn apps(&self) -> Result<Vec<AppRecord>>;
+    /// The app with this id.
+    async fn app(&self, app_id: &str) -> Result<Option<AppRecord>>;
+    /// Stores a new app; false (and nothing changed) when one with this id exists.
+    async fn insert_app(&self, app: &AppRecord) -> Result<bool>;
+    /// Replaces an app's configuration overrides; false when there is no such app.
+    async fn update_app(&self, app: &AppRecord) -> Result<bool>;
+    /// Removes an app from the list; false when it was not listed.
+    async fn delete_app(&self, app_id: &str) -> Result<bool>;
 }
 
 /// Password reset tokens of the emailpassword recipe.
@@ -355,6 +406,8 @@ pub trait Storage:
     + SessionStore
     + SigningKeyStore
     + SecretStore
+    + TenantStore
+    + AppRegistryStore
     + Send
     + Sync
 {
@@ -362,4 +415,6 @@ pub trait Storage:
     fn backend(&self) -> &'static str;
     /// Round-trips to the database; fails while it is unreachable.
     async fn ping(&self) -> Result<()>;
+    /// Closes the connections: later calls fail with [`crate::StorageError::Unavailable`].
+    async fn close(&self);
 }

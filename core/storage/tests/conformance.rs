@@ -152,6 +152,23 @@ mod harness {
                 }
                 DropWith::MySql { admin_url, name } => {
                     let mut admin = mysql_admin(&admin_url).await;
+                    // The databases of the apps the test made, if it did not destroy them.
+                    let hashed = supertokens_storage::apps::mysql_hashed_prefix(&name);
+                    let app_databases: Vec<String> = sqlx::query_scalar(
+                        "SELECT CONVERT(schema_name USING utf8mb4) FROM information_schema.schemata \
+                         WHERE schema_name LIKE ? OR schema_name LIKE ?",
+                    )
+                    .bind(format!("{name}\\_\\_%"))
+                    .bind(format!("{}%", hashed.replace('_', "\\_")))
+                    .fetch_all(&mut admin)
+                    .await
+                    .unwrap_or_default();
+                    for database in app_databases {
+                        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{database}`"))
+                            .execute(&mut admin)
+                            .await
+                            .ok();
+                    }
                     sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
                         .execute(&mut admin)
                         .await
@@ -274,6 +291,13 @@ macro_rules! storage_conformance {
             roles_delete_cascades,
             roles_concurrent_assign_and_delete,
             roles_concurrent_create,
+            tenants_round_trip,
+            tenants_user_membership,
+            tenants_remove_user_takes_its_tenant_data,
+            tenants_delete_takes_the_tenant_data,
+            apps_registry,
+            app_storages_are_separate_databases,
+            multitenancy_migration_backfills_user_tenants,
         ]);
     };
     (@expand $backend:ident, $make_db:path, [$($case:ident),* $(,)?]) => {
@@ -295,12 +319,12 @@ storage_conformance!(mysql, crate::harness::mysql);
 mod cases {
     use serde_json::json;
     use supertokens_storage::{
-        AddUserRoleOutcome, CodeAttempt, CodeAttemptOutcome, ContactUpdate,
-        EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome, ListUsersQuery,
-        PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
+        AddUserRoleOutcome, AddUserToTenantOutcome, AppRecord, CodeAttempt, CodeAttemptOutcome,
+        ContactUpdate, EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
+        ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
         RECIPE_EMAILPASSWORD as EP, RECIPE_PASSWORDLESS as PL, RemoveUserRoleOutcome,
-        SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome, UpdateEmailOutcome,
-        UseVerificationTokenOutcome, UserRecord,
+        SessionRecord, SigningKeyKind, SigningKeyRecord, TenantRecord, UpdateContactOutcome,
+        UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
     };
 
     use super::*;
@@ -311,7 +335,7 @@ mod cases {
         UserRecord {
             user_id: id.to_owned(),
             recipe_id: recipe.to_owned(),
-            tenant_id: tenant.to_owned(),
+            tenant_ids: vec![tenant.to_owned()],
             email: email.map(str::to_owned),
             phone_number: None,
             password_hash: (recipe == EP)
@@ -3328,6 +3352,441 @@ mod cases {
         expected.push("shared".to_owned());
         assert_eq!(s.role_permissions("admin").await.unwrap(), Some(expected));
     }
+    // ---- Tenants, memberships and apps ----
+
+    fn tenant(id: &str, first: Option<&[&str]>) -> TenantRecord {
+        TenantRecord {
+            tenant_id: id.to_owned(),
+            first_factors: first.map(strings),
+            required_secondary_factors: None,
+            core_config: serde_json::Map::new(),
+            created_at_ms: T0,
+        }
+    }
+
+    async fn tenants_of(s: &dyn Storage, user_id: &str) -> Vec<String> {
+        s.user_by_id(user_id).await.unwrap().unwrap().tenant_ids
+    }
+
+    pub(crate) async fn tenants_round_trip(ctx: Ctx) {
+        let s = &*ctx.store;
+        assert!(s.tenants().await.unwrap().is_empty());
+        let mut t2 = tenant("t2", Some(&["emailpassword", "otp-email"]));
+        t2.required_secondary_factors = Some(strings(&["totp"]));
+        t2.core_config = object(json!({"passwordless_code_lifetime": 60000, "nested": {"a": [1]}}));
+        let t1 = tenant("t1", Some(&[]));
+        let t3 = tenant("t3", None);
+        for t in [&t2, &t1, &t3] {
+            assert!(s.insert_tenant(t).await.unwrap());
+        }
+        assert!(!s.insert_tenant(&tenant("t1", None)).await.unwrap());
+        // Stored as given: an empty list is not "unset".
+        assert_eq!(s.tenant("t1").await.unwrap(), Some(t1.clone()));
+        assert_eq!(s.tenant("t2").await.unwrap(), Some(t2.clone()));
+        assert_eq!(s.tenant("t3").await.unwrap(), Some(t3.clone()));
+        assert_eq!(s.tenant("nope").await.unwrap(), None);
+        assert_eq!(
+            s.tenants().await.unwrap(),
+            vec![t1.clone(), t2.clone(), t3.clone()]
+        );
+
+        let updated = TenantRecord {
+            first_factors: None,
+            required_secondary_factors: Some(strings(&["otp-phone"])),
+            core_config: serde_json::Map::new(),
+            created_at_ms: T0 + 99, // ignored: the creation time stays
+            ..t2.clone()
+        };
+        assert!(s.update_tenant(&updated).await.unwrap());
+        assert_eq!(
+            s.tenant("t2").await.unwrap(),
+            Some(TenantRecord {
+                created_at_ms: T0,
+                ..updated
+            })
+        );
+        assert!(!s.update_tenant(&tenant("nope", None)).await.unwrap());
+        assert_eq!(s.tenant("nope").await.unwrap(), None);
+    }
+
+    pub(crate) async fn tenants_user_membership(ctx: Ctx) {
+        let s = &*ctx.store;
+        use AddUserToTenantOutcome::*;
+        insert_all(
+            s,
+            &[
+                user("u1", EP, "t1", Some("a@x.com"), T0),
+                user("u2", EP, "t3", Some("a@x.com"), T0 + 1),
+                phone_user("p1", PL, "t1", "+15550001", T0 + 2),
+                phone_user("p2", PL, "t3", "+15550001", T0 + 3),
+                user("x1", PL, "t3", Some("a@x.com"), T0 + 4),
+            ],
+        )
+        .await;
+        assert_eq!(tenants_of(s, "u1").await, strings(&["t1"]));
+        assert_eq!(s.user_by_email("t2", EP, "a@x.com").await.unwrap(), None);
+
+        assert_eq!(s.add_user_to_tenant("t2", "u1").await.unwrap(), Added);
+        assert_eq!(
+            s.add_user_to_tenant("t2", "u1").await.unwrap(),
+            AlreadyAssociated
+        );
+        assert_eq!(
+            s.add_user_to_tenant("t2", "nobody").await.unwrap(),
+            UnknownUser
+        );
+        assert_eq!(tenants_of(s, "u1").await, strings(&["t1", "t2"]));
+        let found = s.user_by_email("t2", EP, "a@x.com").await.unwrap().unwrap();
+        assert_eq!(found.user_id, "u1");
+        assert_eq!(found.tenant_ids, strings(&["t1", "t2"]));
+        assert_eq!(
+            s.users_by_email("t2", "a@x.com").await.unwrap(),
+            vec![found.clone()]
+        );
+        // Another emailpassword user of t3 has the email; a passwordless one does not count.
+        assert_eq!(s.add_user_to_tenant("t3", "u1").await.unwrap(), EmailTaken);
+        assert_eq!(
+            s.add_user_to_tenant("t3", "p1").await.unwrap(),
+            PhoneNumberTaken
+        );
+        assert_eq!(tenants_of(s, "u1").await, strings(&["t1", "t2"]));
+        assert_eq!(s.add_user_to_tenant("t1", "x1").await.unwrap(), Added);
+
+        // An email change must stay unique in every tenant of the user.
+        insert_all(s, &[user("u3", EP, "t2", Some("b@x.com"), T0 + 5)]).await;
+        assert_eq!(
+            s.update_user_email("u1", "b@x.com").await.unwrap(),
+            UpdateEmailOutcome::EmailTaken
+        );
+        assert_eq!(
+            s.user_by_email("t1", EP, "a@x.com")
+                .await
+                .unwrap()
+                .unwrap()
+                .user_id,
+            "u1"
+        );
+        assert_eq!(
+            s.update_user_email("u1", "c@x.com").await.unwrap(),
+            UpdateEmailOutcome::Updated
+        );
+        for t in ["t1", "t2"] {
+            assert_eq!(
+                s.user_by_email(t, EP, "c@x.com")
+                    .await
+                    .unwrap()
+                    .map(|u| u.user_id),
+                Some("u1".to_owned()),
+                "{t}"
+            );
+            assert_eq!(s.user_by_email(t, EP, "a@x.com").await.unwrap(), None);
+        }
+        // Listing and counting go by membership.
+        assert_eq!(s.count_users(Some("t2"), &[]).await.unwrap(), 2);
+        assert_eq!(s.count_users(Some("t1"), &[]).await.unwrap(), 3);
+        assert_eq!(s.count_users(None, &[]).await.unwrap(), 6);
+        let query = ListUsersQuery {
+            tenant_id: Some("t2".to_owned()),
+            recipe_ids: Vec::new(),
+            newest_first: false,
+            after: None,
+            limit: 10,
+        };
+        let listed: Vec<String> = s
+            .list_users(&query)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.user_id)
+            .collect();
+        assert_eq!(listed, strings(&["u1", "u3"]));
+
+        // Leaving a tenant; the user stays in the app even without any tenant.
+        assert!(s.remove_user_from_tenant("t1", "u1").await.unwrap());
+        assert!(!s.remove_user_from_tenant("t1", "u1").await.unwrap());
+        assert_eq!(tenants_of(s, "u1").await, strings(&["t2"]));
+        assert_eq!(s.user_by_email("t1", EP, "c@x.com").await.unwrap(), None);
+        assert!(s.remove_user_from_tenant("t2", "u1").await.unwrap());
+        assert!(tenants_of(s, "u1").await.is_empty());
+        assert_eq!(s.count_users(None, &[]).await.unwrap(), 6);
+        // ... and can join one again.
+        assert_eq!(s.add_user_to_tenant("t3", "u1").await.unwrap(), Added);
+        assert_eq!(tenants_of(s, "u1").await, strings(&["t3"]));
+        // Deleting the user deletes its memberships.
+        assert!(s.delete_user("u1").await.unwrap());
+        assert_eq!(s.count_users(Some("t3"), &[]).await.unwrap(), 3);
+        insert_all(s, &[user("u1b", EP, "t3", Some("c@x.com"), T0 + 6)]).await;
+    }
+
+    pub(crate) async fn tenants_remove_user_takes_its_tenant_data(ctx: Ctx) {
+        let s = &*ctx.store;
+        insert_all(s, &[user("u1", EP, "t1", Some("a@x.com"), T0)]).await;
+        assert_eq!(
+            s.add_user_to_tenant("t2", "u1").await.unwrap(),
+            AddUserToTenantOutcome::Added
+        );
+        for (handle, tenant) in [("s1", "t1"), ("s2", "t2")] {
+            s.insert_session(&session(handle, "u1", tenant, T0 + 1000))
+                .await
+                .unwrap();
+        }
+        s.create_role("admin", &[]).await.unwrap();
+        for t in ["t1", "t2"] {
+            s.add_user_role(t, "u1", "admin").await.unwrap();
+        }
+        insert_ev_tokens(
+            s,
+            &[
+                ev_token("h1", "t1", "u1", "a@x.com", T0 + 1000),
+                ev_token("h2", "t2", "u1", "a@x.com", T0 + 1000),
+            ],
+        )
+        .await;
+        assert!(s.remove_user_from_tenant("t1", "u1").await.unwrap());
+        assert_eq!(s.session("s1").await.unwrap(), None);
+        assert!(s.session("s2").await.unwrap().is_some());
+        assert!(s.roles_of_user("t1", "u1").await.unwrap().is_empty());
+        assert_eq!(
+            s.roles_of_user("t2", "u1").await.unwrap(),
+            strings(&["admin"])
+        );
+        assert_eq!(
+            s.use_email_verification_token("t1", "h1", T0)
+                .await
+                .unwrap(),
+            UseVerificationTokenOutcome::Unknown
+        );
+        assert_eq!(
+            s.use_email_verification_token("t2", "h2", T0)
+                .await
+                .unwrap(),
+            verified("u1", "a@x.com")
+        );
+        // A free-form id (a user of a non-auth recipe) with data in the tenant.
+        s.add_user_role("t2", "external", "admin").await.unwrap();
+        assert!(s.remove_user_from_tenant("t2", "external").await.unwrap());
+        assert!(s.roles_of_user("t2", "external").await.unwrap().is_empty());
+        assert!(!s.remove_user_from_tenant("t2", "nothing").await.unwrap());
+    }
+
+    pub(crate) async fn tenants_delete_takes_the_tenant_data(ctx: Ctx) {
+        let s = &*ctx.store;
+        assert!(s.insert_tenant(&tenant("t1", None)).await.unwrap());
+        insert_all(
+            s,
+            &[
+                user("u1", EP, PUBLIC, Some("a@x.com"), T0),
+                user("u2", EP, "t1", Some("b@x.com"), T0),
+            ],
+        )
+        .await;
+        s.add_user_to_tenant("t1", "u1").await.unwrap();
+        for (handle, tenant) in [("s1", "t1"), ("s2", PUBLIC)] {
+            s.insert_session(&session(handle, "u1", tenant, T0 + 1000))
+                .await
+                .unwrap();
+        }
+        s.create_role("admin", &[]).await.unwrap();
+        s.add_user_role("t1", "u1", "admin").await.unwrap();
+        s.add_user_role(PUBLIC, "u1", "admin").await.unwrap();
+        insert_ev_tokens(
+            s,
+            &[
+                ev_token("h1", "t1", "u1", "a@x.com", T0 + 1000),
+                ev_token("h2", PUBLIC, "u1", "a@x.com", T0 + 1000),
+            ],
+        )
+        .await;
+        add_device(s, &email_device("d1", "t1", "a@x.com"), "c1").await;
+        add_device(s, &email_device("d2", PUBLIC, "a@x.com"), "c2").await;
+
+        assert!(s.delete_tenant("t1").await.unwrap());
+        assert!(!s.delete_tenant("t1").await.unwrap());
+        assert_eq!(s.tenant("t1").await.unwrap(), None);
+        // The users stay in the app, in their other tenants or in none.
+        assert_eq!(tenants_of(s, "u1").await, strings(&[PUBLIC]));
+        assert!(tenants_of(s, "u2").await.is_empty());
+        assert_eq!(s.count_users(Some("t1"), &[]).await.unwrap(), 0);
+        assert_eq!(s.session("s1").await.unwrap(), None);
+        assert!(s.session("s2").await.unwrap().is_some());
+        assert!(s.roles_of_user("t1", "u1").await.unwrap().is_empty());
+        assert_eq!(
+            s.roles_of_user(PUBLIC, "u1").await.unwrap(),
+            strings(&["admin"])
+        );
+        assert_eq!(
+            s.use_email_verification_token("t1", "h1", T0)
+                .await
+                .unwrap(),
+            UseVerificationTokenOutcome::Unknown
+        );
+        assert_device_gone(s, "t1", "d1", &["c1"]).await;
+        assert!(s.passwordless_device(PUBLIC, "d2").await.unwrap().is_some());
+        assert_eq!(
+            s.use_email_verification_token(PUBLIC, "h2", T0)
+                .await
+                .unwrap(),
+            verified("u1", "a@x.com")
+        );
+        // A tenant re-created with the same id starts empty.
+        assert!(s.insert_tenant(&tenant("t1", None)).await.unwrap());
+        assert_eq!(s.count_users(Some("t1"), &[]).await.unwrap(), 0);
+    }
+
+    pub(crate) async fn apps_registry(ctx: Ctx) {
+        let s = &*ctx.store;
+        assert!(s.apps().await.unwrap().is_empty());
+        let app = |id: &str, config: serde_json::Value| AppRecord {
+            app_id: id.to_owned(),
+            core_config: object(config),
+            created_at_ms: T0,
+        };
+        let b = app("b-2", json!({"access_token_validity": 60}));
+        let a = app("a-1", json!({}));
+        assert!(s.insert_app(&b).await.unwrap());
+        assert!(s.insert_app(&a).await.unwrap());
+        assert!(!s.insert_app(&app("a-1", json!({"x": 1}))).await.unwrap());
+        assert_eq!(s.apps().await.unwrap(), vec![a.clone(), b.clone()]);
+        assert_eq!(s.app("b-2").await.unwrap(), Some(b.clone()));
+        assert_eq!(s.app("c").await.unwrap(), None);
+        let changed = app("b-2", json!({"refresh_token_validity": 120.5}));
+        assert!(s.update_app(&changed).await.unwrap());
+        assert_eq!(s.app("b-2").await.unwrap(), Some(changed));
+        assert!(!s.update_app(&app("c", json!({}))).await.unwrap());
+        assert!(s.delete_app("a-1").await.unwrap());
+        assert!(!s.delete_app("a-1").await.unwrap());
+        assert_eq!(s.apps().await.unwrap().len(), 1);
+    }
+
+    pub(crate) async fn app_storages_are_separate_databases(ctx: Ctx) {
+        let connection =
+            supertokens_storage::connect_with_apps(&ctx.url, &ConnectOptions::default())
+                .await
+                .unwrap();
+        let main = &*connection.main;
+        let a = connection.apps.open("app-a").await.unwrap();
+        let b = connection.apps.open("b").await.unwrap();
+        assert_eq!(a.backend(), ctx.backend);
+        // The same id and email in three apps are three different users.
+        for (store, time) in [(main, T0), (&*a, T0 + 1), (&*b, T0 + 2)] {
+            insert_all(store, &[user("u1", EP, PUBLIC, Some("a@x.com"), time)]).await;
+        }
+        for (store, time) in [(main, T0), (&*a, T0 + 1), (&*b, T0 + 2)] {
+            assert_eq!(
+                store
+                    .user_by_id("u1")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .time_joined_ms,
+                time
+            );
+            assert_eq!(store.count_users(None, &[]).await.unwrap(), 1);
+        }
+        s_roles_and_sessions(&*a).await;
+        assert!(b.roles().await.unwrap().is_empty());
+        assert_eq!(b.session("s1").await.unwrap(), None);
+        assert!(main.roles().await.unwrap().is_empty());
+        // Opening again (another core, or after a restart) finds the data.
+        let again = connection.apps.open("app-a").await.unwrap();
+        assert_eq!(again.roles().await.unwrap(), strings(&["admin"]));
+        // Destroying an app drops its data; opening it again starts empty.
+        again.close().await;
+        a.close().await;
+        connection.apps.destroy("app-a").await.unwrap();
+        connection.apps.destroy("app-a").await.unwrap();
+        let fresh = connection.apps.open("app-a").await.unwrap();
+        assert_eq!(fresh.count_users(None, &[]).await.unwrap(), 0);
+        assert!(fresh.roles().await.unwrap().is_empty());
+        assert_eq!(b.count_users(None, &[]).await.unwrap(), 1);
+        fresh.close().await;
+        b.close().await;
+        for id in ["app-a", "b"] {
+            connection.apps.destroy(id).await.unwrap();
+        }
+        assert!(connection.apps.open("Bad_Id").await.is_err());
+    }
+
+    async fn s_roles_and_sessions(s: &dyn Storage) {
+        s.create_role("admin", &[]).await.unwrap();
+        s.insert_session(&session("s1", "u1", PUBLIC, T0 + 1000))
+            .await
+            .unwrap();
+    }
+
+    pub(crate) async fn multitenancy_migration_backfills_user_tenants(ctx: Ctx) {
+        let s = &*ctx.store;
+        insert_all(
+            s,
+            &[
+                user("u1", EP, PUBLIC, Some("a@x.com"), T0),
+                phone_user("p1", PL, PUBLIC, "+15550001", T0),
+            ],
+        )
+        .await;
+        // Back to the schema before the migration (users keep a tenant), then migrate again.
+        let revert = match ctx.backend {
+            "sqlite" => {
+                "DROP TABLE user_tenants; DROP TABLE tenants; DROP TABLE apps; \
+                 ALTER TABLE users ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'public'"
+            }
+            "postgres" => {
+                "DROP TABLE user_tenants; DROP TABLE tenants; DROP TABLE apps; \
+                 ALTER TABLE users ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'public'; \
+                 ALTER TABLE users ADD CONSTRAINT users_email_uq UNIQUE (tenant_id, recipe_id, email); \
+                 ALTER TABLE users ADD CONSTRAINT users_phone_uq UNIQUE (tenant_id, recipe_id, phone_number)"
+            }
+            _ => {
+                "DROP TABLE user_tenants; DROP TABLE tenants; DROP TABLE apps; \
+                 ALTER TABLE users ADD COLUMN tenant_id VARCHAR(64) NOT NULL DEFAULT 'public', \
+                 ADD UNIQUE KEY users_email_uq (tenant_id, recipe_id, email), \
+                 ADD UNIQUE KEY users_phone_uq (tenant_id, recipe_id, phone_number)"
+            }
+        };
+        run_statements(&ctx, revert).await;
+        run_statements(
+            &ctx,
+            "UPDATE users SET tenant_id = 't1' WHERE user_id = 'p1'; \
+             DELETE FROM _sqlx_migrations WHERE version = 20261125000000",
+        )
+        .await;
+        let migrated = supertokens_storage::connect(&ctx.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(tenants_of(&*migrated, "u1").await, strings(&[PUBLIC]));
+        assert_eq!(tenants_of(&*migrated, "p1").await, strings(&["t1"]));
+        assert_eq!(
+            migrated
+                .user_by_email(PUBLIC, EP, "a@x.com")
+                .await
+                .unwrap()
+                .map(|u| u.user_id),
+            Some("u1".to_owned())
+        );
+        assert_eq!(
+            migrated
+                .users_by_phone_number("t1", "+15550001")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        // The uniqueness moved to the memberships.
+        assert_eq!(
+            migrated
+                .insert_user(&user("u2", EP, PUBLIC, Some("a@x.com"), T0))
+                .await
+                .unwrap(),
+            InsertUserOutcome::EmailTaken
+        );
+        assert_eq!(
+            migrated
+                .insert_user(&user("u3", EP, "t1", Some("a@x.com"), T0))
+                .await
+                .unwrap(),
+            InsertUserOutcome::Inserted
+        );
+    }
 }
 
 /// `connect` itself, independent of a backend's conformance.
@@ -3382,7 +3841,7 @@ mod connect {
                     let user = UserRecord {
                         user_id: format!("u{i}"),
                         recipe_id: RECIPE_EMAILPASSWORD.to_owned(),
-                        tenant_id: "public".to_owned(),
+                        tenant_ids: vec!["public".to_owned()],
                         email: Some(format!("u{i}@x.com")),
                         phone_number: None,
                         password_hash: None,

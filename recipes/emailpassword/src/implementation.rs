@@ -276,7 +276,9 @@ impl EmailPasswordApis for DefaultApis {}
 /// The built-in behaviour of each route (the default bodies of [`EmailPasswordApis`]);
 /// overrides can call these too.
 pub mod apis {
-    use supertokens::multitenancy::login_methods;
+    use supertokens::multitenancy::{
+        FirstFactorCheck, check_first_factors, factor_ids, login_methods,
+    };
 
     use super::*;
     use crate::config::{FORM_FIELD_EMAIL_ID, FORM_FIELD_PASSWORD_ID};
@@ -304,7 +306,17 @@ pub mod apis {
         .await
     }
 
-    /// Signs up and, on success, starts a session.
+    /// Whether the tenant accepts email and password as a first factor, as node checks it
+    /// before every sign-in and sign-up.
+    pub async fn check_emailpassword_factor(
+        options: &ApiOptions<'_>,
+        tenant_id: &str,
+    ) -> Result<FirstFactorCheck> {
+        check_first_factors(options.supertokens, tenant_id, &[factor_ids::EMAILPASSWORD]).await
+    }
+
+    /// Signs up and, on success, starts a session. The tenant must accept email and
+    /// password as a first factor (else 401, as node answers; an unknown tenant is a 500).
     pub async fn sign_up_post(
         form_fields: &[FormFieldValue],
         tenant_id: &str,
@@ -312,6 +324,9 @@ pub mod apis {
     ) -> Result<SignUpPostResponse> {
         let email = field_str(form_fields, FORM_FIELD_EMAIL_ID);
         let password = field_str(form_fields, FORM_FIELD_PASSWORD_ID);
+        check_emailpassword_factor(options, tenant_id)
+            .await?
+            .into_result(tenant_id)?;
         match options
             .functions()
             .sign_up(email, password, tenant_id)
@@ -330,7 +345,9 @@ pub mod apis {
         }
     }
 
-    /// Checks the credentials and, on success, starts a session.
+    /// Checks the credentials and, on success, starts a session. When the tenant does not
+    /// accept email and password as a first factor, node's order is kept: an email unknown
+    /// in the tenant is `WRONG_CREDENTIALS_ERROR`, a known one 401.
     pub async fn sign_in_post(
         form_fields: &[FormFieldValue],
         tenant_id: &str,
@@ -338,6 +355,17 @@ pub mod apis {
     ) -> Result<SignInPostResponse> {
         let email = field_str(form_fields, FORM_FIELD_EMAIL_ID);
         let password = field_str(form_fields, FORM_FIELD_PASSWORD_ID);
+        let check = check_emailpassword_factor(options, tenant_id).await?;
+        if check == FirstFactorCheck::NoneValid
+            && options
+                .functions()
+                .get_user_by_email(email, tenant_id)
+                .await?
+                .is_none()
+        {
+            return Ok(SignInPostResponse::WrongCredentialsError);
+        }
+        check.into_result(tenant_id)?;
         match options
             .functions()
             .sign_in(email, password, tenant_id)

@@ -41,6 +41,17 @@
 //!
 //! Malformed input gets 400 `{"message": …}` with node's messages; see [`form_fields`].
 //!
+//! # Tenants
+//!
+//! `/<tenantId>/signup` signs up in that tenant of the connection URI's app (the core's
+//! `/<tenantId>/recipe/signup`), and the session it creates carries the tenant (`tId`); the
+//! same goes for sign-in, the email check and password reset (whose links carry
+//! `tenantId=<tenant>`). As in node, sign-in and sign-up first check that the tenant takes
+//! `emailpassword` as a first factor
+//! ([`supertokens::multitenancy::check_first_factors`]): when it does not, sign-up answers
+//! 401 `unauthorised` and so does sign-in, unless the email is unknown in the tenant
+//! (`WRONG_CREDENTIALS_ERROR`); an unknown tenant is a 500.
+//!
 //! # `GET /loginmethods`
 //!
 //! Node answers it from its multitenancy recipe, which it always initialises. This SDK has

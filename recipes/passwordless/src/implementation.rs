@@ -440,8 +440,7 @@ impl PasswordlessApis for DefaultApis {}
 pub mod apis {
     use std::time::Duration;
 
-    use supertokens::multitenancy::{factor_ids, login_methods, tenant_config};
-    use supertokens::{SessionError, SuperTokensError};
+    use supertokens::multitenancy::{check_first_factors, factor_ids, login_methods};
     use supertokens_session::{SessionContainer, create_sign_in_session};
 
     use super::*;
@@ -485,25 +484,9 @@ pub mod apis {
         tenant_id: &str,
         candidates: Vec<&'static str>,
     ) -> Result<Vec<&'static str>> {
-        let config = tenant_config(options.supertokens.querier(), tenant_id)
+        check_first_factors(options.supertokens, tenant_id, &candidates)
             .await?
-            .ok_or_else(|| SuperTokensError::Internal(format!("Tenant not found: {tenant_id}")))?;
-        let valid: Vec<&'static str> = match config.first_factors {
-            None => candidates,
-            Some(configured) => candidates
-                .into_iter()
-                .filter(|factor| configured.iter().any(|known| known == factor))
-                .collect(),
-        };
-        if valid.is_empty() {
-            return Err(SessionError::Unauthorised {
-                message: "A valid session is required to authenticate with secondary factors"
-                    .into(),
-                clear_tokens: true,
-            }
-            .into());
-        }
-        Ok(valid)
+            .into_result(tenant_id)
     }
 
     /// The recipe's factors for this kind of contact (`otp-email`/`link-email` or

@@ -12,6 +12,7 @@ const { passwordResetEmails, passwordlessEmails, passwordlessSms, WEBSITE_DOMAIN
 const { runEmailVerificationSteps } = require("./scenario-emailverification");
 const { runUserMetadataSteps } = require("./scenario-usermetadata");
 const { runUserRolesSteps } = require("./scenario-userroles");
+const { runMultitenancySteps } = require("./scenario-multitenancy");
 
 const DUPLICATE_EMAIL_ERROR = "This email already exists. Please sign in instead.";
 
@@ -534,6 +535,9 @@ async function runScenario(t, env) {
     await runEmailVerificationSteps(ctx);
     await runUserMetadataSteps(ctx);
     await runUserRolesSteps(ctx);
+
+    // ---------- mt. apps and tenants ----------
+    await runMultitenancySteps(ctx);
 }
 
 module.exports = { runScenario };

@@ -1,7 +1,7 @@
 //! The emailpassword recipe's endpoints.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::Extension;
 use serde::Deserialize;
 use supertokens_cdi::emailpassword::{
     ConsumeResetTokenRequest, ConsumeResetTokenResponse, CreateResetTokenRequest,
@@ -11,21 +11,20 @@ use supertokens_cdi::emailpassword::{
 };
 use supertokens_cdi::user::GetUserResponse;
 
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::AppCore;
 use crate::extract::JsonBody;
 use crate::routing::Tenant;
+use supertokens_core_engine::Core;
 
 /// `POST /recipe/signup`.
 pub(super) async fn sign_up(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<Credentials>,
 ) -> ApiResult<Json<SignUpResponse>> {
     Ok(Json(
-        state
-            .core
-            .emailpassword
+        core.emailpassword
             .sign_up(&tenant_id, &request.email, &request.password)
             .await?,
     ))
@@ -33,14 +32,12 @@ pub(super) async fn sign_up(
 
 /// `POST /recipe/signin`.
 pub(super) async fn sign_in(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<Credentials>,
 ) -> ApiResult<Json<SignInResponse>> {
     Ok(Json(
-        state
-            .core
-            .emailpassword
+        core.emailpassword
             .sign_in(&tenant_id, &request.email, &request.password)
             .await?,
     ))
@@ -56,21 +53,21 @@ pub(super) struct GetUserQuery {
 
 /// `GET /recipe/user` with rid `emailpassword` (or none): one of `userId`, `email`.
 pub(super) async fn get_user(
-    state: &AppState,
+    core: &Core,
     tenant_id: &str,
     query: GetUserQuery,
 ) -> ApiResult<GetUserResponse> {
-    let recipe = &state.core.emailpassword;
+    let recipe = &core.emailpassword;
     let response = match (&query.user_id, &query.email) {
         (Some(user_id), None) => match recipe.user_by_id(user_id).await? {
             Some(user) => GetUserResponse::Ok {
-                user: state.core.users.auth_recipe_user(&user).await?,
+                user: core.users.auth_recipe_user(&user).await?,
             },
             None => GetUserResponse::UnknownUserIdError,
         },
         (None, Some(email)) => match recipe.user_by_email(tenant_id, email).await? {
             Some(user) => GetUserResponse::Ok {
-                user: state.core.users.auth_recipe_user(&user).await?,
+                user: core.users.auth_recipe_user(&user).await?,
             },
             None => GetUserResponse::UnknownEmailError,
         },
@@ -85,7 +82,7 @@ pub(super) async fn get_user(
 
 /// `PUT /recipe/user` with rid `emailpassword` (or none): change email and/or password.
 pub(super) async fn update_user(
-    state: &AppState,
+    core: &Core,
     request: UpdateUserRequest,
 ) -> ApiResult<UpdateUserResponse> {
     let user_id = request
@@ -95,8 +92,7 @@ pub(super) async fn update_user(
         .ok_or_else(|| {
             ApiError::bad_request("Field name 'recipeUserId' is invalid in JSON input")
         })?;
-    let response = state
-        .core
+    let response = core
         .emailpassword
         .update_user(
             user_id,
@@ -109,13 +105,11 @@ pub(super) async fn update_user(
 
 /// `POST /recipe/user/password/reset/token`.
 pub(super) async fn create_reset_token(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<CreateResetTokenRequest>,
 ) -> ApiResult<Json<CreateResetTokenResponse>> {
     Ok(Json(
-        state
-            .core
-            .emailpassword
+        core.emailpassword
             .create_reset_token(&request.user_id, request.email.as_deref())
             .await?,
     ))
@@ -123,13 +117,11 @@ pub(super) async fn create_reset_token(
 
 /// `POST /recipe/user/password/reset/token/consume`.
 pub(super) async fn consume_reset_token(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<ConsumeResetTokenRequest>,
 ) -> ApiResult<Json<ConsumeResetTokenResponse>> {
     Ok(Json(
-        state
-            .core
-            .emailpassword
+        core.emailpassword
             .consume_reset_token(&request.token)
             .await?,
     ))
@@ -137,7 +129,7 @@ pub(super) async fn consume_reset_token(
 
 /// `POST /recipe/user/password/reset` (older combined flow).
 pub(super) async fn reset_password(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<ResetPasswordRequest>,
 ) -> ApiResult<Json<ResetPasswordResponse>> {
     if request.method != "token" {
@@ -146,9 +138,7 @@ pub(super) async fn reset_password(
         ));
     }
     Ok(Json(
-        state
-            .core
-            .emailpassword
+        core.emailpassword
             .reset_password(&request.token, &request.new_password)
             .await?,
     ))
@@ -156,12 +146,11 @@ pub(super) async fn reset_password(
 
 /// `POST /recipe/user/passwordhash/import`.
 pub(super) async fn import_password_hash(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<ImportPasswordHashRequest>,
 ) -> ApiResult<Json<ImportPasswordHashResponse>> {
-    let response = state
-        .core
+    let response = core
         .emailpassword
         .import_password_hash(
             &tenant_id,

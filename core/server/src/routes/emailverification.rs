@@ -2,7 +2,7 @@
 //! tenant-scoped; the verification state of a (user id, email) pair belongs to the app.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::Extension;
 use serde::Deserialize;
 use supertokens_cdi::emailverification::{
     CreateEmailVerificationTokenResponse, IsEmailVerifiedResponse, UserEmailRequest,
@@ -11,21 +11,19 @@ use supertokens_cdi::emailverification::{
 use supertokens_cdi::general::OkResponse;
 
 use super::required;
-use crate::AppState;
 use crate::error::ApiResult;
+use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams};
 use crate::routing::Tenant;
 
 /// `POST /recipe/user/email/verify/token`: a token for the pair, unless it is verified.
 pub(super) async fn create_token(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<UserEmailRequest>,
 ) -> ApiResult<Json<CreateEmailVerificationTokenResponse>> {
     Ok(Json(
-        state
-            .core
-            .emailverification
+        core.emailverification
             .create_token(&tenant_id, &request.user_id, &request.email)
             .await?,
     ))
@@ -33,14 +31,12 @@ pub(super) async fn create_token(
 
 /// `POST /recipe/user/email/verify`: uses a token (`method` must be `token`).
 pub(super) async fn verify(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<VerifyEmailRequest>,
 ) -> ApiResult<Json<VerifyEmailResponse>> {
     Ok(Json(
-        state
-            .core
-            .emailverification
+        core.emailverification
             .verify(&tenant_id, &request.method, &request.token)
             .await?,
     ))
@@ -56,27 +52,21 @@ pub(super) struct PairQuery {
 
 /// `GET /recipe/user/email/verify?userId=&email=`: whether the pair is verified.
 pub(super) async fn is_verified(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     QueryParams(query): QueryParams<PairQuery>,
 ) -> ApiResult<Json<IsEmailVerifiedResponse>> {
     let user_id = required("userId", &query.user_id)?;
     let email = required("email", &query.email)?;
-    let is_verified = state
-        .core
-        .emailverification
-        .is_verified(user_id, email)
-        .await?;
+    let is_verified = core.emailverification.is_verified(user_id, email).await?;
     Ok(Json(IsEmailVerifiedResponse::Ok { is_verified }))
 }
 
 /// `POST /recipe/user/email/verify/remove`: marks the pair unverified.
 pub(super) async fn unverify(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<UserEmailRequest>,
 ) -> ApiResult<Json<OkResponse>> {
-    state
-        .core
-        .emailverification
+    core.emailverification
         .unverify(&request.user_id, &request.email)
         .await?;
     Ok(Json(OkResponse::Ok))
@@ -84,13 +74,11 @@ pub(super) async fn unverify(
 
 /// `POST /recipe/user/email/verify/token/remove`: revokes the pair's tokens in the tenant.
 pub(super) async fn revoke_tokens(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<UserEmailRequest>,
 ) -> ApiResult<Json<OkResponse>> {
-    state
-        .core
-        .emailverification
+    core.emailverification
         .revoke_tokens(&tenant_id, &request.user_id, &request.email)
         .await?;
     Ok(Json(OkResponse::Ok))

@@ -5,6 +5,7 @@ mod emailpassword;
 mod emailverification;
 mod general;
 mod jwt;
+mod multitenancy;
 mod passwordless;
 mod recipe_user;
 mod session;
@@ -44,7 +45,35 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route(
             "/recipe/multitenancy/tenant/v2",
-            get(general::tenant_config),
+            get(multitenancy::tenant_config).put(multitenancy::create_or_update_tenant),
+        )
+        .route(
+            "/recipe/multitenancy/tenant/list/v2",
+            get(multitenancy::list_tenants),
+        )
+        .route(
+            "/recipe/multitenancy/tenant/remove",
+            post(multitenancy::remove_tenant),
+        )
+        .route(
+            "/recipe/multitenancy/tenant/user",
+            post(multitenancy::associate_user),
+        )
+        .route(
+            "/recipe/multitenancy/tenant/user/remove",
+            post(multitenancy::disassociate_user),
+        )
+        .route(
+            "/recipe/multitenancy/app/v2",
+            put(multitenancy::create_or_update_app),
+        )
+        .route(
+            "/recipe/multitenancy/app/list/v2",
+            get(multitenancy::list_apps),
+        )
+        .route(
+            "/recipe/multitenancy/app/remove",
+            post(multitenancy::remove_app),
         )
         .route("/users/by-accountinfo", get(users::by_account_info))
         .route("/users", get(users::page))

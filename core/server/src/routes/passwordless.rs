@@ -2,7 +2,7 @@
 //! passwordless side of `/recipe/user`.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::Extension;
 use serde::Deserialize;
 use supertokens_cdi::general::OkResponse;
 use supertokens_cdi::passwordless::{
@@ -13,67 +13,54 @@ use supertokens_cdi::passwordless::{
 use supertokens_cdi::user::GetUserResponse;
 use supertokens_core_engine::passwordless::CodesQuery;
 
-use crate::AppState;
 use crate::error::ApiResult;
+use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams};
 use crate::routing::Tenant;
+use supertokens_core_engine::Core;
 
 /// `POST /recipe/signinup/code`: a new device for an email or phone number, or another code
 /// for a `deviceId`.
 pub(super) async fn create_code(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<CreateCodeRequest>,
 ) -> ApiResult<Json<CreateCodeResponse>> {
     Ok(Json(
-        state
-            .core
-            .passwordless
-            .create_code(&tenant_id, &request)
-            .await?,
+        core.passwordless.create_code(&tenant_id, &request).await?,
     ))
 }
 
 /// `POST /recipe/signinup/code/consume`.
 pub(super) async fn consume_code(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<ConsumeCodeRequest>,
 ) -> ApiResult<Json<ConsumeCodeResponse>> {
     Ok(Json(
-        state
-            .core
-            .passwordless
-            .consume_code(&tenant_id, &request)
-            .await?,
+        core.passwordless.consume_code(&tenant_id, &request).await?,
     ))
 }
 
 /// `POST /recipe/signinup/code/check`.
 pub(super) async fn check_code(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<ConsumeCodeRequest>,
 ) -> ApiResult<Json<CheckCodeResponse>> {
     Ok(Json(
-        state
-            .core
-            .passwordless
-            .check_code(&tenant_id, &request)
-            .await?,
+        core.passwordless.check_code(&tenant_id, &request).await?,
     ))
 }
 
 /// `POST /recipe/signinup/code/remove`: one code by `codeId`, or a device by
 /// `preAuthSessionId`.
 pub(super) async fn remove_code(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<RemoveCodeRequest>,
 ) -> ApiResult<Json<OkResponse>> {
-    state
-        .core
-        .passwordless
+    core.passwordless
         .remove_code(
             &tenant_id,
             request.code_id.as_deref(),
@@ -85,13 +72,11 @@ pub(super) async fn remove_code(
 
 /// `POST /recipe/signinup/codes/remove`: every device of an email or phone number.
 pub(super) async fn remove_codes(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<RemoveCodesRequest>,
 ) -> ApiResult<Json<OkResponse>> {
-    state
-        .core
-        .passwordless
+    core.passwordless
         .remove_codes(
             &tenant_id,
             request.email.as_deref(),
@@ -114,7 +99,7 @@ pub(super) struct ListCodesQuery {
 /// `GET /recipe/signinup/codes`: one of `email`, `phoneNumber`, `deviceId`,
 /// `preAuthSessionId`.
 pub(super) async fn list_codes(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<ListCodesQuery>,
 ) -> ApiResult<Json<ListCodesResponse>> {
@@ -124,13 +109,7 @@ pub(super) async fn list_codes(
         device_id: query.device_id.as_deref(),
         pre_auth_session_id: query.pre_auth_session_id.as_deref(),
     };
-    Ok(Json(
-        state
-            .core
-            .passwordless
-            .list_codes(&tenant_id, query)
-            .await?,
-    ))
+    Ok(Json(core.passwordless.list_codes(&tenant_id, query).await?))
 }
 
 /// Query of `GET /recipe/user` with rid `passwordless`.
@@ -144,12 +123,11 @@ pub(super) struct GetUserQuery {
 
 /// `GET /recipe/user` with rid `passwordless`: one of `userId`, `email`, `phoneNumber`.
 pub(super) async fn get_user(
-    state: &AppState,
+    core: &Core,
     tenant_id: &str,
     query: GetUserQuery,
 ) -> ApiResult<GetUserResponse> {
-    Ok(state
-        .core
+    Ok(core
         .passwordless
         .get_user(
             tenant_id,
@@ -162,8 +140,8 @@ pub(super) async fn get_user(
 
 /// `PUT /recipe/user` with rid `passwordless`: set or clear the email and phone number.
 pub(super) async fn update_user(
-    state: &AppState,
+    core: &Core,
     request: UpdateUserRequest,
 ) -> ApiResult<UpdateUserResponse> {
-    Ok(state.core.passwordless.update_user(&request).await?)
+    Ok(core.passwordless.update_user(&request).await?)
 }

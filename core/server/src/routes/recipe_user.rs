@@ -2,15 +2,15 @@
 //! header (`emailpassword`, the default when absent, or `passwordless`).
 
 use axum::Json;
-use axum::extract::{Extension, Request, State};
+use axum::extract::{Extension, Request};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use supertokens_cdi::user::GetUserResponse;
 use supertokens_cdi::version::HEADER_RID;
 
 use super::{emailpassword, passwordless};
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::AppCore;
 use crate::extract::{JsonBody, parse_query};
 use crate::routing::Tenant;
 
@@ -37,17 +37,17 @@ fn recipe_of(headers: &HeaderMap) -> ApiResult<UserRecipe> {
 
 /// `GET /recipe/user`, routed by `rid`.
 pub(super) async fn get_user(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     headers: HeaderMap,
     uri: Uri,
 ) -> ApiResult<Json<GetUserResponse>> {
     let response = match recipe_of(&headers)? {
         UserRecipe::EmailPassword => {
-            emailpassword::get_user(&state, &tenant_id, parse_query(uri.query())?).await?
+            emailpassword::get_user(&core, &tenant_id, parse_query(uri.query())?).await?
         }
         UserRecipe::Passwordless => {
-            passwordless::get_user(&state, &tenant_id, parse_query(uri.query())?).await?
+            passwordless::get_user(&core, &tenant_id, parse_query(uri.query())?).await?
         }
     };
     Ok(Json(response))
@@ -55,18 +55,18 @@ pub(super) async fn get_user(
 
 /// `PUT /recipe/user`, routed by `rid`.
 pub(super) async fn update_user(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     headers: HeaderMap,
     request: Request,
 ) -> ApiResult<Response> {
     Ok(match recipe_of(&headers)? {
         UserRecipe::EmailPassword => {
             let JsonBody(body) = JsonBody::read(request).await?;
-            Json(emailpassword::update_user(&state, body).await?).into_response()
+            Json(emailpassword::update_user(&core, body).await?).into_response()
         }
         UserRecipe::Passwordless => {
             let JsonBody(body) = JsonBody::read(request).await?;
-            Json(passwordless::update_user(&state, body).await?).into_response()
+            Json(passwordless::update_user(&core, body).await?).into_response()
         }
     })
 }

@@ -1,7 +1,7 @@
 //! The session recipe's endpoints.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::Extension;
 use serde::Deserialize;
 use supertokens_cdi::session::{
     CreateSessionRequest, CreateSessionResponse, JwtDataResponse, RefreshSessionRequest,
@@ -13,8 +13,8 @@ use supertokens_cdi::session::{
 use supertokens_core_engine::session::{CreateSession, RefreshSession, VerifySession};
 
 use super::required;
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams, parse_bool};
 use crate::routing::{PUBLIC, Tenant};
 
@@ -22,12 +22,11 @@ const SESSION_GONE: &str = "Session does not exist.";
 
 /// `POST /recipe/session`.
 pub(super) async fn create(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<CreateSessionRequest>,
 ) -> ApiResult<Json<CreateSessionResponse>> {
-    let session = state
-        .core
+    let session = core
         .sessions
         .create(CreateSession {
             tenant_id: &tenant_id,
@@ -43,11 +42,10 @@ pub(super) async fn create(
 
 /// `POST /recipe/session/verify`.
 pub(super) async fn verify(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<VerifySessionRequest>,
 ) -> ApiResult<Json<VerifySessionResponse>> {
-    let response = state
-        .core
+    let response = core
         .sessions
         .verify(VerifySession {
             access_token: &request.access_token,
@@ -62,11 +60,10 @@ pub(super) async fn verify(
 
 /// `POST /recipe/session/refresh`.
 pub(super) async fn refresh(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<RefreshSessionRequest>,
 ) -> ApiResult<Json<RefreshSessionResponse>> {
-    let response = state
-        .core
+    let response = core
         .sessions
         .refresh(RefreshSession {
             refresh_token: &request.refresh_token,
@@ -80,13 +77,11 @@ pub(super) async fn refresh(
 
 /// `POST /recipe/session/regenerate`.
 pub(super) async fn regenerate(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<RegenerateSessionRequest>,
 ) -> ApiResult<Json<RegenerateSessionResponse>> {
     Ok(Json(
-        state
-            .core
-            .sessions
+        core.sessions
             .regenerate(&request.access_token, request.user_data_in_jwt)
             .await?,
     ))
@@ -100,20 +95,20 @@ pub(super) struct HandleQuery {
 
 /// `GET /recipe/session`.
 pub(super) async fn details(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     QueryParams(query): QueryParams<HandleQuery>,
 ) -> ApiResult<Json<SessionDetailsResponse>> {
     let handle = required("sessionHandle", &query.session_handle)?;
-    Ok(Json(state.core.sessions.details(handle).await?))
+    Ok(Json(core.sessions.details(handle).await?))
 }
 
 /// `POST /recipe/session/remove`: by handles, or every session of a user.
 pub(super) async fn remove(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<RemoveSessionsRequest>,
 ) -> ApiResult<Json<RemoveSessionsResponse>> {
-    let sessions = &state.core.sessions;
+    let sessions = &core.sessions;
     let revoked = match (&request.session_handles, &request.user_id) {
         (Some(handles), None) => {
             if request.revoke_across_all_tenants.is_some()
@@ -156,7 +151,7 @@ pub(super) struct UserSessionsQuery {
 
 /// `GET /recipe/session/user`.
 pub(super) async fn handles_of_user(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<UserSessionsQuery>,
 ) -> ApiResult<Json<SessionHandlesResponse>> {
@@ -172,7 +167,7 @@ pub(super) async fn handles_of_user(
         true,
     )?;
     let tenant = (!across).then_some(tenant_id.as_str());
-    let handles = state.core.sessions.handles_of_user(user_id, tenant).await?;
+    let handles = core.sessions.handles_of_user(user_id, tenant).await?;
     Ok(Json(SessionHandlesResponse::Ok {
         session_handles: handles,
     }))
@@ -180,29 +175,26 @@ pub(super) async fn handles_of_user(
 
 /// `GET /recipe/session/data`.
 pub(super) async fn get_session_data(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     QueryParams(query): QueryParams<HandleQuery>,
 ) -> ApiResult<Json<SessionDataResponse>> {
     let handle = required("sessionHandle", &query.session_handle)?;
-    Ok(Json(
-        match state.core.sessions.live_session(handle).await? {
-            Some(record) => SessionDataResponse::Ok {
-                user_data_in_database: record.session_data.as_object().cloned().unwrap_or_default(),
-            },
-            None => SessionDataResponse::Unauthorised {
-                message: SESSION_GONE.into(),
-            },
+    Ok(Json(match core.sessions.live_session(handle).await? {
+        Some(record) => SessionDataResponse::Ok {
+            user_data_in_database: record.session_data.as_object().cloned().unwrap_or_default(),
         },
-    ))
+        None => SessionDataResponse::Unauthorised {
+            message: SESSION_GONE.into(),
+        },
+    }))
 }
 
 /// `PUT /recipe/session/data`.
 pub(super) async fn put_session_data(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<UpdateSessionDataRequest>,
 ) -> ApiResult<Json<UpdateDataResponse>> {
-    let updated = state
-        .core
+    let updated = core
         .sessions
         .update_session_data(&request.session_handle, request.user_data_in_database)
         .await?;
@@ -211,29 +203,26 @@ pub(super) async fn put_session_data(
 
 /// `GET /recipe/jwt/data`.
 pub(super) async fn get_jwt_data(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     QueryParams(query): QueryParams<HandleQuery>,
 ) -> ApiResult<Json<JwtDataResponse>> {
     let handle = required("sessionHandle", &query.session_handle)?;
-    Ok(Json(
-        match state.core.sessions.live_session(handle).await? {
-            Some(record) => JwtDataResponse::Ok {
-                user_data_in_jwt: record.jwt_payload.as_object().cloned().unwrap_or_default(),
-            },
-            None => JwtDataResponse::Unauthorised {
-                message: SESSION_GONE.into(),
-            },
+    Ok(Json(match core.sessions.live_session(handle).await? {
+        Some(record) => JwtDataResponse::Ok {
+            user_data_in_jwt: record.jwt_payload.as_object().cloned().unwrap_or_default(),
         },
-    ))
+        None => JwtDataResponse::Unauthorised {
+            message: SESSION_GONE.into(),
+        },
+    }))
 }
 
 /// `PUT /recipe/jwt/data`.
 pub(super) async fn put_jwt_data(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<UpdateJwtDataRequest>,
 ) -> ApiResult<Json<UpdateDataResponse>> {
-    let updated = state
-        .core
+    let updated = core
         .sessions
         .update_jwt_payload(&request.session_handle, request.user_data_in_jwt)
         .await?;

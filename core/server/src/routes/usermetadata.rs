@@ -1,15 +1,14 @@
 //! The user metadata recipe's endpoints (rid `usermetadata`). User ids are free-form.
 
 use axum::Json;
-use axum::extract::State;
 use serde::Deserialize;
 use serde_json::Value;
 use supertokens_cdi::general::OkResponse;
 use supertokens_cdi::usermetadata::{RemoveUserMetadataRequest, UserMetadataResponse};
 
 use super::required;
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams};
 
 /// Query of `GET /recipe/user/metadata`.
@@ -21,11 +20,11 @@ pub(super) struct UserIdQuery {
 
 /// `GET /recipe/user/metadata?userId=`: the user's metadata (`{}` when none).
 pub(super) async fn get(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     QueryParams(query): QueryParams<UserIdQuery>,
 ) -> ApiResult<Json<UserMetadataResponse>> {
     let user_id = required("userId", &query.user_id)?;
-    let metadata = state.core.usermetadata.get(user_id).await?;
+    let metadata = core.usermetadata.get(user_id).await?;
     Ok(Json(UserMetadataResponse::Ok { metadata }))
 }
 
@@ -40,7 +39,7 @@ pub(super) struct UpdateBody {
 
 /// `PUT /recipe/user/metadata`: shallow-merges `metadataUpdate`; returns the result.
 pub(super) async fn update(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(body): JsonBody<UpdateBody>,
 ) -> ApiResult<Json<UserMetadataResponse>> {
     let Value::Object(update) = body.metadata_update else {
@@ -48,19 +47,15 @@ pub(super) async fn update(
             "Field name 'metadataUpdate' is invalid in JSON input: it must be a JSON object",
         ));
     };
-    let metadata = state
-        .core
-        .usermetadata
-        .update(&body.user_id, &update)
-        .await?;
+    let metadata = core.usermetadata.update(&body.user_id, &update).await?;
     Ok(Json(UserMetadataResponse::Ok { metadata }))
 }
 
 /// `POST /recipe/user/metadata/remove`.
 pub(super) async fn remove(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemoveUserMetadataRequest>,
 ) -> ApiResult<Json<OkResponse>> {
-    state.core.usermetadata.remove(&request.user_id).await?;
+    core.usermetadata.remove(&request.user_id).await?;
     Ok(Json(OkResponse::Ok))
 }

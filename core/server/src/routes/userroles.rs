@@ -2,7 +2,7 @@
 //! app, the roles of users to a tenant.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::Extension;
 use serde::Deserialize;
 use supertokens_cdi::userroles::{
     AddRoleToUserResponse, CreateOrUpdateRoleRequest, CreateOrUpdateRoleResponse,
@@ -11,20 +11,18 @@ use supertokens_cdi::userroles::{
 };
 
 use super::required;
-use crate::AppState;
 use crate::error::ApiResult;
+use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams};
 use crate::routing::Tenant;
 
 /// `PUT /recipe/role`: creates a role or adds permissions to it.
 pub(super) async fn create_or_update_role(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<CreateOrUpdateRoleRequest>,
 ) -> ApiResult<Json<CreateOrUpdateRoleResponse>> {
     Ok(Json(
-        state
-            .core
-            .userroles
+        core.userroles
             .create_or_update_role(&request.role, request.permissions.as_deref())
             .await?,
     ))
@@ -32,15 +30,15 @@ pub(super) async fn create_or_update_role(
 
 /// `POST /recipe/role/remove`.
 pub(super) async fn remove_role(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemoveRoleRequest>,
 ) -> ApiResult<Json<RemoveRoleResponse>> {
-    Ok(Json(state.core.userroles.remove_role(&request.role).await?))
+    Ok(Json(core.userroles.remove_role(&request.role).await?))
 }
 
 /// `GET /recipe/roles`.
-pub(super) async fn roles(State(state): State<AppState>) -> ApiResult<Json<RolesResponse>> {
-    Ok(Json(state.core.userroles.roles().await?))
+pub(super) async fn roles(AppCore(core): AppCore) -> ApiResult<Json<RolesResponse>> {
+    Ok(Json(core.userroles.roles().await?))
 }
 
 /// Query naming a role.
@@ -51,22 +49,20 @@ pub(super) struct RoleQuery {
 
 /// `GET /recipe/role/permissions?role=`.
 pub(super) async fn role_permissions(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     QueryParams(query): QueryParams<RoleQuery>,
 ) -> ApiResult<Json<RolePermissionsResponse>> {
     let role = required("role", &query.role)?;
-    Ok(Json(state.core.userroles.permissions(role).await?))
+    Ok(Json(core.userroles.permissions(role).await?))
 }
 
 /// `POST /recipe/role/permissions/remove`: some permissions, or all when none are named.
 pub(super) async fn remove_permissions(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemovePermissionsRequest>,
 ) -> ApiResult<Json<RoleStatusResponse>> {
     Ok(Json(
-        state
-            .core
-            .userroles
+        core.userroles
             .remove_permissions(&request.role, request.permissions.as_deref())
             .await?,
     ))
@@ -80,29 +76,23 @@ pub(super) struct PermissionQuery {
 
 /// `GET /recipe/permission/roles?permission=`.
 pub(super) async fn roles_with_permission(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     QueryParams(query): QueryParams<PermissionQuery>,
 ) -> ApiResult<Json<RolesResponse>> {
     let permission = required("permission", &query.permission)?;
     Ok(Json(
-        state
-            .core
-            .userroles
-            .roles_with_permission(permission)
-            .await?,
+        core.userroles.roles_with_permission(permission).await?,
     ))
 }
 
 /// `PUT /recipe/user/role`: gives a user a role in the tenant.
 pub(super) async fn add_user_role(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<UserRoleRequest>,
 ) -> ApiResult<Json<AddRoleToUserResponse>> {
     Ok(Json(
-        state
-            .core
-            .userroles
+        core.userroles
             .add_user_role(&tenant_id, &request.user_id, &request.role)
             .await?,
     ))
@@ -110,14 +100,12 @@ pub(super) async fn add_user_role(
 
 /// `POST /recipe/user/role/remove`: takes a role from a user in the tenant.
 pub(super) async fn remove_user_role(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<UserRoleRequest>,
 ) -> ApiResult<Json<RemoveUserRoleResponse>> {
     Ok(Json(
-        state
-            .core
-            .userroles
+        core.userroles
             .remove_user_role(&tenant_id, &request.user_id, &request.role)
             .await?,
     ))
@@ -132,32 +120,24 @@ pub(super) struct UserIdQuery {
 
 /// `GET /recipe/user/roles?userId=`: the user's roles in the tenant.
 pub(super) async fn roles_of_user(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<UserIdQuery>,
 ) -> ApiResult<Json<RolesResponse>> {
     let user_id = required("userId", &query.user_id)?;
     Ok(Json(
-        state
-            .core
-            .userroles
-            .roles_of_user(&tenant_id, user_id)
-            .await?,
+        core.userroles.roles_of_user(&tenant_id, user_id).await?,
     ))
 }
 
 /// `GET /recipe/role/users?role=`: the users who have the role in the tenant.
 pub(super) async fn users_with_role(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<RoleQuery>,
 ) -> ApiResult<Json<RoleUsersResponse>> {
     let role = required("role", &query.role)?;
     Ok(Json(
-        state
-            .core
-            .userroles
-            .users_with_role(&tenant_id, role)
-            .await?,
+        core.userroles.users_with_role(&tenant_id, role).await?,
     ))
 }

@@ -1,7 +1,7 @@
 //! User-level endpoints shared by every recipe.
 
 use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::Extension;
 use serde::Deserialize;
 use supertokens_cdi::general::OkResponse;
 use supertokens_cdi::user::{
@@ -10,8 +10,8 @@ use supertokens_cdi::user::{
 use supertokens_core_engine::users::UserPageRequest;
 
 use super::required;
-use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams, parse_bool};
 use crate::routing::Tenant;
 
@@ -28,7 +28,7 @@ pub(super) struct AccountInfoQuery {
 
 /// `GET /users/by-accountinfo`.
 pub(super) async fn by_account_info(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<AccountInfoQuery>,
 ) -> ApiResult<Json<UsersResponse>> {
@@ -49,8 +49,7 @@ pub(super) async fn by_account_info(
     if has_other && !union {
         return Ok(Json(UsersResponse::Ok { users: Vec::new() }));
     }
-    let users = state
-        .core
+    let users = core
         .users
         .by_account_info(
             &tenant_id,
@@ -70,11 +69,11 @@ pub(super) struct UserIdQuery {
 
 /// `GET /user/id`.
 pub(super) async fn by_id(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     QueryParams(query): QueryParams<UserIdQuery>,
 ) -> ApiResult<Json<GetUserResponse>> {
     let user_id = required("userId", &query.user_id)?;
-    Ok(Json(match state.core.users.by_id(user_id).await? {
+    Ok(Json(match core.users.by_id(user_id).await? {
         Some(user) => GetUserResponse::Ok { user },
         None => GetUserResponse::UnknownUserIdError,
     }))
@@ -82,10 +81,10 @@ pub(super) async fn by_id(
 
 /// `POST /user/remove`.
 pub(super) async fn remove(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemoveUserRequest>,
 ) -> ApiResult<Json<OkResponse>> {
-    state.core.users.remove(&request.user_id).await?;
+    core.users.remove(&request.user_id).await?;
     Ok(Json(OkResponse::Ok))
 }
 
@@ -100,7 +99,7 @@ pub(super) struct PageQuery {
 
 /// `GET /users`.
 pub(super) async fn page(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<PageQuery>,
 ) -> ApiResult<Json<UserPageResponse>> {
@@ -120,7 +119,7 @@ pub(super) async fn page(
         limit,
         time_joined_order: query.time_joined_order,
     };
-    let page = state.core.users.page(&tenant_id, &request).await?;
+    let page = core.users.page(&tenant_id, &request).await?;
     Ok(Json(UserPageResponse::Ok {
         users: page.users,
         next_pagination_token: page.next_pagination_token,
@@ -136,7 +135,7 @@ pub(super) struct CountQuery {
 
 /// `GET /users/count`.
 pub(super) async fn count(
-    State(state): State<AppState>,
+    AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
     QueryParams(query): QueryParams<CountQuery>,
 ) -> ApiResult<Json<UserCountResponse>> {
@@ -146,8 +145,7 @@ pub(super) async fn count(
         false,
     )?;
     let tenant = (!all_tenants).then_some(tenant_id.as_str());
-    let count = state
-        .core
+    let count = core
         .users
         .count(tenant, query.include_recipe_ids.as_deref())
         .await?;
