@@ -249,6 +249,65 @@ impl PostgresDatabase {
     }
 }
 
+/// Admin URL of the test MariaDB/MySQL server (`ST_TEST_MYSQL_URL` overrides).
+pub fn mysql_admin_url() -> String {
+    std::env::var("ST_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/".into())
+}
+
+/// A uniquely named MariaDB database, dropped (with the per-app databases a core made
+/// beside it, `<name>__<app>`) by [`MySqlDatabase::drop_database`].
+#[derive(Debug)]
+pub struct MySqlDatabase {
+    /// Its name.
+    pub name: String,
+    /// URL to connect to it.
+    pub url: String,
+}
+
+impl MySqlDatabase {
+    /// Creates a fresh database; fails loudly when MariaDB is unreachable.
+    pub async fn create() -> anyhow::Result<Self> {
+        use sqlx::Connection;
+        let admin = mysql_admin_url();
+        let mut connection = sqlx::MySqlConnection::connect(&admin)
+            .await
+            .with_context(|| {
+                format!(
+                    "MariaDB is not reachable at {admin}; start it with \
+                     `start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`"
+                )
+            })?;
+        let name = format!("st_e2e_{}", uuid::Uuid::new_v4().simple());
+        sqlx::raw_sql(&format!(
+            "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        ))
+        .execute(&mut connection)
+        .await?;
+        Ok(Self {
+            url: format!("{}/{name}", admin.trim_end_matches('/')),
+            name,
+        })
+    }
+
+    /// Drops the database and the app databases made beside it.
+    pub async fn drop_database(self) -> anyhow::Result<()> {
+        use sqlx::Connection;
+        let mut connection = sqlx::MySqlConnection::connect(&mysql_admin_url()).await?;
+        let pattern = format!("{}\\_\\_%", self.name);
+        let mut names: Vec<String> =
+            sqlx::query_scalar(&format!("SHOW DATABASES LIKE '{pattern}'"))
+                .fetch_all(&mut connection)
+                .await?;
+        names.push(self.name);
+        for name in names {
+            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{name}`"))
+                .execute(&mut connection)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
 /// A loopback TCP proxy that can be switched off and on, to cut a core off from its
 /// database without touching the shared database server.
 pub struct SwitchableProxy {

@@ -1,11 +1,14 @@
 //! Apps and tenants over the CDI, as the SDKs address them: `/appid-<app>/<tenant>/…`
 //! prefixes, the app and tenant management APIs with their statuses, per-app configuration,
-//! isolation of every kind of data between apps, and tenants that keep their users apart.
+//! isolation of every kind of data between apps, tenants that keep their users apart, and
+//! per-tenant `coreConfig` in force in its tenant only.
 
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
-use supertokens_tests::{PostgresDatabase, START_MS, TestCore, TestCoreOptions, start_core};
+use supertokens_tests::{
+    MySqlDatabase, PostgresDatabase, START_MS, TestCore, TestCoreOptions, start_core,
+};
 
 async fn send(
     core: &TestCore,
@@ -325,6 +328,21 @@ async fn apps_are_isolated_on_sqlite() {
 #[tokio::test]
 async fn apps_are_isolated_on_postgres() {
     let database = PostgresDatabase::create().await.unwrap();
+    {
+        let core = start_core(TestCoreOptions {
+            database_url: database.url.clone(),
+            ..TestCoreOptions::default()
+        })
+        .await
+        .unwrap();
+        apps_are_isolated_on(&core).await;
+    }
+    database.drop_database().await.unwrap();
+}
+
+#[tokio::test]
+async fn apps_are_isolated_on_mysql() {
+    let database = MySqlDatabase::create().await.unwrap();
     {
         let core = start_core(TestCoreOptions {
             database_url: database.url.clone(),
@@ -690,4 +708,148 @@ async fn tenants_are_managed_and_keep_their_users_apart() {
     let added = ok(post(&core, &associate("public"), json!({"recipeUserId": u1})).await);
     assert_eq!(added["wasAlreadyAssociated"], false);
     assert_eq!(user_tenants(&core, a1, &u1).await, ["public"]);
+}
+
+/// A passwordless code for `email` in the tenant of `prefix`, then a wrong code for its
+/// device: returns the created code and the wrong code's answer.
+async fn code_and_wrong_attempt(core: &TestCore, prefix: &str, email: &str) -> (Value, Value) {
+    let code = ok(post(
+        core,
+        &format!("{prefix}/recipe/signinup/code"),
+        json!({"email": email}),
+    )
+    .await);
+    let (_, wrong) = post(
+        core,
+        &format!("{prefix}/recipe/signinup/code/consume"),
+        json!({"preAuthSessionId": code["preAuthSessionId"], "deviceId": code["deviceId"],
+               "userInputCode": "not-the-code"}),
+    )
+    .await;
+    assert_eq!(
+        wrong["status"], "INCORRECT_USER_INPUT_CODE_ERROR",
+        "{wrong}"
+    );
+    (code, wrong)
+}
+
+#[tokio::test]
+async fn tenant_core_config_applies_in_its_tenant_only() {
+    let core = start_core(TestCoreOptions::default()).await.unwrap();
+    // The process: 15-minute codes, 5 attempts, 10-minute tokens. App a1 overrides two.
+    assert!(
+        create_app(
+            &core,
+            "a1",
+            json!({"passwordless_max_code_input_attempts": 4,
+                   "password_reset_token_lifetime": 120000}),
+        )
+        .await
+    );
+    let a1 = "/appid-a1";
+    create_tenant(
+        &core,
+        a1,
+        "t2",
+        json!({"firstFactors": ["otp-email", "emailpassword"],
+               "coreConfig": {"passwordless_max_code_input_attempts": 3,
+                              "passwordless_code_lifetime": 60000,
+                              "password_reset_token_lifetime": 60000,
+                              "email_verification_token_lifetime": 30000}}),
+    )
+    .await;
+    create_tenant(&core, a1, "t3", json!({"firstFactors": null})).await;
+
+    // Passwordless: `codeLifetime` and `maximumCodeInputAttempts` of the tenant addressed.
+    for (prefix, lifetime, max) in [
+        ("/public".to_owned(), 900_000, 5),
+        (format!("{a1}/public"), 900_000, 4),
+        (format!("{a1}/t3"), 900_000, 4),
+        (format!("{a1}/t2"), 60_000, 3),
+    ] {
+        let (code, wrong) = code_and_wrong_attempt(&core, &prefix, "p@example.com").await;
+        assert_eq!(code["codeLifetime"], lifetime, "{prefix}");
+        assert_eq!(wrong["maximumCodeInputAttempts"], max, "{prefix}");
+        let listed = ok(get(
+            &core,
+            &format!("{prefix}/recipe/signinup/codes?email=p%40example.com"),
+        )
+        .await);
+        assert_eq!(
+            listed["devices"][0]["codes"][0]["codeLifetime"], lifetime,
+            "{prefix}"
+        );
+    }
+
+    // Tokens: reset 2 minutes in a1 and 1 in t2; verification 10 minutes and 30 s in t2.
+    let mut tokens = Vec::new();
+    for tenant in ["public", "t3", "t2"] {
+        let prefix = format!("{a1}/{tenant}");
+        let email = format!("{tenant}@example.com");
+        let user = sign_up(&core, &prefix, &email).await;
+        let reset = ok(post(
+            &core,
+            &format!("{prefix}/recipe/user/password/reset/token"),
+            json!({"userId": user}),
+        )
+        .await)["token"]
+            .clone();
+        let verification = ok(post(
+            &core,
+            &format!("{prefix}/recipe/user/email/verify/token"),
+            json!({"userId": user, "email": email}),
+        )
+        .await)["token"]
+            .clone();
+        tokens.push((tenant, prefix, reset, verification));
+    }
+    core.clock.advance(std::time::Duration::from_secs(45));
+    for (tenant, prefix, _, verification) in &tokens {
+        let (_, verified) = post(
+            &core,
+            &format!("{prefix}/recipe/user/email/verify"),
+            json!({"method": "token", "token": verification}),
+        )
+        .await;
+        let expected = if *tenant == "t2" {
+            "EMAIL_VERIFICATION_INVALID_TOKEN_ERROR"
+        } else {
+            "OK"
+        };
+        assert_eq!(verified["status"], expected, "{tenant}: {verified}");
+    }
+    core.clock.advance(std::time::Duration::from_secs(45));
+    for (tenant, prefix, reset, _) in &tokens {
+        let (_, consumed) = post(
+            &core,
+            &format!("{prefix}/recipe/user/password/reset/token/consume"),
+            json!({"token": reset}),
+        )
+        .await;
+        let expected = if *tenant == "t2" {
+            "RESET_PASSWORD_INVALID_TOKEN_ERROR"
+        } else {
+            "OK"
+        };
+        assert_eq!(consumed["status"], expected, "{tenant}: {consumed}");
+    }
+
+    // Removing a key (null) gives the app's value back at the next request.
+    create_tenant(
+        &core,
+        a1,
+        "t2",
+        json!({"coreConfig": {"passwordless_max_code_input_attempts": null}}),
+    )
+    .await;
+    let t2 = ok(get(&core, &format!("{a1}/t2/recipe/multitenancy/tenant/v2")).await);
+    assert!(
+        t2["coreConfig"]
+            .get("passwordless_max_code_input_attempts")
+            .is_none(),
+        "{t2}"
+    );
+    let (code, wrong) = code_and_wrong_attempt(&core, &format!("{a1}/t2"), "q@example.com").await;
+    assert_eq!(wrong["maximumCodeInputAttempts"], 4);
+    assert_eq!(code["codeLifetime"], 60_000);
 }
