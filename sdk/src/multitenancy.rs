@@ -34,9 +34,10 @@ use supertokens_cdi::multitenancy::{
 };
 pub use supertokens_cdi::multitenancy::{TenantConfig, TenantInput, ThirdPartyConfig};
 
-use crate::SuperTokens;
 use crate::error::{Result, SessionError, SuperTokensError};
+use crate::http_types::SdkRequest;
 use crate::querier::Querier;
+use crate::{PUBLIC_TENANT, SuperTokens};
 
 /// The recipe id the core's multitenancy endpoints expect in `rid`.
 const RID: Option<&str> = Some("multitenancy");
@@ -119,12 +120,7 @@ pub struct LoginMethods {
 /// `/<tenant_id><path>`, once the tenant id is known to be safe in a path: 1 to 64 ASCII
 /// letters, digits and `-` (the core's tenant ids are `[a-z0-9-]`, case-insensitive).
 pub fn tenant_path(tenant_id: &str, path: &str) -> Result<String> {
-    let valid = !tenant_id.is_empty()
-        && tenant_id.len() <= 64
-        && tenant_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if valid {
+    if is_valid_tenant_id(tenant_id) {
         Ok(format!("/{tenant_id}{path}"))
     } else {
         Err(SuperTokensError::BadInput(format!(
@@ -285,6 +281,31 @@ pub async fn disassociate_user_from_tenant(
     Ok(was_associated)
 }
 
+/// The tenant a `loginmethods` request asks about: the one in the path
+/// (`/auth/<tenantId>/loginmethods`, what web-js sends), else a `?tenantId=` query parameter
+/// (accepted for clients that put it there), else `public`.
+pub fn login_methods_tenant(path_tenant: &str, request: &SdkRequest) -> Result<String> {
+    if path_tenant != PUBLIC_TENANT {
+        return Ok(path_tenant.to_owned());
+    }
+    match request.query_param("tenantId") {
+        None => Ok(PUBLIC_TENANT.to_owned()),
+        Some(tenant) if is_valid_tenant_id(&tenant) => Ok(tenant.to_lowercase()),
+        Some(tenant) => Err(SuperTokensError::BadInput(format!(
+            "invalid tenantId {tenant:?}: use letters, digits and -"
+        ))),
+    }
+}
+
+/// Tenant ids the core accepts: 1 to 64 letters, digits and `-`.
+fn is_valid_tenant_id(tenant: &str) -> bool {
+    !tenant.is_empty()
+        && tenant.len() <= 64
+        && tenant
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// Computes the login methods of a tenant as supertokens-node does.
 ///
 /// The first factors are the core's list when the tenant sets one, otherwise every factor the
@@ -416,6 +437,21 @@ pub fn compute_login_methods(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn login_methods_tenant_comes_from_the_path_then_the_query() {
+        let request = |uri: &str| SdkRequest::new(http::Method::GET, uri, http::HeaderMap::new());
+        let plain = request("/auth/loginmethods");
+        let query = request("/auth/loginmethods?tenantId=Acme");
+        let bad = request("/auth/loginmethods?tenantId=a%2Fb");
+        assert_eq!(login_methods_tenant("public", &plain).unwrap(), "public");
+        assert_eq!(login_methods_tenant("public", &query).unwrap(), "acme");
+        assert_eq!(login_methods_tenant("t1", &query).unwrap(), "t1");
+        assert!(matches!(
+            login_methods_tenant("public", &bad),
+            Err(SuperTokensError::BadInput(_))
+        ));
+    }
     use super::*;
 
     #[test]
