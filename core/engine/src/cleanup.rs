@@ -16,7 +16,8 @@ pub struct CleanupReport {
     pub password_reset_tokens: u64,
     /// Expired email verification tokens.
     pub email_verification_tokens: u64,
-    /// Passwordless devices whose newest code has expired.
+    /// Passwordless devices whose newest code has expired, by the longest code lifetime in
+    /// force in the app (its own or a tenant's).
     pub passwordless_devices: u64,
     /// Retired dynamic signing keys.
     pub signing_keys: u64,

@@ -124,8 +124,9 @@ pub const APP_CONFIG_KEYS: &[&str] = &[
 ];
 
 /// Keys a tenant other than `public` may set in its `coreConfig`, as in the Java core (the
-/// other app keys apply to the whole app). They are validated and stored; the app's values
-/// are the ones in force (per-tenant values are not applied yet).
+/// other app keys apply to the whole app). They apply to requests addressed to that tenant,
+/// over the app's values (base config → app overrides → tenant overrides); see
+/// [`TenantSettings`].
 pub const TENANT_CONFIG_KEYS: &[&str] = &[
     "password_reset_token_lifetime",
     "email_verification_token_lifetime",
@@ -199,7 +200,91 @@ fn check_keys(
     ))
 }
 
+/// The settings a tenant may override ([`TENANT_CONFIG_KEYS`]): what is in force for requests
+/// addressed to one tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantSettings {
+    /// Lifetime of password reset tokens made in the tenant.
+    pub password_reset_token_lifetime: Duration,
+    /// Lifetime of email verification tokens made in the tenant.
+    pub email_verification_token_lifetime: Duration,
+    /// How long a passwordless code of the tenant stays valid.
+    pub passwordless_code_lifetime: Duration,
+    /// Wrong or expired codes typed on one passwordless device of the tenant before it is
+    /// deleted (at least 1).
+    pub passwordless_max_code_input_attempts: u32,
+}
+
+impl TenantSettings {
+    /// These settings with a tenant's `coreConfig` applied (`null` values keep the setting).
+    /// Every key must be one of [`TENANT_CONFIG_KEYS`] with a valid value, in the config
+    /// file's units; the error names the key and what to fix.
+    pub fn with_overrides(
+        &self,
+        overrides: &serde_json::Map<String, serde_json::Value>,
+    ) -> std::result::Result<Self, String> {
+        check_keys(
+            overrides,
+            TENANT_CONFIG_KEYS,
+            "per tenant (set app-wide keys on the app's public tenant)",
+        )?;
+        apply_tenant_keys(*self, &|key| {
+            overrides.get(key).filter(|value| !value.is_null())
+        })
+    }
+}
+
+/// `settings` with the tenant keys found by `get` applied.
+fn apply_tenant_keys<'a>(
+    mut settings: TenantSettings,
+    get: &impl Fn(&str) -> Option<&'a serde_json::Value>,
+) -> std::result::Result<TenantSettings, String> {
+    use limits::*;
+    for (key, field) in [
+        (
+            "password_reset_token_lifetime",
+            &mut settings.password_reset_token_lifetime,
+        ),
+        (
+            "email_verification_token_lifetime",
+            &mut settings.email_verification_token_lifetime,
+        ),
+        (
+            "passwordless_code_lifetime",
+            &mut settings.passwordless_code_lifetime,
+        ),
+    ] {
+        if let Some(value) = get(key) {
+            *field = Duration::from_millis(whole(key, value, 1, MAX_LIFETIME_MS)?);
+        }
+    }
+    if let Some(value) = get("passwordless_max_code_input_attempts") {
+        let key = "passwordless_max_code_input_attempts";
+        settings.passwordless_max_code_input_attempts = as_u32(
+            key,
+            whole(
+                key,
+                value,
+                1,
+                u64::from(MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS),
+            )?,
+        )?;
+    }
+    Ok(settings)
+}
+
 impl CoreConfig {
+    /// The tenant-level settings of this configuration (what a tenant without overrides
+    /// gets).
+    pub fn tenant_settings(&self) -> TenantSettings {
+        TenantSettings {
+            password_reset_token_lifetime: self.password_reset_token_lifetime,
+            email_verification_token_lifetime: self.email_verification_token_lifetime,
+            passwordless_code_lifetime: self.passwordless_code_lifetime,
+            passwordless_max_code_input_attempts: self.passwordless_max_code_input_attempts.max(1),
+        }
+    }
+
     /// This configuration with an app's `coreConfig` overrides applied. Every key must be one
     /// of [`APP_CONFIG_KEYS`] with a valid value (in the config file's units); the error names
     /// the key and what to fix.
@@ -232,36 +317,11 @@ impl CoreConfig {
                 config.access_token_validity.as_secs()
             ));
         }
-        for (key, field) in [
-            (
-                "password_reset_token_lifetime",
-                &mut config.password_reset_token_lifetime,
-            ),
-            (
-                "email_verification_token_lifetime",
-                &mut config.email_verification_token_lifetime,
-            ),
-            (
-                "passwordless_code_lifetime",
-                &mut config.passwordless_code_lifetime,
-            ),
-        ] {
-            if let Some(value) = get(key) {
-                *field = Duration::from_millis(whole(key, value, 1, MAX_LIFETIME_MS)?);
-            }
-        }
-        if let Some(value) = get("passwordless_max_code_input_attempts") {
-            let key = "passwordless_max_code_input_attempts";
-            config.passwordless_max_code_input_attempts = as_u32(
-                key,
-                whole(
-                    key,
-                    value,
-                    1,
-                    u64::from(MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS),
-                )?,
-            )?;
-        }
+        let tenant = apply_tenant_keys(config.tenant_settings(), &get)?;
+        config.password_reset_token_lifetime = tenant.password_reset_token_lifetime;
+        config.email_verification_token_lifetime = tenant.email_verification_token_lifetime;
+        config.passwordless_code_lifetime = tenant.passwordless_code_lifetime;
+        config.passwordless_max_code_input_attempts = tenant.passwordless_max_code_input_attempts;
         for key in [
             "access_token_blacklisting",
             "access_token_signing_key_dynamic",
@@ -393,21 +453,6 @@ fn hashing_with_overrides<'a>(
     Ok(policy)
 }
 
-/// Checks the `coreConfig` of a tenant other than `public`: only [`TENANT_CONFIG_KEYS`], with
-/// valid values.
-pub fn validate_tenant_overrides(
-    overrides: &serde_json::Map<String, serde_json::Value>,
-) -> std::result::Result<(), String> {
-    check_keys(
-        overrides,
-        TENANT_CONFIG_KEYS,
-        "per tenant (set app-wide keys on the app's public tenant)",
-    )?;
-    CoreConfig::default()
-        .with_app_overrides(overrides)
-        .map(drop)
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -521,21 +566,67 @@ mod tests {
 
     #[test]
     fn tenants_take_only_tenant_keys() {
-        assert!(
-            validate_tenant_overrides(&overrides(json!({"passwordless_code_lifetime": 5}))).is_ok()
+        let app = CoreConfig::default().tenant_settings();
+        let tenant = |value| app.with_overrides(&overrides(value));
+        assert_eq!(
+            tenant(json!({"passwordless_code_lifetime": 5})).unwrap(),
+            TenantSettings {
+                passwordless_code_lifetime: Duration::from_millis(5),
+                ..app
+            }
         );
-        let error =
-            validate_tenant_overrides(&overrides(json!({"access_token_validity": 5}))).unwrap_err();
+        let error = tenant(json!({"access_token_validity": 5})).unwrap_err();
         assert!(
             error.contains("access_token_validity cannot be set per tenant"),
             "{error}"
         );
-        let error =
-            validate_tenant_overrides(&overrides(json!({"passwordless_code_lifetime": -1})))
-                .unwrap_err();
+        let error = tenant(json!({"passwordless_code_lifetime": -1})).unwrap_err();
         assert!(
             error.contains("passwordless_code_lifetime must be"),
             "{error}"
         );
+        let error = tenant(json!({"passwordless_max_code_input_attempts": 0})).unwrap_err();
+        assert!(
+            error.contains("passwordless_max_code_input_attempts must be"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn tenant_overrides_apply_over_the_app_values() {
+        let app = CoreConfig::default()
+            .with_app_overrides(&overrides(json!({
+                "password_reset_token_lifetime": 1000,
+                "email_verification_token_lifetime": 2000,
+                "passwordless_code_lifetime": 3000,
+                "passwordless_max_code_input_attempts": 4,
+            })))
+            .unwrap()
+            .tenant_settings();
+        assert_eq!(
+            app,
+            TenantSettings {
+                password_reset_token_lifetime: Duration::from_secs(1),
+                email_verification_token_lifetime: Duration::from_secs(2),
+                passwordless_code_lifetime: Duration::from_secs(3),
+                passwordless_max_code_input_attempts: 4,
+            }
+        );
+        let tenant = app
+            .with_overrides(&overrides(json!({
+                "password_reset_token_lifetime": "5000",
+                "passwordless_max_code_input_attempts": 7,
+                "passwordless_code_lifetime": null,
+            })))
+            .unwrap();
+        assert_eq!(
+            tenant,
+            TenantSettings {
+                password_reset_token_lifetime: Duration::from_secs(5),
+                passwordless_max_code_input_attempts: 7,
+                ..app
+            }
+        );
+        assert_eq!(app.with_overrides(&serde_json::Map::new()).unwrap(), app);
     }
 }

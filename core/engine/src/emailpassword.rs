@@ -1,7 +1,6 @@
 //! The emailpassword recipe: sign-up, sign-in, credential changes and password reset tokens.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use supertokens_cdi::emailpassword::{
     ConsumeResetTokenResponse, CreateResetTokenResponse, ImportPasswordHashResponse,
@@ -16,6 +15,7 @@ use supertokens_storage::{
 
 use crate::clock::{Clock, millis};
 use crate::error::{EngineError, Result};
+use crate::multitenancy::Tenants;
 use crate::passwords::PasswordHasher;
 use crate::users::{auth_recipe_user, normalise_email};
 
@@ -28,7 +28,7 @@ pub struct EmailPassword {
     hasher: Arc<PasswordHasher>,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
-    reset_token_lifetime: Duration,
+    tenants: Arc<Tenants>,
 }
 
 impl std::fmt::Debug for EmailPassword {
@@ -55,20 +55,21 @@ fn require_email(email: &str) -> Result<String> {
 }
 
 impl EmailPassword {
-    /// The recipe over this storage.
+    /// The recipe over this storage; reset tokens live for the
+    /// `password_reset_token_lifetime` of the tenant they are made in.
     pub fn new(
         storage: Arc<dyn Storage>,
         hasher: Arc<PasswordHasher>,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn RandomSource>,
-        reset_token_lifetime: Duration,
+        tenants: Arc<Tenants>,
     ) -> Self {
         Self {
             storage,
             hasher,
             clock,
             rng,
-            reset_token_lifetime,
+            tenants,
         }
     }
 
@@ -203,9 +204,11 @@ impl EmailPassword {
         Ok(UpdateUserResponse::Ok)
     }
 
-    /// Issues a password reset token for a user (the SDK emails it).
+    /// Issues a password reset token for a user (the SDK emails it); it expires after the
+    /// tenant's `password_reset_token_lifetime`.
     pub async fn create_reset_token(
         &self,
+        tenant_id: &str,
         user_id: &str,
         email: Option<&str>,
     ) -> Result<CreateResetTokenResponse> {
@@ -216,15 +219,17 @@ impl EmailPassword {
             Some(email) => require_email(email)?,
             None => user.email.clone().unwrap_or_default(),
         };
+        let lifetime = self
+            .tenants
+            .settings(tenant_id)
+            .await?
+            .password_reset_token_lifetime;
         let token = random_token(self.rng.as_ref(), RESET_TOKEN_BYTES);
         let record = PasswordResetTokenRecord {
             token_hash: sha256_hex(token.as_bytes()),
             user_id: user.user_id,
             email,
-            expires_at_ms: self
-                .clock
-                .now_ms()
-                .saturating_add(millis(self.reset_token_lifetime)),
+            expires_at_ms: self.clock.now_ms().saturating_add(millis(lifetime)),
         };
         self.storage.insert_password_reset_token(&record).await?;
         Ok(CreateResetTokenResponse::Ok { token })

@@ -8,7 +8,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use supertokens_cdi::emailverification::{
     CreateEmailVerificationTokenResponse, VerifyEmailResponse,
@@ -20,6 +19,7 @@ use supertokens_storage::{EmailVerificationTokenRecord, Storage, UseVerification
 use crate::clock::{Clock, millis};
 use crate::error::{EngineError, Result};
 use crate::input;
+use crate::multitenancy::Tenants;
 
 /// Random bytes in an email verification token (384 bits), as the Java core.
 pub const TOKEN_BYTES: usize = 48;
@@ -29,35 +29,35 @@ pub struct EmailVerification {
     storage: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
-    token_lifetime: Duration,
+    tenants: Arc<Tenants>,
 }
 
 impl fmt::Debug for EmailVerification {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EmailVerification")
-            .field("token_lifetime", &self.token_lifetime)
-            .finish_non_exhaustive()
+        f.debug_struct("EmailVerification").finish_non_exhaustive()
     }
 }
 
 impl EmailVerification {
-    /// The recipe over this storage; tokens live for `token_lifetime`.
+    /// The recipe over this storage; tokens live for the
+    /// `email_verification_token_lifetime` of the tenant they are made in.
     pub fn new(
         storage: Arc<dyn Storage>,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn RandomSource>,
-        token_lifetime: Duration,
+        tenants: Arc<Tenants>,
     ) -> Self {
         Self {
             storage,
             clock,
             rng,
-            token_lifetime,
+            tenants,
         }
     }
 
-    /// Issues a token for the pair in the tenant, unless the pair is verified already. Earlier
-    /// tokens of the pair stay valid until used or expired. The user id is free-form.
+    /// Issues a token for the pair in the tenant, unless the pair is verified already; it
+    /// expires after the tenant's `email_verification_token_lifetime`. Earlier tokens of the
+    /// pair stay valid until used or expired. The user id is free-form.
     pub async fn create_token(
         &self,
         tenant_id: &str,
@@ -69,16 +69,18 @@ impl EmailVerification {
         if self.storage.is_email_verified(user_id, &email).await? {
             return Ok(CreateEmailVerificationTokenResponse::EmailAlreadyVerifiedError);
         }
+        let lifetime = self
+            .tenants
+            .settings(tenant_id)
+            .await?
+            .email_verification_token_lifetime;
         let token = random_token(self.rng.as_ref(), TOKEN_BYTES);
         let record = EmailVerificationTokenRecord {
             token_hash: sha256_hex(token.as_bytes()),
             tenant_id: tenant_id.to_owned(),
             user_id: user_id.to_owned(),
             email,
-            expires_at_ms: self
-                .clock
-                .now_ms()
-                .saturating_add(millis(self.token_lifetime)),
+            expires_at_ms: self.clock.now_ms().saturating_add(millis(lifetime)),
         };
         self.storage
             .insert_email_verification_token(&record)

@@ -32,7 +32,7 @@ pub use supertokens_storage::{Storage, StorageError};
 
 pub use crate::apps::Apps;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
-pub use crate::config::{CleanupConfig, CoreConfig};
+pub use crate::config::{CleanupConfig, CoreConfig, TenantSettings};
 pub use crate::error::{EngineError, Result};
 
 /// Name under which the refresh-token key is kept in storage.
@@ -66,8 +66,8 @@ pub struct Core {
     pub sessions: session::Sessions,
     /// The JWT recipe.
     pub jwts: jwt::Jwts,
-    /// The app's tenants and their users.
-    pub tenants: multitenancy::Tenants,
+    /// The app's tenants, the settings in force for each, and their users.
+    pub tenants: Arc<multitenancy::Tenants>,
     /// Signing keys.
     pub keys: Arc<keys::SigningKeys>,
     /// The password hashing pool.
@@ -133,6 +133,11 @@ impl Core {
             config.signing_key_update_interval,
             config.access_token_validity,
         ));
+        let tenants = Arc::new(multitenancy::Tenants::new(
+            Arc::clone(&storage),
+            Arc::clone(&clock),
+            config.tenant_settings(),
+        ));
         Ok(Self {
             users: users::Users::new(Arc::clone(&storage)),
             emailpassword: emailpassword::EmailPassword::new(
@@ -140,20 +145,19 @@ impl Core {
                 Arc::clone(&hasher),
                 Arc::clone(&clock),
                 Arc::clone(&rng),
-                config.password_reset_token_lifetime,
+                Arc::clone(&tenants),
             ),
             passwordless: passwordless::Passwordless::new(
                 Arc::clone(&storage),
                 Arc::clone(&clock),
                 Arc::clone(&rng),
-                config.passwordless_code_lifetime,
-                config.passwordless_max_code_input_attempts,
+                Arc::clone(&tenants),
             ),
             emailverification: emailverification::EmailVerification::new(
                 Arc::clone(&storage),
                 Arc::clone(&clock),
                 Arc::clone(&rng),
-                config.email_verification_token_lifetime,
+                Arc::clone(&tenants),
             ),
             usermetadata: usermetadata::UserMetadata::new(Arc::clone(&storage)),
             userroles: userroles::UserRoles::new(Arc::clone(&storage)),
@@ -167,7 +171,7 @@ impl Core {
                 config.refresh_token_validity,
             ),
             jwts: jwt::Jwts::new(Arc::clone(&keys), Arc::clone(&clock)),
-            tenants: multitenancy::Tenants::new(Arc::clone(&storage), Arc::clone(&clock)),
+            tenants,
             keys,
             hasher,
             app_id,

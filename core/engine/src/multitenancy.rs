@@ -2,13 +2,17 @@
 //! configuration overrides) and which users are in which tenant.
 //!
 //! `public` always exists; it is stored only once configured. Other tenants start with no
-//! first factor enabled (`[]`), as in the Java core. Which tenants exist is cached, so that
-//! resolving the tenant of every request costs no query: a tenant this process does not know
-//! is looked up in storage before it is declared unknown, and [`Tenants::refresh`] (run by
-//! [`crate::Apps`]' background sync) forgets tenants removed by other cores.
+//! first factor enabled (`[]`), as in the Java core. Which tenants exist, and the settings in
+//! force for each ([`TenantSettings`]: the app's configuration with the tenant's
+//! `coreConfig` over it), are cached, so that resolving the tenant of a request and its
+//! settings costs no query: a tenant this process does not know is looked up in storage
+//! before it is declared unknown, a change made through this process is in force for the
+//! next request, and [`Tenants::refresh`] (run by [`crate::Apps`]' background sync) picks up
+//! other cores' changes and forgets tenants they removed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 use supertokens_cdi::multitenancy::{
@@ -17,7 +21,7 @@ use supertokens_cdi::multitenancy::{
 use supertokens_storage::{AddUserToTenantOutcome, Storage, TenantRecord};
 
 use crate::clock::Clock;
-use crate::config::validate_tenant_overrides;
+use crate::config::TenantSettings;
 use crate::error::{EngineError, Result};
 
 /// The public app and the public tenant.
@@ -104,79 +108,167 @@ pub fn merge_config(stored: &Map<String, Value>, patch: &Map<String, Value>) -> 
     merged
 }
 
+/// What this process knows of the tenants other than `public`.
+#[derive(Default)]
+struct Cache {
+    /// The settings in force for each known tenant.
+    tenants: HashMap<String, TenantSettings>,
+    /// Bumped by every change made through this process and by every refresh, so that a
+    /// lookup that read storage before it does not put back what it read.
+    generation: u64,
+}
+
 /// The tenants of one app.
 pub struct Tenants {
     storage: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
-    known: RwLock<HashSet<String>>,
+    /// The app's settings: the public tenant's, and the base of every other tenant's.
+    app: TenantSettings,
+    cache: RwLock<Cache>,
+    /// Serialises this process's changes of tenants and refreshes of the cache.
+    changes: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Tenants {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tenants").finish_non_exhaustive()
+        f.debug_struct("Tenants")
+            .field("app", &self.app)
+            .finish_non_exhaustive()
     }
 }
 
 impl Tenants {
-    /// The tenants kept in this storage.
-    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>) -> Self {
+    /// The tenants kept in this storage, in an app whose own settings are `app`.
+    pub fn new(storage: Arc<dyn Storage>, clock: Arc<dyn Clock>, app: TenantSettings) -> Self {
         Self {
             storage,
             clock,
-            known: RwLock::new(HashSet::new()),
+            app,
+            cache: RwLock::new(Cache::default()),
+            changes: tokio::sync::Mutex::new(()),
         }
     }
 
-    fn remember(&self, tenant_id: &str) {
-        let mut known = match self.known.write() {
-            Ok(known) => known,
+    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, Cache> {
+        match self.cache.read() {
+            Ok(cache) => cache,
             Err(poisoned) => poisoned.into_inner(),
-        };
-        known.insert(tenant_id.to_owned());
-    }
-
-    fn forget(&self, tenant_id: &str) {
-        let mut known = match self.known.write() {
-            Ok(known) => known,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        known.remove(tenant_id);
-    }
-
-    fn is_known(&self, tenant_id: &str) -> bool {
-        match self.known.read() {
-            Ok(known) => known.contains(tenant_id),
-            Err(poisoned) => poisoned.into_inner().contains(tenant_id),
         }
+    }
+
+    fn write_cache(&self) -> std::sync::RwLockWriteGuard<'_, Cache> {
+        match self.cache.write() {
+            Ok(cache) => cache,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The settings of a stored tenant: the app's with the tenant's overrides. Stored
+    /// overrides were checked when written; should one be invalid anyway, the app's values
+    /// apply and a warning says which tenant to fix.
+    fn settings_of(&self, record: &TenantRecord) -> TenantSettings {
+        if record.tenant_id == PUBLIC {
+            return self.app;
+        }
+        self.app
+            .with_overrides(&record.core_config)
+            .unwrap_or_else(|error| {
+                tracing::warn!(
+                    tenant_id = %record.tenant_id, %error,
+                    "the tenant's stored coreConfig is invalid; the app's values apply"
+                );
+                self.app
+            })
+    }
+
+    /// The generation of the cache, taken before reading storage for [`Tenants::observe`].
+    fn generation(&self) -> u64 {
+        self.read_cache().generation
+    }
+
+    /// Caches what was read from storage, unless this process changed the cache since
+    /// `generation` (what was read may then be older than what is cached).
+    fn observe(&self, generation: u64, records: &[TenantRecord]) {
+        let settings: Vec<(String, TenantSettings)> = records
+            .iter()
+            .filter(|record| record.tenant_id != PUBLIC)
+            .map(|record| (record.tenant_id.clone(), self.settings_of(record)))
+            .collect();
+        let mut cache = self.write_cache();
+        if cache.generation == generation {
+            cache.tenants.extend(settings);
+        }
+    }
+
+    /// Records a change made through this process (`None`: the tenant was removed).
+    fn changed(&self, tenant_id: &str, settings: Option<TenantSettings>) {
+        let mut cache = self.write_cache();
+        cache.generation = cache.generation.wrapping_add(1);
+        match settings {
+            Some(settings) => cache.tenants.insert(tenant_id.to_owned(), settings),
+            None => cache.tenants.remove(tenant_id),
+        };
+    }
+
+    fn cached(&self, tenant_id: &str) -> Option<TenantSettings> {
+        self.read_cache().tenants.get(tenant_id).copied()
     }
 
     /// Whether the tenant exists (`public` always does). Unknown ids are looked up in
     /// storage first, so tenants made by other cores are found.
     pub async fn exists(&self, tenant_id: &str) -> Result<bool> {
-        if tenant_id == PUBLIC || self.is_known(tenant_id) {
-            return Ok(true);
-        }
-        if self.storage.tenant(tenant_id).await?.is_some() {
-            self.remember(tenant_id);
-            return Ok(true);
-        }
-        Ok(false)
+        Ok(self.lookup(tenant_id).await?.is_some())
     }
 
-    /// Re-reads which tenants exist.
-    pub async fn refresh(&self) -> Result<()> {
-        let stored: HashSet<String> = self
-            .storage
-            .tenants()
-            .await?
-            .into_iter()
-            .map(|tenant| tenant.tenant_id)
-            .collect();
-        let mut known = match self.known.write() {
-            Ok(known) => known,
-            Err(poisoned) => poisoned.into_inner(),
+    /// The settings in force for requests addressed to the tenant: the app's configuration
+    /// with the tenant's `coreConfig` over it (`public` and unknown tenants: the app's). A
+    /// tenant this process does not know is read from storage once.
+    pub async fn settings(&self, tenant_id: &str) -> Result<TenantSettings> {
+        Ok(self.lookup(tenant_id).await?.unwrap_or(self.app))
+    }
+
+    /// The settings of an existing tenant, `None` when there is no such tenant.
+    async fn lookup(&self, tenant_id: &str) -> Result<Option<TenantSettings>> {
+        if tenant_id == PUBLIC {
+            return Ok(Some(self.app));
+        }
+        if let Some(settings) = self.cached(tenant_id) {
+            return Ok(Some(settings));
+        }
+        let generation = self.generation();
+        let Some(record) = self.storage.tenant(tenant_id).await? else {
+            return Ok(None);
         };
-        *known = stored;
+        let settings = self.settings_of(&record);
+        self.observe(generation, std::slice::from_ref(&record));
+        Ok(Some(settings))
+    }
+
+    /// The longest passwordless code lifetime in force in the app (its own or a tenant's),
+    /// after re-reading the tenants: expired devices swept with it are expired in every
+    /// tenant.
+    pub async fn longest_code_lifetime(&self) -> Result<Duration> {
+        self.refresh().await?;
+        let cache = self.read_cache();
+        Ok(cache
+            .tenants
+            .values()
+            .map(|settings| settings.passwordless_code_lifetime)
+            .fold(self.app.passwordless_code_lifetime, Duration::max))
+    }
+
+    /// Re-reads which tenants exist and their settings.
+    pub async fn refresh(&self) -> Result<()> {
+        let _guard = self.changes.lock().await;
+        let stored = self.storage.tenants().await?;
+        let tenants: HashMap<String, TenantSettings> = stored
+            .iter()
+            .filter(|record| record.tenant_id != PUBLIC)
+            .map(|record| (record.tenant_id.clone(), self.settings_of(record)))
+            .collect();
+        let mut cache = self.write_cache();
+        cache.generation = cache.generation.wrapping_add(1);
+        cache.tenants = tenants;
         Ok(())
     }
 
@@ -187,9 +279,10 @@ impl Tenants {
         tenant_id: &str,
         app_overrides: &Map<String, Value>,
     ) -> Result<Option<TenantConfig>> {
+        let generation = self.generation();
         let stored = self.storage.tenant(tenant_id).await?;
-        if stored.is_some() {
-            self.remember(tenant_id);
+        if let Some(record) = &stored {
+            self.observe(generation, std::slice::from_ref(record));
         }
         Ok(match stored {
             Some(record) => Some(to_config(record, app_overrides)),
@@ -200,7 +293,9 @@ impl Tenants {
 
     /// Every tenant, `public` first, then by id.
     pub async fn list(&self, app_overrides: &Map<String, Value>) -> Result<Vec<TenantConfig>> {
+        let generation = self.generation();
         let stored = self.storage.tenants().await?;
+        self.observe(generation, &stored);
         let mut tenants = Vec::with_capacity(stored.len() + 1);
         if !stored.iter().any(|tenant| tenant.tenant_id == PUBLIC) {
             tenants.push(public_default(app_overrides));
@@ -209,7 +304,6 @@ impl Tenants {
             .into_iter()
             .partition(|tenant| tenant.tenant_id == PUBLIC);
         for record in public.into_iter().chain(others) {
-            self.remember(&record.tenant_id);
             tenants.push(to_config(record, app_overrides));
         }
         Ok(tenants)
@@ -218,10 +312,12 @@ impl Tenants {
     /// Creates or updates a tenant; returns whether it was created. Absent fields keep their
     /// value (a new tenant other than `public` starts with `firstFactors: []`);
     /// `coreConfig` is merged into the stored one and must hold only tenant keys (see
-    /// [`crate::config::TENANT_CONFIG_KEYS`]). For `public`, `coreConfig` is the app's and is
-    /// not handled here: callers pass it to [`crate::Apps`].
+    /// [`crate::config::TENANT_CONFIG_KEYS`]); the new settings are in force for the next
+    /// request. For `public`, `coreConfig` is the app's and is not handled here: callers pass
+    /// it to [`crate::Apps`].
     pub async fn create_or_update(&self, tenant_id: &str, input: &TenantInput) -> Result<bool> {
         check_factors(input)?;
+        let _guard = self.changes.lock().await;
         let is_public = tenant_id == PUBLIC;
         if is_public && input.core_config.as_ref().is_some_and(|c| !c.is_empty()) {
             return Err(EngineError::bad_request(
@@ -244,14 +340,17 @@ impl Tenants {
         if let Some(required) = &input.required_secondary_factors {
             record.required_secondary_factors.clone_from(required);
         }
-        if let Some(patch) = &input.core_config
-            && !is_public
-        {
-            record.core_config = merge_config(&record.core_config, patch);
-            validate_tenant_overrides(&record.core_config).map_err(|error| {
-                EngineError::bad_request(format!("Invalid core config: {error}"))
-            })?;
-        }
+        let settings = match &input.core_config {
+            Some(patch) if !is_public => {
+                record.core_config = merge_config(&record.core_config, patch);
+                self.app
+                    .with_overrides(&record.core_config)
+                    .map_err(|error| {
+                        EngineError::bad_request(format!("Invalid core config: {error}"))
+                    })?
+            }
+            _ => self.settings_of(&record),
+        };
         if existing.is_none() {
             if !self.storage.insert_tenant(&record).await? {
                 // Made by a concurrent request: this one updates it.
@@ -260,7 +359,9 @@ impl Tenants {
         } else if existing.as_ref() != Some(&record) {
             self.storage.update_tenant(&record).await?;
         }
-        self.remember(tenant_id);
+        if !is_public {
+            self.changed(tenant_id, Some(settings));
+        }
         Ok(created)
     }
 
@@ -272,8 +373,9 @@ impl Tenants {
                 "Cannot delete public tenant, use remove app API instead",
             ));
         }
+        let _guard = self.changes.lock().await;
         let existed = self.storage.delete_tenant(tenant_id).await?;
-        self.forget(tenant_id);
+        self.changed(tenant_id, None);
         Ok(existed)
     }
 

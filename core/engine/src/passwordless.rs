@@ -19,7 +19,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use base64::Engine as _;
 use base64::alphabet;
@@ -41,7 +40,9 @@ use supertokens_storage::{
 use zeroize::Zeroizing;
 
 use crate::clock::{Clock, millis};
+use crate::config::TenantSettings;
 use crate::error::{EngineError, Result};
+use crate::multitenancy::Tenants;
 use crate::users::{auth_recipe_user, normalise_email, to_auth_recipe_user};
 
 /// Bytes in a device id.
@@ -209,54 +210,43 @@ pub struct Passwordless {
     storage: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
-    code_lifetime: Duration,
-    max_code_input_attempts: u32,
+    tenants: Arc<Tenants>,
 }
 
 impl fmt::Debug for Passwordless {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Passwordless")
-            .field("code_lifetime", &self.code_lifetime)
-            .field("max_code_input_attempts", &self.max_code_input_attempts)
-            .finish_non_exhaustive()
+        f.debug_struct("Passwordless").finish_non_exhaustive()
     }
 }
 
 impl Passwordless {
-    /// The recipe over this storage. `max_code_input_attempts` below 1 is treated as 1.
+    /// The recipe over this storage. Code lifetimes and the most code input attempts per
+    /// device are the `passwordless_code_lifetime` and `passwordless_max_code_input_attempts`
+    /// of the tenant a request is addressed to.
     pub fn new(
         storage: Arc<dyn Storage>,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn RandomSource>,
-        code_lifetime: Duration,
-        max_code_input_attempts: u32,
+        tenants: Arc<Tenants>,
     ) -> Self {
         Self {
             storage,
             clock,
             rng,
-            code_lifetime,
-            max_code_input_attempts: max_code_input_attempts.max(1),
+            tenants,
         }
     }
 
-    /// Milliseconds a code stays valid, as sent in `codeLifetime`.
-    pub fn code_lifetime_ms(&self) -> i64 {
-        millis(self.code_lifetime)
-    }
-
-    /// Wrong or expired codes allowed per device.
-    pub fn max_code_input_attempts(&self) -> u32 {
-        self.max_code_input_attempts
-    }
-
-    /// Codes created before this instant have expired.
-    fn expired_before_ms(&self) -> i64 {
-        self.clock.now_ms().saturating_sub(self.code_lifetime_ms())
+    /// Codes of a tenant with these settings created before this instant have expired.
+    fn expired_before_ms(&self, settings: &TenantSettings) -> i64 {
+        self.clock
+            .now_ms()
+            .saturating_sub(millis(settings.passwordless_code_lifetime))
     }
 
     /// Creates a code: on a new device for an email or a phone number, or on the existing
-    /// device `deviceId` (resend).
+    /// device `deviceId` (resend). The code lives for the tenant's
+    /// `passwordless_code_lifetime` (sent back as `codeLifetime`).
     pub async fn create_code(
         &self,
         tenant_id: &str,
@@ -317,6 +307,11 @@ impl Passwordless {
         phone_number: Option<String>,
         chosen_code: Option<&str>,
     ) -> Result<CreateCodeResponse> {
+        let code_lifetime = self
+            .tenants
+            .settings(tenant_id)
+            .await?
+            .passwordless_code_lifetime;
         for _ in 0..MAX_GENERATION_ATTEMPTS {
             let device_id = Zeroizing::new(random_bytes(self.rng.as_ref(), DEVICE_ID_BYTES));
             let salt = Zeroizing::new(random_bytes(self.rng.as_ref(), LINK_CODE_SALT_BYTES));
@@ -342,7 +337,13 @@ impl Passwordless {
                 .await?
             {
                 InsertCodeOutcome::Inserted => {
-                    return Ok(self.created(&device_id, code, user_input_code, link_code));
+                    return Ok(created(
+                        &device_id,
+                        code,
+                        user_input_code,
+                        link_code,
+                        code_lifetime,
+                    ));
                 }
                 // A fresh device cannot collide except by chance: draw again.
                 InsertCodeOutcome::DeviceIdHashTaken
@@ -360,6 +361,11 @@ impl Passwordless {
         device_id: &[u8],
         chosen_code: Option<&str>,
     ) -> Result<CreateCodeResponse> {
+        let code_lifetime = self
+            .tenants
+            .settings(tenant_id)
+            .await?
+            .passwordless_code_lifetime;
         let device_id_hash = pre_auth_session_id(device_id);
         let Some(device) = self
             .storage
@@ -384,7 +390,13 @@ impl Passwordless {
                 .await?
             {
                 InsertCodeOutcome::Inserted => {
-                    return Ok(self.created(device_id, code, user_input_code, link_code));
+                    return Ok(created(
+                        device_id,
+                        code,
+                        user_input_code,
+                        link_code,
+                        code_lifetime,
+                    ));
                 }
                 // Consumed, revoked or cleaned up since it was read.
                 InsertCodeOutcome::UnknownDevice => {
@@ -402,29 +414,12 @@ impl Passwordless {
         Err(generation_failed())
     }
 
-    fn created(
-        &self,
-        device_id: &[u8],
-        code: PasswordlessCodeRecord,
-        user_input_code: String,
-        link_code: String,
-    ) -> CreateCodeResponse {
-        CreateCodeResponse::Ok(CreatedCode {
-            pre_auth_session_id: code.device_id_hash,
-            code_id: code.code_id,
-            device_id: STANDARD.encode(device_id),
-            user_input_code,
-            link_code,
-            time_created: code.created_at_ms,
-            code_lifetime: self.code_lifetime_ms(),
-        })
-    }
-
     /// Finds the device and the link code hash of a consume or check request, then applies
-    /// the attempt atomically.
+    /// the attempt atomically, with the tenant's code lifetime and most attempts.
     async fn attempt(
         &self,
         tenant_id: &str,
+        settings: &TenantSettings,
         request: &ConsumeCodeRequest,
         consume: bool,
     ) -> Result<Attempted> {
@@ -436,7 +431,8 @@ impl Passwordless {
                     .storage
                     .passwordless_code_by_link_code_hash(tenant_id, &hash)
                     .await?;
-                let Some(code) = code.filter(|code| code.created_at_ms >= self.expired_before_ms())
+                let Some(code) =
+                    code.filter(|code| code.created_at_ms >= self.expired_before_ms(settings))
                 else {
                     return Ok(Attempted::RestartFlow);
                 };
@@ -469,8 +465,8 @@ impl Passwordless {
             device_id_hash: &device_id_hash,
             link_code_hash: &hash,
             typed: known_device.is_some(),
-            expired_before_ms: self.expired_before_ms(),
-            max_attempts: self.max_code_input_attempts,
+            expired_before_ms: self.expired_before_ms(settings),
+            max_attempts: settings.passwordless_max_code_input_attempts.max(1),
             consume,
             known_device: known_device.as_ref(),
         };
@@ -495,21 +491,24 @@ impl Passwordless {
         tenant_id: &str,
         request: &ConsumeCodeRequest,
     ) -> Result<CheckCodeResponse> {
-        let max = self.max_code_input_attempts;
-        Ok(match self.attempt(tenant_id, request, false).await? {
-            Attempted::Accepted(device) => CheckCodeResponse::Ok {
-                consumed_device: consumed_device(device),
+        let settings = self.tenants.settings(tenant_id).await?;
+        let max = settings.passwordless_max_code_input_attempts.max(1);
+        Ok(
+            match self.attempt(tenant_id, &settings, request, false).await? {
+                Attempted::Accepted(device) => CheckCodeResponse::Ok {
+                    consumed_device: consumed_device(device),
+                },
+                Attempted::Incorrect(failed) => CheckCodeResponse::IncorrectUserInputCodeError {
+                    failed_code_input_attempt_count: failed,
+                    maximum_code_input_attempts: max,
+                },
+                Attempted::Expired(failed) => CheckCodeResponse::ExpiredUserInputCodeError {
+                    failed_code_input_attempt_count: failed,
+                    maximum_code_input_attempts: max,
+                },
+                Attempted::RestartFlow => CheckCodeResponse::RestartFlowError,
             },
-            Attempted::Incorrect(failed) => CheckCodeResponse::IncorrectUserInputCodeError {
-                failed_code_input_attempt_count: failed,
-                maximum_code_input_attempts: max,
-            },
-            Attempted::Expired(failed) => CheckCodeResponse::ExpiredUserInputCodeError {
-                failed_code_input_attempt_count: failed,
-                maximum_code_input_attempts: max,
-            },
-            Attempted::RestartFlow => CheckCodeResponse::RestartFlowError,
-        })
+        )
     }
 
     /// Uses up a code: on success every device of the contact is deleted and the
@@ -519,8 +518,9 @@ impl Passwordless {
         tenant_id: &str,
         request: &ConsumeCodeRequest,
     ) -> Result<ConsumeCodeResponse> {
-        let max = self.max_code_input_attempts;
-        let device = match self.attempt(tenant_id, request, true).await? {
+        let settings = self.tenants.settings(tenant_id).await?;
+        let max = settings.passwordless_max_code_input_attempts.max(1);
+        let device = match self.attempt(tenant_id, &settings, request, true).await? {
             Attempted::Accepted(device) => device,
             Attempted::Incorrect(failed) => {
                 return Ok(ConsumeCodeResponse::IncorrectUserInputCodeError {
@@ -655,7 +655,12 @@ impl Passwordless {
                 ));
             }
         };
-        let code_lifetime = self.code_lifetime_ms();
+        let code_lifetime = millis(
+            self.tenants
+                .settings(tenant_id)
+                .await?
+                .passwordless_code_lifetime,
+        );
         let mut listed = Vec::with_capacity(devices.len());
         for device in devices {
             let codes = self
@@ -885,9 +890,13 @@ impl Passwordless {
     }
 
     /// Deletes up to `batch_size × max_batches` devices whose newest code has expired;
-    /// returns how many.
+    /// returns how many. Devices are swept with the longest code lifetime in force in the
+    /// app (its own or any tenant's), so that no device goes before its tenant's lifetime
+    /// has passed; a shorter-lived tenant's expired devices are refused when used and swept
+    /// a little later.
     pub async fn delete_expired(&self, batch_size: u32, max_batches: u32) -> Result<u64> {
-        let before_ms = self.expired_before_ms();
+        let lifetime = self.tenants.longest_code_lifetime().await?;
+        let before_ms = self.clock.now_ms().saturating_sub(millis(lifetime));
         let mut total = 0;
         for _ in 0..max_batches {
             let deleted = self
@@ -907,6 +916,25 @@ impl Passwordless {
 /// reformats parseable numbers with libphonenumber.)
 pub fn normalise_phone_number(phone_number: &str) -> String {
     phone_number.trim().to_owned()
+}
+
+/// The answer to a code created for `code_lifetime`.
+fn created(
+    device_id: &[u8],
+    code: PasswordlessCodeRecord,
+    user_input_code: String,
+    link_code: String,
+    code_lifetime: std::time::Duration,
+) -> CreateCodeResponse {
+    CreateCodeResponse::Ok(CreatedCode {
+        pre_auth_session_id: code.device_id_hash,
+        code_id: code.code_id,
+        device_id: STANDARD.encode(device_id),
+        user_input_code,
+        link_code,
+        time_created: code.created_at_ms,
+        code_lifetime: millis(code_lifetime),
+    })
 }
 
 fn consumed_device(device: PasswordlessDeviceRecord) -> ConsumedDevice {

@@ -580,7 +580,7 @@ async fn cleanup_deletes_expired_sessions_and_reset_tokens_in_batches() {
     for _ in 0..3 {
         h.core
             .emailpassword
-            .create_reset_token(&recipe_user_id, None)
+            .create_reset_token("public", &recipe_user_id, None)
             .await
             .unwrap();
     }
@@ -660,13 +660,17 @@ async fn password_reset_tokens_are_single_use_and_expire() {
     else {
         panic!("sign-up failed");
     };
-    let CreateResetTokenResponse::Ok { token: first } =
-        ep.create_reset_token(&recipe_user_id, None).await.unwrap()
+    let CreateResetTokenResponse::Ok { token: first } = ep
+        .create_reset_token("public", &recipe_user_id, None)
+        .await
+        .unwrap()
     else {
         panic!();
     };
-    let CreateResetTokenResponse::Ok { token: second } =
-        ep.create_reset_token(&recipe_user_id, None).await.unwrap()
+    let CreateResetTokenResponse::Ok { token: second } = ep
+        .create_reset_token("public", &recipe_user_id, None)
+        .await
+        .unwrap()
     else {
         panic!();
     };
@@ -690,8 +694,10 @@ async fn password_reset_tokens_are_single_use_and_expire() {
         ConsumeResetTokenResponse::ResetPasswordInvalidTokenError
     );
 
-    let CreateResetTokenResponse::Ok { token: late } =
-        ep.create_reset_token(&recipe_user_id, None).await.unwrap()
+    let CreateResetTokenResponse::Ok { token: late } = ep
+        .create_reset_token("public", &recipe_user_id, None)
+        .await
+        .unwrap()
     else {
         panic!();
     };
@@ -701,7 +707,9 @@ async fn password_reset_tokens_are_single_use_and_expire() {
         ConsumeResetTokenResponse::ResetPasswordInvalidTokenError
     );
     assert_eq!(
-        ep.create_reset_token("no-such-user", None).await.unwrap(),
+        ep.create_reset_token("public", "no-such-user", None)
+            .await
+            .unwrap(),
         CreateResetTokenResponse::UnknownUserIdError
     );
 

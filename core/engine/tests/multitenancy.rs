@@ -1,6 +1,7 @@
 //! Engine tests of apps and tenants on SQLite files (one per app): creating, listing,
 //! configuring and removing apps, what each app's overrides change, isolation of apps,
-//! several processes on one database, and tenants that keep their users apart.
+//! several processes on one database, tenants that keep their users apart, and the
+//! per-tenant configuration (each key in force in its tenant only, over the app's value).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
@@ -8,9 +9,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
-use supertokens_cdi::emailpassword::{SignInResponse, SignUpResponse};
+use supertokens_cdi::emailpassword::{
+    ConsumeResetTokenResponse, CreateResetTokenResponse, SignInResponse, SignUpResponse,
+};
+use supertokens_cdi::emailverification::{
+    CreateEmailVerificationTokenResponse, VerifyEmailResponse,
+};
 use supertokens_cdi::multitenancy::{AssociateUserResponse, DisassociateUserResponse, TenantInput};
+use supertokens_cdi::passwordless::{
+    CheckCodeResponse, ConsumeCodeRequest, ConsumeCodeResponse, CreateCodeRequest,
+    CreateCodeResponse, CreatedCode, ListCodesResponse,
+};
 use supertokens_cdi::session::{JsonObject, VerifySessionResponse};
+use supertokens_core_engine::passwordless::CodesQuery;
 use supertokens_core_engine::session::{CreateSession, VerifySession};
 use supertokens_core_engine::{Apps, Core, CoreConfig, EngineError, ManualClock};
 use supertokens_crypto::password::PasswordHashingPolicy;
@@ -453,4 +464,409 @@ async fn tenants_keep_their_users_apart() {
         .map(|t| t.tenant_id)
         .collect();
     assert_eq!(listed, ["public", "t2"]);
+}
+
+/// A new passwordless device for `email` in `tenant`.
+async fn new_code(core: &Core, tenant: &str, email: &str) -> CreatedCode {
+    match core
+        .passwordless
+        .create_code(
+            tenant,
+            &CreateCodeRequest {
+                email: Some(email.into()),
+                ..CreateCodeRequest::default()
+            },
+        )
+        .await
+        .unwrap()
+    {
+        CreateCodeResponse::Ok(code) => code,
+        other => panic!("create code failed: {other:?}"),
+    }
+}
+
+/// The typed form of `code`, or a wrong code for its device.
+fn typed(code: &CreatedCode, right: bool) -> ConsumeCodeRequest {
+    let user_input_code = if right {
+        code.user_input_code.clone()
+    } else {
+        format!("x{}", code.user_input_code)
+    };
+    ConsumeCodeRequest {
+        pre_auth_session_id: Some(code.pre_auth_session_id.clone()),
+        device_id: Some(code.device_id.clone()),
+        user_input_code: Some(user_input_code),
+        ..ConsumeCodeRequest::default()
+    }
+}
+
+async fn consume(core: &Core, tenant: &str, request: &ConsumeCodeRequest) -> ConsumeCodeResponse {
+    core.passwordless
+        .consume_code(tenant, request)
+        .await
+        .unwrap()
+}
+
+async fn reset_token(core: &Core, tenant: &str, user_id: &str) -> String {
+    match core
+        .emailpassword
+        .create_reset_token(tenant, user_id, None)
+        .await
+        .unwrap()
+    {
+        CreateResetTokenResponse::Ok { token } => token,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn reset_token_works(core: &Core, token: &str) -> bool {
+    match core.emailpassword.consume_reset_token(token).await.unwrap() {
+        ConsumeResetTokenResponse::Ok { .. } => true,
+        ConsumeResetTokenResponse::ResetPasswordInvalidTokenError => false,
+    }
+}
+
+async fn verification_token(core: &Core, tenant: &str, user_id: &str, email: &str) -> String {
+    match core
+        .emailverification
+        .create_token(tenant, user_id, email)
+        .await
+        .unwrap()
+    {
+        CreateEmailVerificationTokenResponse::Ok { token } => token,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn verification_token_works(core: &Core, tenant: &str, token: &str) -> bool {
+    match core
+        .emailverification
+        .verify(tenant, "token", token)
+        .await
+        .unwrap()
+    {
+        VerifyEmailResponse::Ok { .. } => true,
+        VerifyEmailResponse::EmailVerificationInvalidTokenError => false,
+    }
+}
+
+/// App `a1` with its own value of each tenant key, tenant `over` with other values of all
+/// four, and tenant `plain` without overrides.
+async fn app_with_tenant_overrides(apps: &Apps) -> Arc<Core> {
+    apps.create_or_update_app(
+        "a1",
+        &with_config(json!({
+            "password_reset_token_lifetime": 120_000,
+            "email_verification_token_lifetime": 240_000,
+            "passwordless_code_lifetime": 600_000,
+            "passwordless_max_code_input_attempts": 4,
+        })),
+    )
+    .await
+    .unwrap();
+    let core = apps.core("a1").await.unwrap().unwrap();
+    let over = TenantInput {
+        first_factors: Some(None),
+        ..with_config(json!({
+            "password_reset_token_lifetime": 60_000,
+            "email_verification_token_lifetime": 30_000,
+            "passwordless_code_lifetime": 1_800_000,
+            "passwordless_max_code_input_attempts": 2,
+        }))
+    };
+    assert!(core.tenants.create_or_update("over", &over).await.unwrap());
+    let plain = TenantInput {
+        first_factors: Some(None),
+        ..TenantInput::default()
+    };
+    assert!(
+        core.tenants
+            .create_or_update("plain", &plain)
+            .await
+            .unwrap()
+    );
+    core
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_overrides_apply_only_in_their_tenant() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(START_MS));
+    let apps = apps_in(&dir, clock.clone()).await;
+    let core = app_with_tenant_overrides(&apps).await;
+    let app_tenants = ["public", "plain"];
+
+    // Passwordless: the code lifetime sent back and listed, and the most attempts.
+    let mut codes = Vec::new();
+    for tenant in ["public", "plain", "over"] {
+        let code = new_code(&core, tenant, "p@x.com").await;
+        let expected = if tenant == "over" { 1_800_000 } else { 600_000 };
+        assert_eq!(code.code_lifetime, expected, "{tenant}");
+        let ListCodesResponse::Ok { devices } = core
+            .passwordless
+            .list_codes(
+                tenant,
+                CodesQuery {
+                    email: Some("p@x.com"),
+                    ..CodesQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(devices[0].codes[0].code_lifetime, expected, "{tenant}");
+        codes.push((tenant, code));
+    }
+    for (tenant, code) in &codes {
+        let max = if *tenant == "over" { 2 } else { 4 };
+        assert_eq!(
+            consume(&core, tenant, &typed(code, false)).await,
+            ConsumeCodeResponse::IncorrectUserInputCodeError {
+                failed_code_input_attempt_count: 1,
+                maximum_code_input_attempts: max,
+            },
+            "{tenant}"
+        );
+        let check = core
+            .passwordless
+            .check_code(tenant, &typed(code, false))
+            .await
+            .unwrap();
+        if *tenant == "over" {
+            // The second wrong code is the last one allowed: the device is gone.
+            assert_eq!(check, CheckCodeResponse::RestartFlowError, "{tenant}");
+        } else {
+            assert_eq!(
+                check,
+                CheckCodeResponse::IncorrectUserInputCodeError {
+                    failed_code_input_attempt_count: 2,
+                    maximum_code_input_attempts: 4,
+                },
+                "{tenant}"
+            );
+        }
+    }
+    // Expiry: after 15 minutes the app's codes have expired, the tenant's have not.
+    let mut fresh = Vec::new();
+    for tenant in ["public", "plain", "over"] {
+        fresh.push((tenant, new_code(&core, tenant, "q@x.com").await));
+    }
+    clock.advance(Duration::from_secs(15 * 60));
+    for (tenant, code) in &fresh {
+        let response = consume(&core, tenant, &typed(code, true)).await;
+        if *tenant == "over" {
+            assert!(
+                matches!(response, ConsumeCodeResponse::Ok { .. }),
+                "{tenant}: {response:?}"
+            );
+        } else {
+            assert_eq!(
+                response,
+                ConsumeCodeResponse::ExpiredUserInputCodeError {
+                    failed_code_input_attempt_count: 1,
+                    maximum_code_input_attempts: 4,
+                },
+                "{tenant}"
+            );
+        }
+    }
+
+    // Password reset tokens: 2 minutes in the app, 1 minute in `over`.
+    let mut reset = Vec::new();
+    let mut verification = Vec::new();
+    for tenant in ["public", "plain", "over"] {
+        let user = sign_up(&core, tenant, &format!("{tenant}@x.com")).await;
+        reset.push((tenant, reset_token(&core, tenant, &user).await));
+        verification.push((
+            tenant,
+            verification_token(&core, tenant, &user, &format!("{tenant}@x.com")).await,
+        ));
+    }
+    clock.advance(Duration::from_secs(45));
+    // Email verification tokens: 4 minutes in the app, 30 seconds in `over`.
+    for (tenant, token) in &verification {
+        assert_eq!(
+            verification_token_works(&core, tenant, token).await,
+            app_tenants.contains(tenant),
+            "{tenant}"
+        );
+    }
+    clock.advance(Duration::from_secs(45));
+    for (tenant, token) in &reset {
+        assert_eq!(
+            reset_token_works(&core, token).await,
+            app_tenants.contains(tenant),
+            "{tenant}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_overrides_beat_the_app_and_removing_them_falls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(START_MS));
+    let apps = apps_in(&dir, clock.clone()).await;
+    let core = app_with_tenant_overrides(&apps).await;
+    let other_process = apps_in(&dir, clock.clone()).await;
+    let there = other_process.core("a1").await.unwrap().unwrap();
+    let settings = |core: &Arc<Core>, tenant: &'static str| {
+        let core = Arc::clone(core);
+        async move { core.tenants.settings(tenant).await.unwrap() }
+    };
+    let app = core.config.tenant_settings();
+    assert_eq!(app.passwordless_max_code_input_attempts, 4);
+    let over = settings(&core, "over").await;
+    assert_eq!(over.passwordless_max_code_input_attempts, 2);
+    assert_eq!(over.password_reset_token_lifetime, Duration::from_secs(60));
+    assert_eq!(settings(&there, "over").await, over);
+    assert_eq!(settings(&core, "plain").await, app);
+    assert_eq!(settings(&core, "public").await, app);
+    // An unknown tenant has the app's values.
+    assert_eq!(settings(&core, "nobody").await, app);
+
+    // Removing keys: the next request has the app's values again, the others stay.
+    core.tenants
+        .create_or_update(
+            "over",
+            &with_config(json!({
+                "passwordless_max_code_input_attempts": null,
+                "email_verification_token_lifetime": null,
+            })),
+        )
+        .await
+        .unwrap();
+    let code = new_code(&core, "over", "p@x.com").await;
+    assert_eq!(code.code_lifetime, 1_800_000);
+    assert_eq!(
+        consume(&core, "over", &typed(&code, false)).await,
+        ConsumeCodeResponse::IncorrectUserInputCodeError {
+            failed_code_input_attempt_count: 1,
+            maximum_code_input_attempts: 4,
+        }
+    );
+    let over = settings(&core, "over").await;
+    assert_eq!(
+        over.email_verification_token_lifetime,
+        app.email_verification_token_lifetime
+    );
+    assert_eq!(over.password_reset_token_lifetime, Duration::from_secs(60));
+    // Setting a key on a tenant without overrides applies at once too.
+    core.tenants
+        .create_or_update(
+            "plain",
+            &with_config(json!({"passwordless_max_code_input_attempts": 9})),
+        )
+        .await
+        .unwrap();
+    let code = new_code(&core, "plain", "p@x.com").await;
+    assert_eq!(
+        consume(&core, "plain", &typed(&code, false)).await,
+        ConsumeCodeResponse::IncorrectUserInputCodeError {
+            failed_code_input_attempt_count: 1,
+            maximum_code_input_attempts: 9,
+        }
+    );
+
+    // Another process keeps what it read until its next sync (no query per request), then
+    // follows.
+    assert_eq!(
+        settings(&there, "over")
+            .await
+            .passwordless_max_code_input_attempts,
+        2
+    );
+    other_process.sync().await.unwrap();
+    let there = other_process.core("a1").await.unwrap().unwrap();
+    assert_eq!(settings(&there, "over").await, over);
+    assert_eq!(
+        settings(&there, "plain")
+            .await
+            .passwordless_max_code_input_attempts,
+        9
+    );
+
+    // A new app value reaches the tenants that do not override it, not the others.
+    apps.create_or_update_app(
+        "a1",
+        &with_config(json!({
+            "passwordless_max_code_input_attempts": 6,
+            "password_reset_token_lifetime": 90_000,
+        })),
+    )
+    .await
+    .unwrap();
+    let core = apps.core("a1").await.unwrap().unwrap();
+    let over = settings(&core, "over").await;
+    assert_eq!(over.passwordless_max_code_input_attempts, 6);
+    assert_eq!(over.password_reset_token_lifetime, Duration::from_secs(60));
+    assert_eq!(over.passwordless_code_lifetime, Duration::from_secs(1800));
+    let public = settings(&core, "public").await;
+    assert_eq!(public.passwordless_max_code_input_attempts, 6);
+    assert_eq!(
+        public.password_reset_token_lifetime,
+        Duration::from_secs(90)
+    );
+    assert_eq!(
+        settings(&core, "plain")
+            .await
+            .passwordless_max_code_input_attempts,
+        9
+    );
+    // A removed tenant is forgotten with its overrides.
+    assert!(core.tenants.remove("over").await.unwrap());
+    assert!(!core.tenants.exists("over").await.unwrap());
+    assert_eq!(settings(&core, "over").await, public);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_keeps_devices_of_long_lived_tenants() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(START_MS));
+    let apps = apps_in(&dir, clock.clone()).await;
+    let core = Arc::clone(apps.public());
+    // The app's codes live 15 minutes (the default), tenant `long`'s an hour.
+    core.tenants
+        .create_or_update(
+            "long",
+            &with_config(json!({"passwordless_code_lifetime": 3_600_000})),
+        )
+        .await
+        .unwrap();
+    let short = new_code(&core, "public", "s@x.com").await;
+    let long = new_code(&core, "long", "l@x.com").await;
+    assert_eq!(short.code_lifetime, 900_000);
+    assert_eq!(long.code_lifetime, 3_600_000);
+
+    clock.advance(Duration::from_secs(20 * 60));
+    // Devices are swept with the longest lifetime in force in the app, so neither goes yet;
+    // the app's expired code is refused when used. A process that never saw the tenant
+    // reads the tenants before it sweeps.
+    let other_process = apps_in(&dir, clock.clone()).await;
+    let report = other_process.public().run_cleanup().await.unwrap();
+    assert_eq!(report.passwordless_devices, 0);
+    assert_eq!(core.run_cleanup().await.unwrap().passwordless_devices, 0);
+    assert_eq!(
+        consume(&core, "public", &typed(&short, true)).await,
+        ConsumeCodeResponse::ExpiredUserInputCodeError {
+            failed_code_input_attempt_count: 1,
+            maximum_code_input_attempts: 5,
+        }
+    );
+    assert!(matches!(
+        core.passwordless
+            .check_code("long", &typed(&long, true))
+            .await
+            .unwrap(),
+        CheckCodeResponse::Ok { .. }
+    ));
+
+    // Once the tenant's hour has passed, both go.
+    clock.advance(Duration::from_secs(41 * 60));
+    assert_eq!(core.run_cleanup().await.unwrap().passwordless_devices, 2);
+    for (tenant, code) in [("public", &short), ("long", &long)] {
+        assert_eq!(
+            consume(&core, tenant, &typed(code, true)).await,
+            ConsumeCodeResponse::RestartFlowError,
+            "{tenant}"
+        );
+    }
 }

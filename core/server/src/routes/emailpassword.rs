@@ -103,14 +103,16 @@ pub(super) async fn update_user(
     Ok(response)
 }
 
-/// `POST /recipe/user/password/reset/token`.
+/// `POST /recipe/user/password/reset/token`: the token lives for the tenant's
+/// `password_reset_token_lifetime`.
 pub(super) async fn create_reset_token(
     AppCore(core): AppCore,
+    Extension(Tenant(tenant_id)): Extension<Tenant>,
     JsonBody(request): JsonBody<CreateResetTokenRequest>,
 ) -> ApiResult<Json<CreateResetTokenResponse>> {
     Ok(Json(
         core.emailpassword
-            .create_reset_token(&request.user_id, request.email.as_deref())
+            .create_reset_token(&tenant_id, &request.user_id, request.email.as_deref())
             .await?,
     ))
 }
