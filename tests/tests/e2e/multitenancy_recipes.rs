@@ -464,11 +464,16 @@ async fn login_methods_and_unknown_tenants() {
     assert_eq!(t2.body["firstFactors"], json!(["otp-email", "link-email"]));
     assert_eq!(t2.body["passwordless"], json!({"enabled": true}));
     assert_eq!(t2.body["emailPassword"], json!({"enabled": false}));
-    // The tenant is in the path (where web-js puts it); like node, a query parameter is not.
+    // The tenant is in the path (where web-js puts it) or, when the path names none, in a
+    // `tenantId` query parameter; the path wins when both are there.
     let public = methods("/auth/loginmethods").await;
     assert_eq!(
         methods("/auth/loginmethods?tenantId=t1").await.body,
-        public.body
+        t1.body
+    );
+    assert_eq!(
+        methods("/auth/t2/loginmethods?tenantId=t1").await.body,
+        t2.body
     );
     assert_eq!(
         public.body["firstFactors"],
