@@ -21,8 +21,9 @@
 //!   first factor serves the route by calling it (when two do, the router picks the first;
 //!   both give the same answer). The answer is flat, as node sends it and web-js reads it
 //!   (the FDI 4.0 YAML nests it under `recipes`, which no SDK does). The tenant comes from
-//!   the path (`/auth/<tenant>/loginmethods`), which is where web-js puts it; like node, a
-//!   `tenantId` query parameter is ignored.
+//!   the path (`/auth/<tenant>/loginmethods`), which is where web-js puts it, or, when the
+//!   path names none, from a `tenantId` query parameter ([`login_methods_tenant`]; node
+//!   ignores the parameter).
 //! * [`check_first_factors`] is node's `isValidFirstFactor`, which the recipes' sign-in and
 //!   sign-up routes call before doing anything.
 
