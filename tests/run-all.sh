@@ -30,15 +30,20 @@ bash tests/browser/install.sh
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p supertokens-core --features otel --all-targets -- -D warnings
 
 step "dependency graph: the SDK side never depends on the core"
 bash tests/check-dependency-graph.sh
 
 step "Rust tests"
 cargo test --workspace --no-fail-fast
+cargo test -p supertokens-core --features otel
 
 step "release build of the core and the example apps"
 cargo build --release -p supertokens-core -p example-axum -p example-actix
+
+step "schemathesis against the core's OpenAPI document"
+bash tests/schemathesis/run.sh
 
 step "official supertokens-node against our core"
 (cd tests/node-compat && SUPERTOKENS_CORE_BIN="$PWD/../../target/release/supertokens-core" npm test)

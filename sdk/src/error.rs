@@ -26,6 +26,16 @@ pub enum SuperTokensError {
         /// The core's message.
         message: String,
     },
+    /// The core refused the request for now (its `429`, e.g. too many sign-in attempts on
+    /// one account); answered with the FDI's `429`, the core's `Retry-After` and
+    /// `{"message": …}`.
+    #[error("the SuperTokens core asks to retry {path} in {retry_after_seconds} s")]
+    RateLimited {
+        /// The CDI path called, without its query.
+        path: String,
+        /// Whole seconds to wait (the core's `Retry-After`; 1 when it gave none).
+        retry_after_seconds: u64,
+    },
     /// A session problem, turned into 401/403 by the session recipe.
     #[error("session error: {0:?}")]
     Session(SessionError),

@@ -5,6 +5,8 @@
 //! written once. Concrete types over `http` 1.x are used rather than traits: they are just as
 //! neutral, and tests build them directly.
 
+use std::net::IpAddr;
+
 use bytes::Bytes;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -30,6 +32,10 @@ pub struct SdkRequest {
     pub headers: HeaderMap,
     /// Body (empty when the adapter did not read it).
     pub body: Bytes,
+    /// The socket peer's address (the client, or the proxy in front of the app), as the
+    /// adapter got it from the connection; `None` when it could not tell. Rate limits count
+    /// requests per client address (see [`crate::rate_limit`]).
+    pub peer_addr: Option<IpAddr>,
 }
 
 impl SdkRequest {
@@ -45,7 +51,14 @@ impl SdkRequest {
             query,
             headers,
             body: Bytes::new(),
+            peer_addr: None,
         }
+    }
+
+    /// The same request from this socket peer.
+    pub fn with_peer_addr(mut self, peer_addr: IpAddr) -> Self {
+        self.peer_addr = Some(peer_addr);
+        self
     }
 
     /// The same request with a body.

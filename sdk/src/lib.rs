@@ -5,6 +5,10 @@
 //! the recipes' FDI routes under the API base path and leaves every other request to the
 //! app. The SDK talks to the core only through the Core Driver Interface, whose wire types it
 //! shares with the core through [`cdi`]; it never depends on the core's storage or crypto.
+//!
+//! Sign-in, sign-up, password reset and passwordless code creation are limited per client
+//! address ([`rate_limit`], on by default; [`SuperTokensConfig::rate_limits`]), counted in
+//! memory or, with the `redis` feature, in Redis shared by every app instance.
 
 pub mod app_info;
 pub mod error;
@@ -12,6 +16,7 @@ pub mod fdi;
 pub mod http_types;
 pub mod multitenancy;
 pub mod querier;
+pub mod rate_limit;
 pub mod recipe;
 pub mod users;
 pub mod validation;
@@ -25,6 +30,7 @@ pub use crate::app_info::{AppInfo, NormalisedAppInfo};
 pub use crate::error::{Result, SessionError, SuperTokensError};
 pub use crate::http_types::{HeaderChange, SdkRequest, SdkResponse};
 pub use crate::querier::Querier;
+pub use crate::rate_limit::RateLimitConfig;
 pub use crate::recipe::{
     ApiContext, ApiRoute, BuiltRecipe, InitContext, Recipe, RecipeBuilder, recipe_builder,
 };
@@ -44,6 +50,9 @@ pub struct SuperTokensConfig {
     pub api_key: Option<String>,
     /// The recipes, e.g. `vec![session::init(..), emailpassword::init(..)]`.
     pub recipe_list: Vec<Box<dyn RecipeBuilder>>,
+    /// Limits per client address on sign-in, sign-up, password reset and passwordless code
+    /// creation (see [`rate_limit`]); `RateLimitConfig::default()` is on with sensible limits.
+    pub rate_limits: RateLimitConfig,
 }
 
 impl std::fmt::Debug for SuperTokensConfig {
@@ -53,6 +62,7 @@ impl std::fmt::Debug for SuperTokensConfig {
             .field("connection_uri", &self.connection_uri)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("recipes", &self.recipe_list.len())
+            .field("rate_limits", &self.rate_limits)
             .finish()
     }
 }
@@ -63,6 +73,7 @@ pub struct SuperTokens {
     querier: Arc<Querier>,
     recipes: Vec<BuiltRecipe>,
     shared: recipe::SharedState,
+    rate_limiter: Option<rate_limit::RateLimiter>,
 }
 
 impl std::fmt::Debug for SuperTokens {
@@ -77,6 +88,7 @@ impl std::fmt::Debug for SuperTokens {
 /// Validates the configuration and builds every recipe. Mistakes fail here, naming the field.
 pub fn init(config: SuperTokensConfig) -> Result<Arc<SuperTokens>> {
     let app_info = config.app_info.normalise()?;
+    let rate_limiter = rate_limit::RateLimiter::new(config.rate_limits)?;
     let hosts = querier::parse_connection_uri(&config.connection_uri)?;
     let querier = Arc::new(Querier::new(hosts, config.api_key)?);
     let context = InitContext::new(app_info.clone(), querier.clone());
@@ -101,6 +113,7 @@ pub fn init(config: SuperTokensConfig) -> Result<Arc<SuperTokens>> {
         querier,
         recipes,
         shared: context.shared_state(),
+        rate_limiter,
     }))
 }
 
@@ -109,6 +122,8 @@ pub fn init(config: SuperTokensConfig) -> Result<Arc<SuperTokens>> {
 pub struct MatchedRoute {
     recipe: usize,
     api_id: &'static str,
+    /// The route's path below the API base path and tenant, e.g. `/signin`.
+    path: &'static str,
     tenant_id: String,
 }
 
@@ -197,6 +212,7 @@ impl SuperTokens {
                         route.id,
                         PUBLIC_TENANT.to_owned(),
                         built.recipe.recipe_id(),
+                        route.path,
                     ));
                 } else if route.tenant_scoped
                     && Some(route.path) == Some(sub_path.as_str())
@@ -207,6 +223,7 @@ impl SuperTokens {
                         route.id,
                         tenant.to_lowercase(),
                         built.recipe.recipe_id(),
+                        route.path,
                     ));
                 }
             }
@@ -218,15 +235,23 @@ impl SuperTokens {
         Some(MatchedRoute {
             recipe: chosen.0,
             api_id: chosen.1,
+            path: chosen.4,
             tenant_id: chosen.2.clone(),
         })
     }
 
     /// Serves the request if it is one of the SDK's routes; `None` leaves it to the app.
+    /// Rate-limited routes over their limit for the client's address are answered `429`
+    /// here, before the body is parsed or the core called (see [`rate_limit`]).
     pub async fn handle(&self, request: &SdkRequest) -> Option<SdkResponse> {
         let matched =
             self.match_route_with_rid(&request.method, &request.path, request.header("rid"))?;
         let built = self.recipes.get(matched.recipe)?;
+        if let Some(limiter) = &self.rate_limiter
+            && let Some(refused) = limiter.check(matched.path, request).await
+        {
+            return Some(refused);
+        }
         let context = ApiContext {
             supertokens: self,
             request,
@@ -250,6 +275,16 @@ impl SuperTokens {
         match error {
             SuperTokensError::BadInput(message) => {
                 SdkResponse::message(StatusCode::BAD_REQUEST, message)
+            }
+            SuperTokensError::RateLimited {
+                path,
+                retry_after_seconds,
+            } => {
+                tracing::info!(%path, retry_after_seconds, "the core refused a request for now (429)");
+                rate_limit::too_many_requests(
+                    std::time::Duration::from_secs(*retry_after_seconds),
+                    "Too many requests",
+                )
             }
             other => {
                 tracing::error!(error = %other, "SuperTokens request failed");

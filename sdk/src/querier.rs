@@ -244,6 +244,15 @@ impl Querier {
                             "reading the answer of {url}: {error}"
                         ))
                     })?;
+                    if status == StatusCode::TOO_MANY_REQUESTS {
+                        // A limit of the core (shared by every core of the app): no other
+                        // host would answer differently.
+                        return Err(SuperTokensError::RateLimited {
+                            // Without the query, which may carry a secret (it is logged).
+                            path: path.split('?').next().unwrap_or_default().to_owned(),
+                            retry_after_seconds: retry_after_seconds(&headers),
+                        });
+                    }
                     if status != StatusCode::OK {
                         return Err(SuperTokensError::Core {
                             status: status.as_u16(),
@@ -264,6 +273,17 @@ impl Querier {
         }
         Err(SuperTokensError::CoreUnreachable(last_error))
     }
+}
+
+/// The `Retry-After` of an answer in whole seconds (at least 1; 1 when absent or not a
+/// number of seconds).
+fn retry_after_seconds(headers: &reqwest::header::HeaderMap) -> u64 {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1)
 }
 
 fn to_json<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>> {
@@ -340,6 +360,70 @@ mod tests {
             }
         });
         (origin, seen)
+    }
+
+    /// A core that answers `/apiversion` and refuses everything else with `429` and, when
+    /// given, this `Retry-After`.
+    async fn limiting_core(retry_after: Option<&'static str>) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buffer = vec![0_u8; 8192];
+                let mut read = 0;
+                while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buffer[read..]).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => read += n,
+                    }
+                }
+                let text = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                let answer = if text.starts_with("GET /apiversion ") {
+                    let body = r#"{"versions":["5.4"]}"#;
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                } else {
+                    let body = "Too many sign-in attempts";
+                    let header = retry_after
+                        .map(|value| format!("retry-after: {value}\r\n"))
+                        .unwrap_or_default();
+                    format!(
+                        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\n{header}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                };
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        origin
+    }
+
+    #[tokio::test]
+    async fn a_core_429_is_a_rate_limit_with_its_retry_after() {
+        for (header, expected) in [
+            (Some("17"), 17),
+            (None, 1),
+            (Some("soon"), 1),
+            (Some("0"), 1),
+        ] {
+            let origin = limiting_core(header).await;
+            let querier = Querier::new(parse_connection_uri(&origin).unwrap(), None).unwrap();
+            let error = querier
+                .post::<_, serde_json::Value>("/recipe/signin", &serde_json::json!({}), None)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    &error,
+                    SuperTokensError::RateLimited { path, retry_after_seconds }
+                        if path == "/recipe/signin" && *retry_after_seconds == expected
+                ),
+                "{header:?}: {error:?}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -2,12 +2,18 @@
 //! tests a ready HTTP client, a throw-away PostgreSQL database, or a TCP proxy that can cut
 //! the core off from its database.
 
+pub mod postgres_cluster;
+pub mod process;
+pub mod timing;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use supertokens_core_engine::{Apps, CleanupConfig, Core, CoreConfig, ManualClock};
+use supertokens_core_engine::{
+    Apps, CleanupConfig, Core, CoreConfig, ManualClock, RateLimitConfig,
+};
 use supertokens_core_http::{AppState, ServerConfig, router};
 use supertokens_crypto::password::PasswordHashingPolicy;
 use supertokens_crypto::random::OsRandom;
@@ -57,6 +63,7 @@ pub fn test_config() -> CoreConfig {
         password_hashing: PasswordHashingPolicy::danger_test_minimum(),
         password_hashing_pool_size: 2,
         cleanup: CleanupConfig::default(),
+        rate_limits: RateLimitConfig::default(),
     }
 }
 
@@ -109,7 +116,9 @@ pub async fn start_core_with_clock(
         config: Arc::new(ServerConfig {
             api_keys: options.api_keys,
             base_path: String::new(),
+            ..ServerConfig::default()
         }),
+        observability: Default::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base_url = format!("http://{}", listener.local_addr()?);

@@ -8,6 +8,7 @@ use crate::user::AuthRecipeUser;
 
 /// `POST /recipe/signup` and `POST /recipe/signin` body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Credentials {
     /// Email; the core trims and lower-cases it.
@@ -27,6 +28,7 @@ impl fmt::Debug for Credentials {
 
 /// `POST /recipe/signup` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -34,6 +36,7 @@ impl fmt::Debug for Credentials {
 )]
 pub enum SignUpResponse {
     /// The user was created.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The new user.
         user: AuthRecipeUser,
@@ -46,6 +49,7 @@ pub enum SignUpResponse {
 
 /// `POST /recipe/signin` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -53,6 +57,7 @@ pub enum SignUpResponse {
 )]
 pub enum SignInResponse {
     /// The credentials match.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The user.
         user: AuthRecipeUser,
@@ -65,6 +70,8 @@ pub enum SignInResponse {
 
 /// `PUT /recipe/user` body (emailpassword).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = EmailPasswordUpdateUserRequest))]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUserRequest {
     /// The login method to change (CDI ≥ 4.0).
@@ -94,6 +101,8 @@ impl fmt::Debug for UpdateUserRequest {
 
 /// `PUT /recipe/user` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = EmailPasswordUpdateUserResponse))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -107,6 +116,7 @@ pub enum UpdateUserResponse {
     /// The new email is taken.
     EmailAlreadyExistsError,
     /// The change is not allowed (account linking rules).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     EmailChangeNotAllowedError {
         /// Why.
         reason: String,
@@ -115,6 +125,7 @@ pub enum UpdateUserResponse {
 
 /// `POST /recipe/user/password/reset/token` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateResetTokenRequest {
     /// The user.
@@ -126,6 +137,7 @@ pub struct CreateResetTokenRequest {
 
 /// `POST /recipe/user/password/reset/token` outcome.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -133,6 +145,7 @@ pub struct CreateResetTokenRequest {
 )]
 pub enum CreateResetTokenResponse {
     /// The token to email to the user.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The token (shown once; only its hash is stored).
         token: String,
@@ -152,6 +165,7 @@ impl fmt::Debug for CreateResetTokenResponse {
 
 /// `POST /recipe/user/password/reset/token/consume` body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumeResetTokenRequest {
     /// The token from the email.
@@ -166,6 +180,7 @@ impl fmt::Debug for ConsumeResetTokenRequest {
 
 /// `POST /recipe/user/password/reset/token/consume` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -173,6 +188,7 @@ impl fmt::Debug for ConsumeResetTokenRequest {
 )]
 pub enum ConsumeResetTokenResponse {
     /// The token was valid and is now used up.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The user it belonged to.
         user_id: String,
@@ -185,9 +201,11 @@ pub enum ConsumeResetTokenResponse {
 
 /// `POST /recipe/user/password/reset` body (older combined flow).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResetPasswordRequest {
     /// Must be `token`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^token$"))]
     pub method: String,
     /// The token from the email.
     pub token: String,
@@ -205,6 +223,7 @@ impl fmt::Debug for ResetPasswordRequest {
 
 /// `POST /recipe/user/password/reset` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -212,6 +231,7 @@ impl fmt::Debug for ResetPasswordRequest {
 )]
 pub enum ResetPasswordResponse {
     /// The password was changed.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The user whose password changed.
         user_id: String,
@@ -222,6 +242,7 @@ pub enum ResetPasswordResponse {
 
 /// `POST /recipe/user/passwordhash/import` body: a user moved from another system.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportPasswordHashRequest {
     /// The user's email.
@@ -244,6 +265,7 @@ impl fmt::Debug for ImportPasswordHashRequest {
 
 /// `POST /recipe/user/passwordhash/import` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -251,6 +273,7 @@ impl fmt::Debug for ImportPasswordHashRequest {
 )]
 pub enum ImportPasswordHashResponse {
     /// Imported (or the existing user's hash replaced).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The user.
         user: AuthRecipeUser,

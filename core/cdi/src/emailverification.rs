@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Body of `POST /recipe/user/email/verify/token`, `…/token/remove` and
 /// `POST /recipe/user/email/verify/remove`: the pair the call is about.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserEmailRequest {
     /// The user (recipe user id or external id); free-form, not checked for existence.
@@ -20,6 +21,7 @@ pub struct UserEmailRequest {
 
 /// `POST /recipe/user/email/verify/token` outcome.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -27,6 +29,7 @@ pub struct UserEmailRequest {
 )]
 pub enum CreateEmailVerificationTokenResponse {
     /// A new token; earlier unused tokens of the pair stay valid until they expire.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The secret to put in the verification link.
         token: String,
@@ -46,9 +49,11 @@ impl fmt::Debug for CreateEmailVerificationTokenResponse {
 
 /// Body of `POST /recipe/user/email/verify`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyEmailRequest {
     /// Must be `token`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^token$"))]
     pub method: String,
     /// The token from the verification link.
     pub token: String,
@@ -65,6 +70,7 @@ impl fmt::Debug for VerifyEmailRequest {
 
 /// `POST /recipe/user/email/verify` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -72,6 +78,7 @@ impl fmt::Debug for VerifyEmailRequest {
 )]
 pub enum VerifyEmailResponse {
     /// The email is now verified; every token of the pair is gone.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The user the token was made for.
         user_id: String,
@@ -84,6 +91,7 @@ pub enum VerifyEmailResponse {
 
 /// `GET /recipe/user/email/verify` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -91,6 +99,7 @@ pub enum VerifyEmailResponse {
 )]
 pub enum IsEmailVerifiedResponse {
     /// Whether the pair is verified.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// `true` once a token of the pair was used (and not un-verified since).
         is_verified: bool,

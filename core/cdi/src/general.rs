@@ -7,6 +7,7 @@ pub use crate::multitenancy::{TenantConfigResponse, ThirdPartyConfig};
 
 /// A bare `{"status":"OK"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OkResponse {
     /// Done.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// An RSA public key in JWK form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Jwk {
     /// Always `RSA`.
     pub kty: String,
@@ -22,6 +23,7 @@ pub struct Jwk {
 
 /// `GET /.well-known/jwks.json` (no `status` field).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Jwks {
     /// Every key a token may currently be signed with: dynamic keys newest first, then static.
     pub keys: Vec<Jwk>,
@@ -29,6 +31,7 @@ pub struct Jwks {
 
 /// `GET /recipe/jwt/jwks`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -36,6 +39,7 @@ pub struct Jwks {
 )]
 pub enum JwksResponse {
     /// The keys.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// As in [`Jwks`].
         keys: Vec<Jwk>,
@@ -44,15 +48,17 @@ pub enum JwksResponse {
 
 /// `POST /recipe/jwt` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateJwtRequest {
     /// Claims of the token.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: serde_json::Map<String, serde_json::Value>,
     /// Only `RS256` (case-insensitive) is supported.
     pub algorithm: String,
     /// Becomes `iss` unless the payload has one.
     pub jwks_domain: String,
-    /// Seconds; must be positive.
+    /// Seconds; must be positive (checked after `algorithm`).
     pub validity: i64,
     /// Sign with the static key (the default when absent) or the newest dynamic key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +67,7 @@ pub struct CreateJwtRequest {
 
 /// `POST /recipe/jwt` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -68,6 +75,7 @@ pub struct CreateJwtRequest {
 )]
 pub enum CreateJwtResponse {
     /// The signed token.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Compact JWT.
         jwt: String,

@@ -30,6 +30,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// What `PUT …/app/v2` and `PUT …/tenant/v2` change; absent fields keep their stored value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantInput {
     /// Login methods allowed as first factor: `null` leaves the choice to the SDK (every
@@ -41,6 +42,7 @@ pub struct TenantInput {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
     pub first_factors: Option<Option<Vec<String>>>,
     /// Factors required after the first one: `null` for none (an empty list is refused).
     #[serde(
@@ -48,16 +50,19 @@ pub struct TenantInput {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
     pub required_secondary_factors: Option<Option<Vec<String>>>,
     /// Configuration overrides, merged into the stored ones: a key with `null` removes the
     /// override. Keys are those of the core's `config.yaml` (e.g. `access_token_validity`);
     /// unknown keys are refused with a 400 naming them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub core_config: Option<Map<String, Value>>,
 }
 
 /// Body of `PUT /recipe/multitenancy/app/v2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrUpdateAppRequest {
     /// The app: `[a-z0-9-]+`, case-insensitive (stored lower-case).
@@ -69,6 +74,7 @@ pub struct CreateOrUpdateAppRequest {
 
 /// Body of `PUT /appid-<appId>/recipe/multitenancy/tenant/v2`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrUpdateTenantRequest {
     /// The tenant: `[a-z0-9-]+`, case-insensitive (stored lower-case).
@@ -80,6 +86,7 @@ pub struct CreateOrUpdateTenantRequest {
 
 /// Outcome of creating or updating an app or a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -87,6 +94,7 @@ pub struct CreateOrUpdateTenantRequest {
 )]
 pub enum CreateOrUpdateResponse {
     /// Done.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Whether it was created (false: updated).
         created_new: bool,
@@ -95,6 +103,7 @@ pub enum CreateOrUpdateResponse {
 
 /// Body of `POST /recipe/multitenancy/app/remove`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveAppRequest {
     /// The app to remove with all its data.
@@ -103,6 +112,7 @@ pub struct RemoveAppRequest {
 
 /// Body of `POST /appid-<appId>/recipe/multitenancy/tenant/remove`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveTenantRequest {
     /// The tenant to remove with its data (its users stay in the app).
@@ -111,6 +121,7 @@ pub struct RemoveTenantRequest {
 
 /// Outcome of removing an app or a tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -118,6 +129,7 @@ pub struct RemoveTenantRequest {
 )]
 pub enum RemoveResponse {
     /// Done.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Whether it existed.
         did_exist: bool,
@@ -126,6 +138,7 @@ pub enum RemoveResponse {
 
 /// Third-party provider configuration of a tenant (always empty in this core).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ThirdPartyConfig {
     /// Configured providers.
@@ -134,6 +147,7 @@ pub struct ThirdPartyConfig {
 
 /// A tenant's configuration, as listed and as returned by `GET …/tenant/v2`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantConfig {
     /// Tenant id.
@@ -147,11 +161,13 @@ pub struct TenantConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_secondary_factors: Option<Vec<String>>,
     /// Configuration overrides of the tenant (for `public`: of the app).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub core_config: Map<String, Value>,
 }
 
 /// `GET /appid-<appId>/<tenantId>/recipe/multitenancy/tenant/v2` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -159,6 +175,7 @@ pub struct TenantConfig {
 )]
 pub enum TenantConfigResponse {
     /// The tenant's configuration.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Tenant id.
         tenant_id: String,
@@ -171,6 +188,7 @@ pub enum TenantConfigResponse {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         required_secondary_factors: Option<Vec<String>>,
         /// Configuration overrides of the tenant.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         core_config: Map<String, Value>,
     },
     /// No such tenant in the app.
@@ -191,6 +209,7 @@ impl From<TenantConfig> for TenantConfigResponse {
 
 /// `GET /appid-<appId>/recipe/multitenancy/tenant/list/v2` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -198,6 +217,7 @@ impl From<TenantConfig> for TenantConfigResponse {
 )]
 pub enum ListTenantsResponse {
     /// Every tenant of the app, `public` first.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The tenants.
         tenants: Vec<TenantConfig>,
@@ -206,6 +226,7 @@ pub enum ListTenantsResponse {
 
 /// An app with its tenants.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppWithTenants {
     /// App id.
@@ -216,6 +237,7 @@ pub struct AppWithTenants {
 
 /// `GET /recipe/multitenancy/app/list/v2` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -223,6 +245,7 @@ pub struct AppWithTenants {
 )]
 pub enum ListAppsResponse {
     /// Every app, `public` first.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The apps.
         apps: Vec<AppWithTenants>,
@@ -231,6 +254,7 @@ pub enum ListAppsResponse {
 
 /// Body of `POST …/tenant/user` and `POST …/tenant/user/remove`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TenantUserRequest {
     /// The recipe user (CDI < 4.0 sends `userId`).
@@ -240,6 +264,7 @@ pub struct TenantUserRequest {
 
 /// `POST /appid-<appId>/<tenantId>/recipe/multitenancy/tenant/user` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -247,6 +272,7 @@ pub struct TenantUserRequest {
 )]
 pub enum AssociateUserResponse {
     /// The user is in the tenant.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Whether it was in the tenant before.
         was_already_associated: bool,
@@ -262,6 +288,7 @@ pub enum AssociateUserResponse {
     ThirdPartyUserAlreadyExistsError,
     /// Account linking forbids it (this core has no linked accounts, so it never answers
     /// this).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     AssociationNotAllowedError {
         /// Why.
         reason: String,
@@ -270,6 +297,7 @@ pub enum AssociateUserResponse {
 
 /// `POST /appid-<appId>/<tenantId>/recipe/multitenancy/tenant/user/remove` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -277,6 +305,7 @@ pub enum AssociateUserResponse {
 )]
 pub enum DisassociateUserResponse {
     /// Done; the user stays in the app (possibly in no tenant).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Whether the user (or what its id had in the tenant) was in the tenant.
         was_associated: bool,

@@ -31,6 +31,57 @@ pub struct CreateCodeRequest {
     pub user_input_code: Option<String>,
 }
 
+/// The schema says what the core checks: exactly one of `email`, `phoneNumber` and
+/// `deviceId` is a non-empty string (`null` counts as absent), so exactly one branch of the
+/// `oneOf` matches; a chosen `userInputCode` is not empty.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for CreateCodeRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+
+        const KEYS: [(&str, &str); 3] = [
+            (
+                "email",
+                "Email to send the code to; the core trims and lower-cases it.",
+            ),
+            ("phoneNumber", "Phone number (E.164) to send the code to."),
+            ("deviceId", "The device to add a code to (resend)."),
+        ];
+        let text = |types: Vec<Type>, description: &str| {
+            ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter(types))
+                .min_length(Some(1))
+                .description(Some(description))
+        };
+        let mut one_of = OneOfBuilder::new().description(Some(
+            "`POST /recipe/signinup/code` body: exactly one of `email`, `phoneNumber` (new \
+             device) or `deviceId` (another code for an existing device).",
+        ));
+        for (key, _) in KEYS {
+            let mut variant = ObjectBuilder::new().schema_type(Type::Object).property(
+                "userInputCode",
+                text(
+                    vec![Type::String, Type::Null],
+                    "A code chosen by the caller instead of a random one.",
+                ),
+            );
+            for (property, description) in KEYS {
+                let types = if property == key {
+                    vec![Type::String]
+                } else {
+                    vec![Type::String, Type::Null]
+                };
+                variant = variant.property(property, text(types, description));
+            }
+            one_of = one_of.item(variant.required(key));
+        }
+        one_of.into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for CreateCodeRequest {}
+
 impl fmt::Debug for CreateCodeRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CreateCodeRequest")
@@ -47,6 +98,7 @@ impl fmt::Debug for CreateCodeRequest {
 
 /// A code just created: everything the SDK needs to send it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedCode {
     /// URL-safe SHA-256 of the device id, without padding.
@@ -81,6 +133,7 @@ impl fmt::Debug for CreatedCode {
 
 /// `POST /recipe/signinup/code` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -98,6 +151,7 @@ pub enum CreateCodeResponse {
 /// `POST /recipe/signinup/code/consume` and `/code/check` body:
 /// `preAuthSessionId` with either `linkCode` or `deviceId` + `userInputCode`.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumeCodeRequest {
     /// The device's public id.
@@ -128,6 +182,7 @@ impl fmt::Debug for ConsumeCodeRequest {
 
 /// The device a successful consume or check used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConsumedDevice {
     /// The device's public id.
@@ -144,6 +199,7 @@ pub struct ConsumedDevice {
 
 /// `POST /recipe/signinup/code/consume` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -151,6 +207,7 @@ pub struct ConsumedDevice {
 )]
 pub enum ConsumeCodeResponse {
     /// The code was right: the user is signed in (and was created if new).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Whether the user was created by this consume.
         created_new_user: bool,
@@ -162,6 +219,7 @@ pub enum ConsumeCodeResponse {
         consumed_device: ConsumedDevice,
     },
     /// The typed code is not one of the device's codes.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     IncorrectUserInputCodeError {
         /// Failed attempts on the device, this one included.
         failed_code_input_attempt_count: u32,
@@ -169,6 +227,7 @@ pub enum ConsumeCodeResponse {
         maximum_code_input_attempts: u32,
     },
     /// The typed code was right but has expired (it counts as a failed attempt).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     ExpiredUserInputCodeError {
         /// Failed attempts on the device, this one included.
         failed_code_input_attempt_count: u32,
@@ -181,6 +240,7 @@ pub enum ConsumeCodeResponse {
 
 /// `POST /recipe/signinup/code/check` outcome: as consume, without signing in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -188,11 +248,13 @@ pub enum ConsumeCodeResponse {
 )]
 pub enum CheckCodeResponse {
     /// The code is right; nothing was deleted.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The device the code belongs to.
         consumed_device: ConsumedDevice,
     },
     /// The typed code is not one of the device's codes.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     IncorrectUserInputCodeError {
         /// Failed attempts on the device, this one included.
         failed_code_input_attempt_count: u32,
@@ -200,6 +262,7 @@ pub enum CheckCodeResponse {
         maximum_code_input_attempts: u32,
     },
     /// The typed code was right but has expired.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     ExpiredUserInputCodeError {
         /// Failed attempts on the device, this one included.
         failed_code_input_attempt_count: u32,
@@ -212,6 +275,7 @@ pub enum CheckCodeResponse {
 
 /// `POST /recipe/signinup/code/remove` body: `codeId` or `preAuthSessionId`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveCodeRequest {
     /// The code to revoke; its device goes too when it was the device's last code.
@@ -224,6 +288,7 @@ pub struct RemoveCodeRequest {
 
 /// `POST /recipe/signinup/codes/remove` body: `email` or `phoneNumber`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveCodesRequest {
     /// Revoke every device of this email.
@@ -236,6 +301,7 @@ pub struct RemoveCodesRequest {
 
 /// One code of a device, as listed (never the code itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CodeInfo {
     /// UUID of the code.
@@ -248,6 +314,7 @@ pub struct CodeInfo {
 
 /// A device with its codes, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceWithCodes {
     /// The device's public id.
@@ -267,6 +334,7 @@ pub struct DeviceWithCodes {
 /// `GET /recipe/signinup/codes` outcome (one of `email`, `phoneNumber`, `deviceId`,
 /// `preAuthSessionId` in the query).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -274,6 +342,7 @@ pub struct DeviceWithCodes {
 )]
 pub enum ListCodesResponse {
     /// The devices (none when nothing matches).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Matching devices.
         devices: Vec<DeviceWithCodes>,
@@ -321,6 +390,8 @@ impl<'de> Deserialize<'de> for FieldUpdate {
 
 /// `PUT /recipe/user` body with rid `passwordless`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = PasswordlessUpdateUserRequest))]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateUserRequest {
     /// The passwordless login method to change (CDI ≥ 4.0).
@@ -331,14 +402,18 @@ pub struct UpdateUserRequest {
     pub user_id: Option<String>,
     /// New email, `null` to remove it, absent to keep it.
     #[serde(default, skip_serializing_if = "FieldUpdate::is_keep")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub email: FieldUpdate,
     /// New phone number, `null` to remove it, absent to keep it.
     #[serde(default, skip_serializing_if = "FieldUpdate::is_keep")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub phone_number: FieldUpdate,
 }
 
 /// `PUT /recipe/user` outcome with rid `passwordless`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = PasswordlessUpdateUserResponse))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -354,11 +429,13 @@ pub enum UpdateUserResponse {
     /// Another passwordless user of the tenant has the new phone number.
     PhoneNumberAlreadyExistsError,
     /// The email change is not allowed (account linking rules).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     EmailChangeNotAllowedError {
         /// Why.
         reason: String,
     },
     /// The phone number change is not allowed (account linking rules).
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     PhoneNumberChangeNotAllowedError {
         /// Why.
         reason: String,

@@ -10,14 +10,17 @@ pub type JsonObject = Map<String, Value>;
 
 /// `POST /recipe/session` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateSessionRequest {
     /// Recipe user id the session is for.
     pub user_id: String,
     /// Claims added to the access token.
     #[serde(rename = "userDataInJWT")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub user_data_in_jwt: JsonObject,
     /// Server-side session data.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub user_data_in_database: JsonObject,
     /// Issue an anti-CSRF token.
     pub enable_anti_csrf: bool,
@@ -28,6 +31,7 @@ pub struct CreateSessionRequest {
 
 /// The session part of create, verify, refresh and regenerate responses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     /// Session handle.
@@ -38,6 +42,7 @@ pub struct SessionInfo {
     pub recipe_user_id: String,
     /// The token's user claims.
     #[serde(rename = "userDataInJWT")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub user_data_in_jwt: JsonObject,
     /// Tenant of the session.
     pub tenant_id: String,
@@ -45,6 +50,7 @@ pub struct SessionInfo {
 
 /// A token with its lifetime.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TokenInfo {
     /// The token.
@@ -67,6 +73,7 @@ impl fmt::Debug for TokenInfo {
 
 /// A new session, as returned by create and refresh.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewSession {
     /// The session.
@@ -82,6 +89,7 @@ pub struct NewSession {
 
 /// `POST /recipe/session` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CreateSessionResponse {
     /// Created.
@@ -90,6 +98,7 @@ pub enum CreateSessionResponse {
 
 /// `POST /recipe/session/verify` body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct VerifySessionRequest {
     /// The access token to verify.
@@ -119,6 +128,7 @@ impl fmt::Debug for VerifySessionRequest {
 
 /// `POST /recipe/session/verify` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -126,6 +136,7 @@ impl fmt::Debug for VerifySessionRequest {
 )]
 pub enum VerifySessionResponse {
     /// Valid.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The session.
         session: SessionInfo,
@@ -134,11 +145,13 @@ pub enum VerifySessionResponse {
         access_token: Option<TokenInfo>,
     },
     /// The session is gone; the client must sign in again.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Unauthorised {
         /// Why.
         message: String,
     },
     /// The token is expired or invalid; the client should refresh.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     TryRefreshToken {
         /// Why.
         message: String,
@@ -147,6 +160,7 @@ pub enum VerifySessionResponse {
 
 /// `POST /recipe/session/refresh` body.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshSessionRequest {
     /// The refresh token.
@@ -173,6 +187,7 @@ impl fmt::Debug for RefreshSessionRequest {
 
 /// The session named in a token theft report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StolenSession {
     /// Session handle.
@@ -185,6 +200,7 @@ pub struct StolenSession {
 
 /// `POST /recipe/session/refresh` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -194,11 +210,13 @@ pub enum RefreshSessionResponse {
     /// New tokens.
     Ok(NewSession),
     /// The refresh token is invalid, expired, or its session is gone.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Unauthorised {
         /// Why.
         message: String,
     },
     /// A superseded refresh token was used again.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     TokenTheftDetected {
         /// The session concerned.
         session: StolenSession,
@@ -207,6 +225,7 @@ pub enum RefreshSessionResponse {
 
 /// `POST /recipe/session/regenerate` body.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RegenerateSessionRequest {
     /// The current access token.
@@ -217,6 +236,7 @@ pub struct RegenerateSessionRequest {
         rename = "userDataInJWT",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub user_data_in_jwt: Option<JsonObject>,
 }
 
@@ -229,6 +249,7 @@ impl fmt::Debug for RegenerateSessionRequest {
 
 /// `POST /recipe/session/regenerate` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -236,6 +257,7 @@ impl fmt::Debug for RegenerateSessionRequest {
 )]
 pub enum RegenerateSessionResponse {
     /// Regenerated.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The session with its new claims.
         session: SessionInfo,
@@ -244,6 +266,7 @@ pub enum RegenerateSessionResponse {
         access_token: Option<TokenInfo>,
     },
     /// The session is gone or the token is invalid.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Unauthorised {
         /// Why.
         message: String,
@@ -252,6 +275,7 @@ pub enum RegenerateSessionResponse {
 
 /// `GET /recipe/session` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -259,6 +283,7 @@ pub enum RegenerateSessionResponse {
 )]
 pub enum SessionDetailsResponse {
     /// The session.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Handle.
         session_handle: String,
@@ -267,9 +292,11 @@ pub enum SessionDetailsResponse {
         /// Recipe user id.
         recipe_user_id: String,
         /// Server-side data.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         user_data_in_database: JsonObject,
         /// Token claims.
         #[serde(rename = "userDataInJWT")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         user_data_in_jwt: JsonObject,
         /// Epoch ms at which the refresh token expires.
         expiry: i64,
@@ -279,6 +306,7 @@ pub enum SessionDetailsResponse {
         tenant_id: String,
     },
     /// No such (live) session.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Unauthorised {
         /// Why.
         message: String,
@@ -287,6 +315,7 @@ pub enum SessionDetailsResponse {
 
 /// `POST /recipe/session/remove` body: either `sessionHandles` or `userId`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveSessionsRequest {
     /// Sessions to revoke.
@@ -305,6 +334,7 @@ pub struct RemoveSessionsRequest {
 
 /// `POST /recipe/session/remove` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -312,6 +342,7 @@ pub struct RemoveSessionsRequest {
 )]
 pub enum RemoveSessionsResponse {
     /// Done.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Handles that existed and were revoked.
         session_handles_revoked: Vec<String>,
@@ -320,6 +351,7 @@ pub enum RemoveSessionsResponse {
 
 /// `GET /recipe/session/user` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -327,6 +359,7 @@ pub enum RemoveSessionsResponse {
 )]
 pub enum SessionHandlesResponse {
     /// The live sessions.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Their handles.
         session_handles: Vec<String>,
@@ -335,6 +368,7 @@ pub enum SessionHandlesResponse {
 
 /// `GET /recipe/session/data` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -342,11 +376,14 @@ pub enum SessionHandlesResponse {
 )]
 pub enum SessionDataResponse {
     /// The data.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Server-side data.
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         user_data_in_database: JsonObject,
     },
     /// No such session.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Unauthorised {
         /// Why.
         message: String,
@@ -355,16 +392,19 @@ pub enum SessionDataResponse {
 
 /// `PUT /recipe/session/data` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateSessionDataRequest {
     /// The session.
     pub session_handle: String,
     /// Replacement data.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub user_data_in_database: JsonObject,
 }
 
 /// `GET /recipe/jwt/data` outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -372,12 +412,15 @@ pub struct UpdateSessionDataRequest {
 )]
 pub enum JwtDataResponse {
     /// The stored claims.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Token claims.
         #[serde(rename = "userDataInJWT")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         user_data_in_jwt: JsonObject,
     },
     /// No such session.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Unauthorised {
         /// Why.
         message: String,
@@ -386,17 +429,20 @@ pub enum JwtDataResponse {
 
 /// `PUT /recipe/jwt/data` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateJwtDataRequest {
     /// The session.
     pub session_handle: String,
     /// Replacement claims (used by the next minted token).
     #[serde(rename = "userDataInJWT")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub user_data_in_jwt: JsonObject,
 }
 
 /// Outcome of the `PUT` data endpoints.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -406,6 +452,7 @@ pub enum UpdateDataResponse {
     /// Stored.
     Ok,
     /// No such session.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Unauthorised {
         /// Why.
         message: String,

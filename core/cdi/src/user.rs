@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A user with all its login methods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuthRecipeUser {
     /// Primary user id.
@@ -28,6 +29,7 @@ pub struct AuthRecipeUser {
 
 /// A third-party identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ThirdPartyIdentity {
     /// Provider id, e.g. `google`.
@@ -38,6 +40,7 @@ pub struct ThirdPartyIdentity {
 
 /// WebAuthn credential ids of a user or login method.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebauthnCredentials {
     /// Credential ids.
@@ -46,6 +49,7 @@ pub struct WebauthnCredentials {
 
 /// One way a user signs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LoginMethod {
     /// `emailpassword`, `passwordless`, ...
@@ -71,6 +75,7 @@ pub struct LoginMethod {
 
 /// `GET /user/id` and `GET /recipe/user`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -78,6 +83,7 @@ pub struct LoginMethod {
 )]
 pub enum GetUserResponse {
     /// Found.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The user.
         user: AuthRecipeUser,
@@ -92,6 +98,7 @@ pub enum GetUserResponse {
 
 /// `GET /users/by-accountinfo`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -99,6 +106,7 @@ pub enum GetUserResponse {
 )]
 pub enum UsersResponse {
     /// The matching users.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Users, oldest first.
         users: Vec<AuthRecipeUser>,
@@ -107,6 +115,7 @@ pub enum UsersResponse {
 
 /// `GET /users` (paginated).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -114,6 +123,7 @@ pub enum UsersResponse {
 )]
 pub enum UserPageResponse {
     /// A page of users.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// The page.
         users: Vec<AuthRecipeUser>,
@@ -125,6 +135,7 @@ pub enum UserPageResponse {
 
 /// `GET /users/count`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -132,6 +143,7 @@ pub enum UserPageResponse {
 )]
 pub enum UserCountResponse {
     /// The count.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Number of users.
         count: u64,
@@ -140,6 +152,7 @@ pub enum UserCountResponse {
 
 /// `POST /user/remove` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveUserRequest {
     /// The user to delete.

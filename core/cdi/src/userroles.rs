@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Body of `PUT /recipe/role`: creates the role, or adds permissions to an existing one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrUpdateRoleRequest {
     /// The role's name.
@@ -18,6 +19,7 @@ pub struct CreateOrUpdateRoleRequest {
 
 /// `PUT /recipe/role` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -25,6 +27,7 @@ pub struct CreateOrUpdateRoleRequest {
 )]
 pub enum CreateOrUpdateRoleResponse {
     /// Done.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// `false` when the role existed and only permissions were added.
         created_new_role: bool,
@@ -33,6 +36,7 @@ pub enum CreateOrUpdateRoleResponse {
 
 /// Body of `POST /recipe/role/remove`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveRoleRequest {
     /// The role to delete, with its permissions and every user's assignment of it.
@@ -41,6 +45,7 @@ pub struct RemoveRoleRequest {
 
 /// `POST /recipe/role/remove` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -48,6 +53,7 @@ pub struct RemoveRoleRequest {
 )]
 pub enum RemoveRoleResponse {
     /// Done.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Whether there was such a role.
         did_role_exist: bool,
@@ -56,6 +62,7 @@ pub enum RemoveRoleResponse {
 
 /// `GET /recipe/roles` and `GET /recipe/permission/roles` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -63,6 +70,7 @@ pub enum RemoveRoleResponse {
 )]
 pub enum RolesResponse {
     /// The roles.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Role names.
         roles: Vec<String>,
@@ -71,6 +79,7 @@ pub enum RolesResponse {
 
 /// `GET /recipe/role/permissions` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -78,6 +87,7 @@ pub enum RolesResponse {
 )]
 pub enum RolePermissionsResponse {
     /// The role's permissions.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Permission names.
         permissions: Vec<String>,
@@ -88,6 +98,7 @@ pub enum RolePermissionsResponse {
 
 /// Body of `POST /recipe/role/permissions/remove`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RemovePermissionsRequest {
     /// The role.
@@ -99,6 +110,7 @@ pub struct RemovePermissionsRequest {
 
 /// Outcome of calls that only fail on an unknown role (`POST /recipe/role/permissions/remove`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -113,6 +125,7 @@ pub enum RoleStatusResponse {
 
 /// Body of `PUT /recipe/user/role` and `POST /recipe/user/role/remove`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserRoleRequest {
     /// The user; free-form, not checked for existence.
@@ -123,6 +136,7 @@ pub struct UserRoleRequest {
 
 /// `PUT /recipe/user/role` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -130,6 +144,7 @@ pub struct UserRoleRequest {
 )]
 pub enum AddRoleToUserResponse {
     /// Done.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Whether the user had the role (in this tenant) already.
         did_user_already_have_role: bool,
@@ -140,6 +155,7 @@ pub enum AddRoleToUserResponse {
 
 /// `POST /recipe/user/role/remove` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -147,6 +163,7 @@ pub enum AddRoleToUserResponse {
 )]
 pub enum RemoveUserRoleResponse {
     /// Done.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// Whether the user had the role (in this tenant).
         did_user_have_role: bool,
@@ -157,6 +174,7 @@ pub enum RemoveUserRoleResponse {
 
 /// `GET /recipe/role/users` outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "status",
     rename_all = "SCREAMING_SNAKE_CASE",
@@ -164,6 +182,7 @@ pub enum RemoveUserRoleResponse {
 )]
 pub enum RoleUsersResponse {
     /// The users who have the role in this tenant.
+    #[cfg_attr(feature = "openapi", schema(rename_all = "camelCase"))]
     Ok {
         /// User ids.
         users: Vec<String>,

@@ -18,6 +18,7 @@ pub const HEADER_RID: &str = "rid";
 
 /// Response of `GET /apiversion` (no `status` field).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiVersionResponse {
     /// Supported versions, e.g. `["5.3", "5.4"]`.
     pub versions: Vec<String>,

@@ -20,9 +20,11 @@ use std::time::Duration;
 use figment::providers::{Format, Serialized, Yaml};
 use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider, Source};
+use http::HeaderName;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
 use supertokens_core_engine::config::default_hashing_pool_size;
+use supertokens_core_engine::config::{RateLimitConfig, SignInBackoff, WindowLimit};
 use supertokens_core_engine::{CleanupConfig, CoreConfig};
 use supertokens_core_http::ServerConfig;
 use supertokens_crypto::password::{
@@ -48,13 +50,50 @@ const CLI_SOURCE: &str = "command-line flags";
 // The bounds shared with the per-app overrides (`coreConfig`) live in the engine.
 use supertokens_core_engine::config::limits::{
     MAX_ACCESS_TOKEN_VALIDITY_SECONDS, MAX_LIFETIME_MS, MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS,
-    MAX_REFRESH_TOKEN_VALIDITY_MINUTES, MAX_SIGNING_KEY_INTERVAL_HOURS,
+    MAX_RATE_LIMIT, MAX_REFRESH_TOKEN_VALIDITY_MINUTES, MAX_SIGNING_KEY_INTERVAL_HOURS,
 };
 const MAX_HASHING_POOL_SIZE: u64 = 1024;
 const MAX_DB_CONNECTIONS: u32 = 1000;
 const MAX_CLEANUP_INTERVAL_SECONDS: u64 = 31_536_000; // 1 year
 const MAX_CLEANUP_BATCH_SIZE: u32 = 100_000;
 const MIN_API_KEY_LEN: usize = 20;
+/// Headers that carry credentials, never taken as a request id source.
+const SECRET_HEADERS: &[&str] = &[
+    "api-key",
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "st-auth-mode",
+    "anti-csrf",
+    "st-access-token",
+    "st-refresh-token",
+    "front-token",
+];
+/// The standard variable of the OTLP endpoint, read when the key is not set.
+pub const OTEL_ENDPOINT_ENV: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+/// The standard variable of the service name, read when the key is not set.
+pub const OTEL_SERVICE_NAME_ENV: &str = "OTEL_SERVICE_NAME";
+/// `service.name` of exported traces by default.
+pub const DEFAULT_OTEL_SERVICE_NAME: &str = "supertokens-core";
+/// Whether this build can export traces (cargo feature `otel`).
+const OTEL_BUILT_IN: bool = cfg!(feature = "otel");
+
+/// Where and as what request spans are exported (OpenTelemetry, OTLP over HTTP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtelSettings {
+    /// Base URL of the collector (`http://localhost:4318`); spans go to `/v1/traces`.
+    pub endpoint: String,
+    /// `service.name` resource attribute.
+    pub service_name: String,
+}
+
+impl OtelSettings {
+    /// The URL spans are sent to: the base URL with `/v1/traces`.
+    pub fn traces_url(&self) -> String {
+        format!("{}/v1/traces", self.endpoint.trim_end_matches('/'))
+    }
+}
 
 /// The validated configuration of the daemon, in final units.
 #[derive(Debug)]
@@ -82,6 +121,10 @@ pub struct Settings {
     pub log_level: LogLevel,
     /// Log line format.
     pub log_format: LogFormat,
+    /// Header that may carry the caller's request id (lower case), if configured.
+    pub request_id_header: Option<HeaderName>,
+    /// Where to export traces, when enabled.
+    pub otel: Option<OtelSettings>,
     /// The config file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// Warnings found while loading (ignored Java keys), to log once logging is up.
@@ -99,6 +142,7 @@ impl Settings {
                 .map(|key| key.expose_secret().to_owned())
                 .collect(),
             base_path: self.base_path.clone(),
+            request_id_header: self.request_id_header.clone(),
         }
     }
 
@@ -347,6 +391,9 @@ const TEXT_KEYS: &[&str] = &[
     "password_hashing_alg",
     "log_level",
     "log_format",
+    "request_id_header",
+    "otel_exporter_otlp_endpoint",
+    "otel_service_name",
 ];
 
 /// The `SUPERTOKENS_<KEY>` environment variables of the known keys; others are ignored
@@ -554,10 +601,39 @@ struct RawConfig {
     bcrypt_log_rounds: u32,
     cleanup_interval_seconds: u64,
     cleanup_batch_size: u32,
+    rate_limits_enabled: bool,
+    sign_in_free_failures: u32,
+    sign_in_base_delay_ms: u64,
+    sign_in_max_delay_ms: u64,
+    sign_in_failure_memory_ms: u64,
+    sign_up_per_email_limit: u32,
+    sign_up_per_email_window_ms: u64,
+    password_reset_per_user_limit: u32,
+    password_reset_per_user_window_ms: u64,
+    passwordless_codes_per_contact_limit: u32,
+    passwordless_codes_per_contact_window_ms: u64,
     #[serde(deserialize_with = "lenient_string")]
     log_level: String,
     #[serde(deserialize_with = "lenient_string")]
     log_format: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_string"
+    )]
+    request_id_header: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_string"
+    )]
+    otel_exporter_otlp_endpoint: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_string"
+    )]
+    otel_service_name: Option<String>,
 }
 
 impl Default for RawConfig {
@@ -587,8 +663,22 @@ impl Default for RawConfig {
             bcrypt_log_rounds: 11,
             cleanup_interval_seconds: 3600,
             cleanup_batch_size: 1000,
+            rate_limits_enabled: true,
+            sign_in_free_failures: 5,
+            sign_in_base_delay_ms: 1000,
+            sign_in_max_delay_ms: 900_000,
+            sign_in_failure_memory_ms: 3_600_000,
+            sign_up_per_email_limit: 10,
+            sign_up_per_email_window_ms: 600_000,
+            password_reset_per_user_limit: 5,
+            password_reset_per_user_window_ms: 3_600_000,
+            passwordless_codes_per_contact_limit: 10,
+            passwordless_codes_per_contact_window_ms: 3_600_000,
             log_level: "INFO".into(),
             log_format: "text".into(),
+            request_id_header: None,
+            otel_exporter_otlp_endpoint: None,
+            otel_service_name: None,
         }
     }
 }
@@ -736,7 +826,7 @@ impl Checker<'_> {
         &mut self,
         mut raw: RawConfig,
         config_file: Option<PathBuf>,
-        warnings: Vec<String>,
+        mut warnings: Vec<String>,
     ) -> Option<Settings> {
         let host = self.host(&raw.host);
         let base_path = self.base_path(&raw.base_path);
@@ -857,6 +947,15 @@ impl Checker<'_> {
             MAX_CLEANUP_BATCH_SIZE,
             "",
         );
+        let rate_limits = self.rate_limits(&raw);
+        if !rate_limits.enabled {
+            warnings.push(
+                "rate_limits_enabled is false: sign-ins, sign-ups, password reset tokens and \
+                 passwordless codes are not limited per account (failed sign-ins are not \
+                 delayed)"
+                    .to_owned(),
+            );
+        }
 
         let log_level = LogLevel::parse(&raw.log_level);
         if log_level.is_none() {
@@ -875,6 +974,13 @@ impl Checker<'_> {
                 &format!("must be text or json, got {:?}", raw.log_format),
             );
         }
+
+        let request_id_header = self.request_id_header(raw.request_id_header.take());
+        let otel = self.otel(
+            raw.otel_exporter_otlp_endpoint.take(),
+            raw.otel_service_name.take(),
+            &mut warnings,
+        );
 
         if !self.problems.is_empty() {
             return None;
@@ -910,12 +1016,96 @@ impl Checker<'_> {
                     batch_size: raw.cleanup_batch_size,
                     max_batches_per_run: CLEANUP_MAX_BATCHES_PER_RUN,
                 },
+                rate_limits,
             },
             log_level: log_level?,
             log_format: log_format?,
+            request_id_header,
+            otel,
             config_file,
             warnings,
         })
+    }
+
+    /// The rate limits by account (see `supertokens_core_engine::ratelimit`).
+    fn rate_limits(&mut self, raw: &RawConfig) -> RateLimitConfig {
+        let ms = " milliseconds";
+        self.range(
+            "sign_in_free_failures",
+            raw.sign_in_free_failures,
+            0,
+            MAX_RATE_LIMIT,
+            "",
+        );
+        let base_ok = self.range(
+            "sign_in_base_delay_ms",
+            raw.sign_in_base_delay_ms,
+            1,
+            MAX_LIFETIME_MS,
+            ms,
+        );
+        let max_ok = self.range(
+            "sign_in_max_delay_ms",
+            raw.sign_in_max_delay_ms,
+            1,
+            MAX_LIFETIME_MS,
+            ms,
+        );
+        if base_ok && max_ok && raw.sign_in_max_delay_ms < raw.sign_in_base_delay_ms {
+            self.fail(
+                "sign_in_max_delay_ms",
+                &format!(
+                    "must be at least sign_in_base_delay_ms (SUPERTOKENS_SIGN_IN_BASE_DELAY_MS): \
+                     {} is less than {}",
+                    raw.sign_in_max_delay_ms, raw.sign_in_base_delay_ms
+                ),
+            );
+        }
+        self.range(
+            "sign_in_failure_memory_ms",
+            raw.sign_in_failure_memory_ms,
+            1,
+            MAX_LIFETIME_MS,
+            ms,
+        );
+        let mut window = |limit_key: &str, limit: u32, window_key: &str, window_ms: u64| {
+            self.range(limit_key, limit, 1, MAX_RATE_LIMIT, "");
+            self.range(window_key, window_ms, 1, MAX_LIFETIME_MS, ms);
+            WindowLimit {
+                limit,
+                window: Duration::from_millis(window_ms),
+            }
+        };
+        let sign_up_per_email = window(
+            "sign_up_per_email_limit",
+            raw.sign_up_per_email_limit,
+            "sign_up_per_email_window_ms",
+            raw.sign_up_per_email_window_ms,
+        );
+        let password_reset_per_user = window(
+            "password_reset_per_user_limit",
+            raw.password_reset_per_user_limit,
+            "password_reset_per_user_window_ms",
+            raw.password_reset_per_user_window_ms,
+        );
+        let passwordless_codes_per_contact = window(
+            "passwordless_codes_per_contact_limit",
+            raw.passwordless_codes_per_contact_limit,
+            "passwordless_codes_per_contact_window_ms",
+            raw.passwordless_codes_per_contact_window_ms,
+        );
+        RateLimitConfig {
+            enabled: raw.rate_limits_enabled,
+            sign_in: SignInBackoff {
+                free_failures: raw.sign_in_free_failures,
+                base_delay: Duration::from_millis(raw.sign_in_base_delay_ms),
+                max_delay: Duration::from_millis(raw.sign_in_max_delay_ms),
+                failure_memory: Duration::from_millis(raw.sign_in_failure_memory_ms),
+            },
+            sign_up_per_email,
+            password_reset_per_user,
+            passwordless_codes_per_contact,
+        }
     }
 
     fn host(&mut self, host: &str) -> String {
@@ -1052,6 +1242,97 @@ impl Checker<'_> {
             );
         }
         (SecretString::from(url), false)
+    }
+
+    /// A header name that cannot carry a secret: the id is logged and echoed.
+    fn request_id_header(&mut self, name: Option<String>) -> Option<HeaderName> {
+        let name = name?.trim().to_ascii_lowercase();
+        if name.is_empty() {
+            return None;
+        }
+        if SECRET_HEADERS.contains(&name.as_str()) {
+            self.fail(
+                "request_id_header",
+                &format!(
+                    "must not be {name:?}: request ids are logged and echoed, and that header \
+                     carries secrets"
+                ),
+            );
+            return None;
+        }
+        match HeaderName::from_bytes(name.as_bytes()) {
+            Ok(header) => Some(header),
+            Err(_) => {
+                self.fail(
+                    "request_id_header",
+                    &format!("must be an HTTP header name such as x-request-id, got {name:?}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The trace export settings: the key, else `OTEL_EXPORTER_OTLP_ENDPOINT`. Builds
+    /// without the `otel` feature refuse the key and ignore the standard variable with a
+    /// warning (it may be set machine-wide for other programs).
+    fn otel(
+        &mut self,
+        endpoint: Option<String>,
+        service_name: Option<String>,
+        warnings: &mut Vec<String>,
+    ) -> Option<OtelSettings> {
+        let key = "otel_exporter_otlp_endpoint";
+        let endpoint = endpoint.map(|endpoint| endpoint.trim().to_owned());
+        let standard = std::env::var(OTEL_ENDPOINT_ENV)
+            .ok()
+            .map(|endpoint| endpoint.trim().to_owned())
+            .filter(|endpoint| !endpoint.is_empty());
+        let endpoint = match (endpoint, standard) {
+            (Some(_), _) if !OTEL_BUILT_IN => {
+                self.fail(
+                    key,
+                    "is set but this supertokens-core was built without OpenTelemetry export; \
+                     rebuild it with `cargo build --release -p supertokens-core --features otel` \
+                     or remove the setting",
+                );
+                return None;
+            }
+            (None, Some(_)) if !OTEL_BUILT_IN => {
+                warnings.push(format!(
+                    "{OTEL_ENDPOINT_ENV} is set but this supertokens-core was built without \
+                     OpenTelemetry export (build it with --features otel); no traces are exported"
+                ));
+                return None;
+            }
+            (Some(endpoint), _) => endpoint,
+            (None, Some(standard)) => standard,
+            (None, None) => return None,
+        };
+        let lower = endpoint.to_ascii_lowercase();
+        let has_host = ["http://", "https://"].iter().any(|scheme| {
+            lower
+                .strip_prefix(scheme)
+                .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        });
+        if !has_host || endpoint.chars().any(char::is_whitespace) {
+            self.fail(
+                key,
+                &format!(
+                    "must be an http:// or https:// URL such as http://localhost:4318, got \
+                     {endpoint:?}"
+                ),
+            );
+            return None;
+        }
+        let service_name = service_name
+            .or_else(|| std::env::var(OTEL_SERVICE_NAME_ENV).ok())
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| DEFAULT_OTEL_SERVICE_NAME.to_owned());
+        Some(OtelSettings {
+            endpoint,
+            service_name,
+        })
     }
 
     fn password_hashing(&mut self, raw: &RawConfig) -> Option<PasswordHashingPolicy> {

@@ -14,7 +14,7 @@ use anyhow::{Context, anyhow, bail};
 use secrecy::ExposeSecret;
 use supertokens_cdi::version::LATEST_CDI_VERSION;
 use supertokens_core_engine::{Apps, Core, StorageError, SystemClock};
-use supertokens_core_http::{AppState, router, serve};
+use supertokens_core_http::{AppState, Observability, metrics, router, serve};
 use supertokens_crypto::random::OsRandom;
 use supertokens_storage::{ConnectOptions, Connection};
 use tokio::net::TcpListener;
@@ -58,9 +58,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     } = started;
 
     let cleanup = apps.spawn_background();
+    let prometheus = metrics::install_recorder().context("cannot set up the metrics")?;
+    let upkeep = metrics::spawn_upkeep(prometheus.clone());
+    let observability = Observability::with_metrics(Some(prometheus));
     let app = router(AppState {
         apps,
         config: Arc::new(settings.server_config()),
+        observability: observability.clone(),
     });
     if settings.api_keys.is_empty() {
         tracing::warn!(
@@ -86,6 +90,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         Some(finished) => server_outcome(finished)
             .and_then(|()| Err(anyhow!("the HTTP server stopped unexpectedly"))),
         None => {
+            observability.begin_shutdown();
             tracing::info!(
                 "shutting down: finishing requests in flight (up to {} s)",
                 SHUTDOWN_GRACE.as_secs()
@@ -103,6 +108,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         }
     };
     cleanup.abort();
+    upkeep.abort();
     if outcome.is_ok() {
         tracing::info!("supertokens-core stopped");
     }

@@ -1,5 +1,6 @@
 //! Background cleanup: expired sessions, expired password reset and email verification
-//! tokens, expired passwordless devices and retired signing keys, deleted in bounded batches on a schedule. Every expiry
+//! tokens, expired passwordless devices, expired rate-limit counters and retired signing
+//! keys, deleted in bounded batches on a schedule. Every expiry
 //! is also enforced when a row is read, so cleanup only reclaims space.
 
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub struct CleanupReport {
     pub passwordless_devices: u64,
     /// Retired dynamic signing keys.
     pub signing_keys: u64,
+    /// Rate-limit counters that stopped mattering.
+    pub rate_limits: u64,
 }
 
 impl Core {
@@ -55,6 +58,10 @@ impl Core {
             .keys
             .delete_retired(now_ms, config.batch_size, config.max_batches_per_run)
             .await?;
+        let rate_limits = self
+            .rate_limits
+            .delete_expired(config.batch_size, config.max_batches_per_run)
+            .await?;
         self.keys.ensure_current(now_ms).await?;
         Ok(CleanupReport {
             sessions,
@@ -62,6 +69,7 @@ impl Core {
             email_verification_tokens,
             passwordless_devices,
             signing_keys,
+            rate_limits,
         })
     }
 

@@ -36,6 +36,9 @@ pub struct CoreConfig {
     pub password_hashing_pool_size: usize,
     /// Background cleanup schedule.
     pub cleanup: CleanupConfig,
+    /// Limits by account on sign-in, sign-up, password reset and passwordless codes (see
+    /// [`crate::ratelimit`]).
+    pub rate_limits: RateLimitConfig,
 }
 
 /// Schedule of the background cleanup of expired rows.
@@ -72,6 +75,98 @@ impl Default for CoreConfig {
             password_hashing: PasswordHashingPolicy::owasp_default(),
             password_hashing_pool_size: default_hashing_pool_size(),
             cleanup: CleanupConfig::default(),
+            rate_limits: RateLimitConfig::default(),
+        }
+    }
+}
+
+/// Limits by account, counted in the app's database so that every core sharing it agrees
+/// (see [`crate::ratelimit`] for how they work and why they cannot lock a user out for good).
+/// Every limit counts attempts whether or not the account exists, so its answers do not
+/// reveal which accounts exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitConfig {
+    /// Master switch (`rate_limits_enabled`); when off, nothing is counted or refused.
+    pub enabled: bool,
+    /// Progressive delay after failed sign-ins of one email.
+    pub sign_in: SignInBackoff,
+    /// Sign-up attempts per email (`sign_up_per_email_limit`, `sign_up_per_email_window_ms`).
+    pub sign_up_per_email: WindowLimit,
+    /// Password reset tokens requested per user (`password_reset_per_user_limit`,
+    /// `password_reset_per_user_window_ms`).
+    pub password_reset_per_user: WindowLimit,
+    /// Passwordless codes created per email or phone number, new devices and resends alike
+    /// (`passwordless_codes_per_contact_limit`, `passwordless_codes_per_contact_window_ms`).
+    pub passwordless_codes_per_contact: WindowLimit,
+}
+
+impl RateLimitConfig {
+    /// Every limit off: for tests that exercise other behaviour at volume.
+    pub fn disabled() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            sign_in: SignInBackoff::default(),
+            sign_up_per_email: WindowLimit {
+                limit: 10,
+                window: Duration::from_secs(10 * 60),
+            },
+            password_reset_per_user: WindowLimit {
+                limit: 5,
+                window: Duration::from_secs(3600),
+            },
+            passwordless_codes_per_contact: WindowLimit {
+                limit: 10,
+                window: Duration::from_secs(3600),
+            },
+        }
+    }
+}
+
+/// At most `limit` attempts per `window`. The window opens at the first attempt counted and
+/// lasts `window`; when it has passed the count starts over (a fixed window anchored at the
+/// first attempt, so at most `2 × limit` attempts fit in any span of one window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowLimit {
+    /// Attempts allowed per window (at least 1).
+    pub limit: u32,
+    /// Length of the window.
+    pub window: Duration,
+}
+
+/// The progressive delay of sign-ins of one email. The first `free_failures` failures are
+/// free; after `n ≥ free_failures` failures, the next attempt is allowed only once
+/// `base_delay × 2^(n − free_failures)` (at most `max_delay`) has passed since the last one.
+/// Failures are forgotten `failure_memory` after the last one, after a successful sign-in,
+/// and after a password reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInBackoff {
+    /// Failures without delay (`sign_in_free_failures`, default 5).
+    pub free_failures: u32,
+    /// Delay after the first failure past the free ones (`sign_in_base_delay_ms`, 1 s).
+    pub base_delay: Duration,
+    /// Longest delay (`sign_in_max_delay_ms`, 15 minutes).
+    pub max_delay: Duration,
+    /// How long failures are remembered after the last one (`sign_in_failure_memory_ms`,
+    /// one hour).
+    pub failure_memory: Duration,
+}
+
+impl Default for SignInBackoff {
+    fn default() -> Self {
+        Self {
+            free_failures: 5,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(15 * 60),
+            failure_memory: Duration::from_secs(3600),
         }
     }
 }
@@ -96,6 +191,8 @@ pub mod limits {
     pub const MAX_PASSWORDLESS_CODE_INPUT_ATTEMPTS: u32 = 1000;
     /// Longest `access_token_dynamic_signing_key_update_interval`, in hours (100 years).
     pub const MAX_SIGNING_KEY_INTERVAL_HOURS: f64 = 876_000.0;
+    /// Most attempts a rate limit allows per window, and most free sign-in failures.
+    pub const MAX_RATE_LIMIT: u32 = 1_000_000;
 }
 
 /// Keys an app may override in its `coreConfig` (the configuration of its public tenant).

@@ -17,6 +17,7 @@ use crate::clock::{Clock, millis};
 use crate::error::{EngineError, Result};
 use crate::multitenancy::Tenants;
 use crate::passwords::PasswordHasher;
+use crate::ratelimit::RateLimits;
 use crate::users::{auth_recipe_user, normalise_email};
 
 /// Random bytes in a password reset token (384 bits).
@@ -29,6 +30,7 @@ pub struct EmailPassword {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     tenants: Arc<Tenants>,
+    limits: Arc<RateLimits>,
 }
 
 impl std::fmt::Debug for EmailPassword {
@@ -56,13 +58,15 @@ fn require_email(email: &str) -> Result<String> {
 
 impl EmailPassword {
     /// The recipe over this storage; reset tokens live for the
-    /// `password_reset_token_lifetime` of the tenant they are made in.
+    /// `password_reset_token_lifetime` of the tenant they are made in. Sign-ins, sign-ups
+    /// and reset tokens go through `limits`.
     pub fn new(
         storage: Arc<dyn Storage>,
         hasher: Arc<PasswordHasher>,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn RandomSource>,
         tenants: Arc<Tenants>,
+        limits: Arc<RateLimits>,
     ) -> Self {
         Self {
             storage,
@@ -70,6 +74,7 @@ impl EmailPassword {
             clock,
             rng,
             tenants,
+            limits,
         }
     }
 
@@ -80,8 +85,20 @@ impl EmailPassword {
         email: &str,
         password: &str,
     ) -> Result<SignUpResponse> {
+        let result = self.create_user(tenant_id, email, password).await;
+        crate::telemetry::sign_up(&result);
+        result
+    }
+
+    async fn create_user(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<SignUpResponse> {
         require_password(password)?;
         let email = require_email(email)?;
+        self.limits.sign_up_attempt(tenant_id, &email).await?;
         if self
             .storage
             .user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email)
@@ -122,7 +139,21 @@ impl EmailPassword {
         email: &str,
         password: &str,
     ) -> Result<SignInResponse> {
+        let result = self.check_credentials(tenant_id, email, password).await;
+        crate::telemetry::sign_in(&result);
+        result
+    }
+
+    async fn check_credentials(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<SignInResponse> {
         let email = normalise_email(email);
+        // Counted as a failure before the password is checked; refused during the delay
+        // without checking it (see `ratelimit`).
+        self.limits.sign_in_attempt(tenant_id, &email).await?;
         let user = self
             .storage
             .user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email)
@@ -135,6 +166,7 @@ impl EmailPassword {
             return Ok(SignInResponse::WrongCredentialsError);
         };
         if self.hasher.verify(password, &hash).await? {
+            self.limits.sign_in_succeeded(tenant_id, &email).await?;
             Ok(SignInResponse::Ok {
                 user: auth_recipe_user(self.storage.as_ref(), &user).await?,
                 recipe_user_id: user.user_id.clone(),
@@ -177,9 +209,9 @@ impl EmailPassword {
             require_password(password)?;
         }
         let email = email.map(require_email).transpose()?;
-        if self.user_by_id(user_id).await?.is_none() {
+        let Some(user) = self.user_by_id(user_id).await? else {
             return Ok(UpdateUserResponse::UnknownUserIdError);
-        }
+        };
         // Hash first so that a failure here leaves the email unchanged too.
         let password_hash = match password {
             Some(password) => Some(self.hasher.hash(password).await?),
@@ -196,10 +228,14 @@ impl EmailPassword {
                 }
             }
         }
-        if let Some(hash) = &password_hash
-            && !self.storage.update_password_hash(user_id, hash).await?
-        {
-            return Ok(UpdateUserResponse::UnknownUserIdError);
+        if let Some(hash) = &password_hash {
+            if !self.storage.update_password_hash(user_id, hash).await? {
+                return Ok(UpdateUserResponse::UnknownUserIdError);
+            }
+            // A new password: the failed sign-ins of the account are forgotten.
+            for email in user.email.iter().chain(email.iter()) {
+                self.limits.password_was_reset(email).await?;
+            }
         }
         Ok(UpdateUserResponse::Ok)
     }
@@ -212,6 +248,10 @@ impl EmailPassword {
         user_id: &str,
         email: Option<&str>,
     ) -> Result<CreateResetTokenResponse> {
+        // Counted whether or not the user exists.
+        self.limits
+            .password_reset_request(tenant_id, user_id)
+            .await?;
         let Some(user) = self.user_by_id(user_id).await? else {
             return Ok(CreateResetTokenResponse::UnknownUserIdError);
         };
@@ -243,6 +283,8 @@ impl EmailPassword {
             .await?;
         match consumed {
             Some(record) if record.expires_at_ms > self.clock.now_ms() => {
+                // The user proved they own the email: its failed sign-ins are forgotten.
+                self.limits.password_was_reset(&record.email).await?;
                 Ok(ConsumeResetTokenResponse::Ok {
                     user_id: record.user_id,
                     email: record.email,
@@ -313,6 +355,7 @@ impl EmailPassword {
             self.storage
                 .update_password_hash(&existing.user_id, password_hash)
                 .await?;
+            self.limits.password_was_reset(&email).await?;
             existing.password_hash = Some(password_hash.to_owned());
             return Ok(ImportPasswordHashResponse::Ok {
                 user: auth_recipe_user(self.storage.as_ref(), &existing).await?,

@@ -19,7 +19,9 @@ pub mod keys;
 pub mod multitenancy;
 pub mod passwordless;
 pub mod passwords;
+pub mod ratelimit;
 pub mod session;
+pub mod telemetry;
 pub mod usermetadata;
 pub mod userroles;
 pub mod users;
@@ -32,7 +34,7 @@ pub use supertokens_storage::{Storage, StorageError};
 
 pub use crate::apps::Apps;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
-pub use crate::config::{CleanupConfig, CoreConfig, TenantSettings};
+pub use crate::config::{CleanupConfig, CoreConfig, RateLimitConfig, TenantSettings};
 pub use crate::error::{EngineError, Result};
 
 /// Name under which the refresh-token key is kept in storage.
@@ -72,6 +74,8 @@ pub struct Core {
     pub keys: Arc<keys::SigningKeys>,
     /// The password hashing pool.
     pub hasher: Arc<passwords::PasswordHasher>,
+    /// Rate limits by account.
+    pub rate_limits: Arc<ratelimit::RateLimits>,
 }
 
 impl std::fmt::Debug for Core {
@@ -127,6 +131,12 @@ impl Core {
             .get_or_insert_secret(REFRESH_TOKEN_KEY_SECRET, &candidate)
             .await?;
         let cipher = RefreshTokenCipher::from_hex_key(&key)?;
+        let rate_limits = Arc::new(ratelimit::RateLimits::new(
+            Arc::clone(&storage),
+            Arc::clone(&clock),
+            config.rate_limits,
+            load_account_key(storage.as_ref(), rng.as_ref()).await?,
+        ));
         let keys = Arc::new(keys::SigningKeys::new(
             Arc::clone(&storage),
             Arc::clone(&rng),
@@ -146,12 +156,14 @@ impl Core {
                 Arc::clone(&clock),
                 Arc::clone(&rng),
                 Arc::clone(&tenants),
+                Arc::clone(&rate_limits),
             ),
             passwordless: passwordless::Passwordless::new(
                 Arc::clone(&storage),
                 Arc::clone(&clock),
                 Arc::clone(&rng),
                 Arc::clone(&tenants),
+                Arc::clone(&rate_limits),
             ),
             emailverification: emailverification::EmailVerification::new(
                 Arc::clone(&storage),
@@ -174,6 +186,7 @@ impl Core {
             tenants,
             keys,
             hasher,
+            rate_limits,
             app_id,
             config,
             overrides,
@@ -181,6 +194,34 @@ impl Core {
             clock,
         })
     }
+}
+
+/// The key of the rate limits' account hashes, made on first use and shared through storage
+/// by every core of the database.
+async fn load_account_key(
+    storage: &dyn Storage,
+    rng: &dyn RandomSource,
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let candidate = zeroize::Zeroizing::new(hex::encode(supertokens_crypto::random::random_bytes(
+        rng,
+        ratelimit::ACCOUNT_KEY_BYTES,
+    )));
+    let stored = zeroize::Zeroizing::new(
+        storage
+            .get_or_insert_secret(ratelimit::ACCOUNT_KEY_SECRET, &candidate)
+            .await?,
+    );
+    hex::decode(stored.as_str())
+        .ok()
+        .filter(|key| key.len() == ratelimit::ACCOUNT_KEY_BYTES)
+        .map(zeroize::Zeroizing::new)
+        .ok_or_else(|| {
+            EngineError::Storage(StorageError::Corrupt(format!(
+                "the stored secret {} is not {} hex-encoded bytes",
+                ratelimit::ACCOUNT_KEY_SECRET,
+                ratelimit::ACCOUNT_KEY_BYTES
+            )))
+        })
 }
 
 /// What [`Core::with_parts`] builds a core from.

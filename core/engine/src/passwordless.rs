@@ -43,6 +43,7 @@ use crate::clock::{Clock, millis};
 use crate::config::TenantSettings;
 use crate::error::{EngineError, Result};
 use crate::multitenancy::Tenants;
+use crate::ratelimit::{Account, RateLimits};
 use crate::users::{auth_recipe_user, normalise_email, to_auth_recipe_user};
 
 /// Bytes in a device id.
@@ -211,6 +212,7 @@ pub struct Passwordless {
     clock: Arc<dyn Clock>,
     rng: Arc<dyn RandomSource>,
     tenants: Arc<Tenants>,
+    limits: Arc<RateLimits>,
 }
 
 impl fmt::Debug for Passwordless {
@@ -222,18 +224,21 @@ impl fmt::Debug for Passwordless {
 impl Passwordless {
     /// The recipe over this storage. Code lifetimes and the most code input attempts per
     /// device are the `passwordless_code_lifetime` and `passwordless_max_code_input_attempts`
-    /// of the tenant a request is addressed to.
+    /// of the tenant a request is addressed to. Codes created (new devices and resends) go
+    /// through `limits`, per email or phone number.
     pub fn new(
         storage: Arc<dyn Storage>,
         clock: Arc<dyn Clock>,
         rng: Arc<dyn RandomSource>,
         tenants: Arc<Tenants>,
+        limits: Arc<RateLimits>,
     ) -> Self {
         Self {
             storage,
             clock,
             rng,
             tenants,
+            limits,
         }
     }
 
@@ -270,6 +275,9 @@ impl Passwordless {
                 if email.is_empty() {
                     return Err(EngineError::bad_request("email cannot be an empty string"));
                 }
+                self.limits
+                    .passwordless_code_request(tenant_id, Account::Email(&email))
+                    .await?;
                 self.create_device(tenant_id, Some(email), None, chosen_code)
                     .await
             }
@@ -280,6 +288,9 @@ impl Passwordless {
                         "phoneNumber cannot be an empty string",
                     ));
                 }
+                self.limits
+                    .passwordless_code_request(tenant_id, Account::PhoneNumber(&phone_number))
+                    .await?;
                 self.create_device(tenant_id, None, Some(phone_number), chosen_code)
                     .await
             }
@@ -374,6 +385,17 @@ impl Passwordless {
         else {
             return Ok(CreateCodeResponse::RestartFlowError);
         };
+        // A resend counts against the device's email or phone number.
+        let contact = match (&device.email, &device.phone_number) {
+            (Some(email), _) => Some(Account::Email(email)),
+            (None, Some(phone_number)) => Some(Account::PhoneNumber(phone_number)),
+            (None, None) => None,
+        };
+        if let Some(contact) = contact {
+            self.limits
+                .passwordless_code_request(tenant_id, contact)
+                .await?;
+        }
         let salt = decode_salt(&device)?;
         for _ in 0..MAX_GENERATION_ATTEMPTS {
             let user_input_code = self.user_input_code(chosen_code);

@@ -6,6 +6,7 @@
 //! page faults per hash under load, and no resident work areas when quiet.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use supertokens_crypto::password::{self, Argon2Memory, PasswordHashingPolicy};
@@ -24,6 +25,7 @@ type Job = Box<dyn FnOnce(&mut Argon2Memory) + Send>;
 pub struct HashingPool {
     jobs: flume::Sender<Job>,
     size: usize,
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for HashingPool {
@@ -31,6 +33,7 @@ impl std::fmt::Debug for HashingPool {
         f.debug_struct("HashingPool")
             .field("size", &self.size)
             .field("queued", &self.jobs.len())
+            .field("in_flight", &self.in_flight())
             .finish()
     }
 }
@@ -51,7 +54,11 @@ impl HashingPool {
                     ))
                 })?;
         }
-        Ok(Self { jobs, size })
+        Ok(Self {
+            jobs,
+            size,
+            in_flight: Arc::new(AtomicUsize::new(0)),
+        })
     }
 
     /// Hashes waiting for a thread.
@@ -59,14 +66,29 @@ impl HashingPool {
         self.jobs.len()
     }
 
+    /// Hashes being computed right now (at most the pool's size).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// How many hashes run at once.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Argon2Memory) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (reply, answer) = oneshot::channel();
+        let in_flight = Arc::clone(&self.in_flight);
         let job: Job = Box::new(move |memory| {
+            let busy = Busy::start(in_flight);
+            let result = work(memory);
+            // No longer in flight once the caller can see the result.
+            drop(busy);
             // The caller may have gone away (client disconnected); nothing to do then.
-            let _ = reply.send(work(memory));
+            let _ = reply.send(result);
         });
         self.jobs.send(job).map_err(|_| {
             EngineError::Unavailable("the password hashing pool has stopped".into())
@@ -186,6 +208,22 @@ impl PasswordHasher {
     }
 }
 
+/// Counts one hash in flight for as long as it lives (also when the hash panics).
+struct Busy(Arc<AtomicUsize>);
+
+impl Busy {
+    fn start(counter: Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(counter)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 fn worker(queue: &flume::Receiver<Job>) {
     let mut memory = Argon2Memory::new();
     loop {
@@ -232,6 +270,8 @@ mod tests {
             assert!(task.await.unwrap().is_ok());
         }
         assert_eq!(hasher.queued(), 0);
+        assert_eq!(hasher.pool().in_flight(), 0);
+        assert_eq!(hasher.pool().size(), 1);
         // A second policy on the same threads.
         let bcrypt = PasswordHasher::on_pool(
             Arc::clone(hasher.pool()),

@@ -43,6 +43,8 @@ pub const PROTECTED_CLAIMS: &[&str] = &[
 const REFRESH_NONCE_BYTES: usize = 32;
 /// Minimum time between two key reloads caused by an unknown key id.
 const UNKNOWN_KID_RELOAD_GAP_MS: i64 = 1000;
+/// How far in the future an access token's `iat` or `nbf` may lie (clock skew between cores).
+const CLOCK_SKEW_LEEWAY_MS: i64 = 5 * 60 * 1000;
 
 /// What a refresh token carries, sealed.
 #[derive(Serialize, Deserialize)]
@@ -157,6 +159,19 @@ impl AccessClaims {
         };
         payload.get("iat").and_then(Value::as_i64)?;
         Some(Self { payload, ..claims })
+    }
+
+    /// Whether `iat` and `nbf` (which core tokens do not carry, but a token that has one
+    /// must honour) are not after `now_ms` plus the clock skew leeway.
+    fn valid_yet(&self, now_ms: i64) -> bool {
+        let latest_secs = now_ms.saturating_add(CLOCK_SKEW_LEEWAY_MS) / 1000;
+        let not_after = |name: &str| match self.payload.get(name) {
+            None => true,
+            Some(value) => value
+                .as_f64()
+                .is_some_and(|secs| secs <= latest_secs as f64),
+        };
+        not_after("iat") && not_after("nbf")
     }
 
     /// The user-defined part of the payload.
@@ -393,6 +408,9 @@ impl Sessions {
         if claims.exp_secs.saturating_mul(1000) <= now_ms {
             return try_refresh("access token expired");
         }
+        if !claims.valid_yet(now_ms) {
+            return try_refresh("access token not valid yet");
+        }
         if input.enable_anti_csrf && input.do_anti_csrf_check {
             let matches = match (&claims.anti_csrf_token, input.anti_csrf_token) {
                 (Some(expected), Some(given)) => {
@@ -489,6 +507,15 @@ impl Sessions {
 
     /// Exchanges a refresh token for new tokens; reports reuse of a superseded token.
     pub async fn refresh(&self, input: RefreshSession<'_>) -> Result<RefreshSessionResponse> {
+        let result = self.exchange_refresh_token(input).await;
+        crate::telemetry::session_refresh(&result);
+        result
+    }
+
+    async fn exchange_refresh_token(
+        &self,
+        input: RefreshSession<'_>,
+    ) -> Result<RefreshSessionResponse> {
         let Some(claims) = self
             .cipher
             .open(input.refresh_token)

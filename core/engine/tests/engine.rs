@@ -16,7 +16,9 @@ use supertokens_cdi::session::{
     SessionDetailsResponse, VerifySessionResponse,
 };
 use supertokens_core_engine::session::{CreateSession, RefreshSession, VerifySession};
-use supertokens_core_engine::{CleanupConfig, Clock, Core, CoreConfig, ManualClock};
+use supertokens_core_engine::{
+    CleanupConfig, Clock, Core, CoreConfig, ManualClock, RateLimitConfig,
+};
 use supertokens_crypto::password::PasswordHashingPolicy;
 use supertokens_crypto::random::OsRandom;
 use supertokens_crypto::signing::decode_unverified;
@@ -52,6 +54,7 @@ async fn harness() -> Harness {
             batch_size: 2,
             max_batches_per_run: 100,
         },
+        rate_limits: RateLimitConfig::default(),
     };
     let core = Core::new(storage, config, clock.clone(), Arc::new(OsRandom))
         .await

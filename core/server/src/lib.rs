@@ -5,9 +5,15 @@
 //! [`router`] builds the whole app as a value so tests drive it with `oneshot` and the
 //! daemon serves it with [`serve`]. Handlers get the core of the request's app with the
 //! [`extract::AppCore`] extractor and its tenant from the [`routing::Tenant`] extension.
+//! Outside everything, [`observability`] gives each request an id and a span, logs it and
+//! counts it; [`metrics`] serves `/metrics` and [`health`] the liveness and readiness probes.
 
 pub mod error;
 pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod observability;
+pub mod openapi;
 pub mod routes;
 pub mod routing;
 
@@ -16,7 +22,7 @@ use std::sync::Arc;
 
 pub use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use supertokens_cdi::version::{
@@ -27,6 +33,7 @@ use tower::Layer;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
+pub use crate::observability::Observability;
 
 /// Largest request body accepted (1 MiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -38,6 +45,9 @@ pub struct ServerConfig {
     pub api_keys: Vec<String>,
     /// Prefix of every route (`base_path`), e.g. `/st`; empty for none.
     pub base_path: String,
+    /// Header that may carry the caller's request id, echoed in the response; `None` for
+    /// fresh ids in `x-request-id`.
+    pub request_id_header: Option<HeaderName>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -48,6 +58,7 @@ impl std::fmt::Debug for ServerConfig {
                 &format_args!("<{} redacted>", self.api_keys.len()),
             )
             .field("base_path", &self.base_path)
+            .field("request_id_header", &self.request_id_header)
             .finish()
     }
 }
@@ -59,12 +70,15 @@ pub struct AppState {
     pub apps: Arc<Apps>,
     /// HTTP settings.
     pub config: Arc<ServerConfig>,
+    /// Metrics handle and shutdown state.
+    pub observability: Observability,
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("config", &self.config)
+            .field("observability", &self.observability)
             .finish_non_exhaustive()
     }
 }
@@ -73,16 +87,21 @@ impl std::fmt::Debug for AppState {
 /// (`/appid-public/public/recipe/signin`) reach the same handlers as bare ones.
 pub fn router(state: AppState) -> Router {
     let routes = routes::routes()
+        .merge(observability::routes())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state.clone());
-    let guarded = middleware::from_fn_with_state(state, guard).layer(routes);
+    let guarded = middleware::from_fn_with_state(state.clone(), guard).layer(routes);
     Router::new()
         .fallback_service(guarded)
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal("handler panicked".into()).into_response()
         }))
+        .layer(middleware::from_fn_with_state(
+            state,
+            observability::observe,
+        ))
 }
 
 /// Serves the app until `shutdown` completes, then finishes the requests in flight.
@@ -109,7 +128,7 @@ async fn guard(State(state): State<AppState>, mut request: Request, next: Next) 
         if !api_key_ok(&state.config.api_keys, request.headers()) {
             return ApiError::InvalidApiKey.into_response();
         }
-        if target.path != "/apiversion" {
+        if target.path != "/apiversion" && target.path != observability::METRICS_PATH {
             match check_cdi_version(request.headers()) {
                 Ok(found) => version = found,
                 Err(error) => return error.into_response(),

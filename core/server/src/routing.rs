@@ -93,7 +93,14 @@ pub const API_PATHS: &[&str] = &[
 
 /// Paths that need neither an API key nor a `cdi-version`.
 pub fn is_open_path(path: &str) -> bool {
-    matches!(path, "/" | "/hello" | "/.well-known/jwks.json")
+    matches!(
+        path,
+        "/" | "/hello"
+            | "/.well-known/jwks.json"
+            | "/openapi.json"
+            | crate::observability::LIVENESS_PATH
+            | crate::observability::READINESS_PATH
+    )
 }
 
 fn is_api_path(path: &str) -> bool {

@@ -417,3 +417,48 @@ pub enum AddUserToTenantOutcome {
     /// Another user of the same recipe in the tenant has the user's phone number.
     PhoneNumberTaken,
 }
+
+/// Which rate-limit counter: what is limited (`bucket`, at most 32 characters), in which
+/// tenant, for which account (`key_hash`, a keyed hash of it, at most 64 characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitKey<'a> {
+    /// What is limited, e.g. `sign_in`.
+    pub bucket: &'a str,
+    /// The tenant the requests were addressed to.
+    pub tenant_id: &'a str,
+    /// A hash of the account counted (the table holds no addresses).
+    pub key_hash: &'a str,
+}
+
+/// The state of one rate-limit counter. The storage keeps the numbers without interpreting
+/// them, except `expires_at_ms`: after it the row may be deleted by
+/// [`crate::RateLimitStore::delete_expired_rate_limits`]. A counter that was never written
+/// (or was deleted) reads as [`RateLimitRecord::EMPTY`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateLimitRecord {
+    /// Hits counted (attempts in the window, or failures remembered).
+    pub hits: u64,
+    /// When the current window started (epoch ms).
+    pub window_started_at_ms: i64,
+    /// When the last hit was counted (epoch ms).
+    pub last_hit_at_ms: i64,
+    /// When the row stops mattering (epoch ms).
+    pub expires_at_ms: i64,
+}
+
+impl RateLimitRecord {
+    /// A counter that was never hit.
+    pub const EMPTY: Self = Self {
+        hits: 0,
+        window_started_at_ms: 0,
+        last_hit_at_ms: 0,
+        expires_at_ms: 0,
+    };
+}
+
+/// What [`crate::RateLimitStore::update_rate_limit`] does with a counter: given its state
+/// (read with the counter locked), the state to write, or `None` to leave it as it is. It
+/// must be a pure function of its argument: it may be called more than once when the row
+/// vanishes concurrently, and only the last call's answer is written.
+pub type RateLimitUpdate<'a> =
+    dyn Fn(&RateLimitRecord) -> Option<RateLimitRecord> + Send + Sync + 'a;

@@ -18,8 +18,8 @@ use std::borrow::Cow;
 use crate::error::StorageError;
 use crate::model::{
     AppRecord, EmailVerificationTokenRecord, InsertCodeOutcome, PasswordResetTokenRecord,
-    PasswordlessCodeRecord, PasswordlessDeviceRecord, SessionRecord, SigningKeyKind,
-    SigningKeyRecord, TenantRecord, UserRecord,
+    PasswordlessCodeRecord, PasswordlessDeviceRecord, RateLimitRecord, SessionRecord,
+    SigningKeyKind, SigningKeyRecord, TenantRecord, UserRecord,
 };
 
 /// The SQL dialect of a backend; each backend module defines its constant.
@@ -166,6 +166,12 @@ const DEVICE_COLUMNS: &str =
     "device_id_hash, tenant_id, email, phone_number, link_code_salt, failed_attempts";
 const CODE_COLUMNS: &str = "code_id, device_id_hash, link_code_hash, created_at";
 const EV_TOKEN_COLUMNS: &str = "token_hash, tenant_id, user_id, email, expires_at";
+/// The key of a `rate_limits` row.
+const RATE_LIMIT_KEY_COLUMNS: &str = "bucket, key_hash, tenant_id";
+/// The numbers of a `rate_limits` row (none of them text).
+const RATE_LIMIT_COLUMNS: &str = "hits, window_started_at, last_hit_at, expires_at";
+/// Condition naming one `rate_limits` row (binds bucket, key hash, tenant).
+const RATE_LIMIT_KEY_FILTER: &str = "bucket = ? AND key_hash = ? AND tenant_id = ?";
 /// Condition of a `passwordless_codes` query: the code's device is in the tenant (`?`).
 const CODE_IN_TENANT: &str = "EXISTS (SELECT 1 FROM passwordless_devices d \
      WHERE d.device_id_hash = passwordless_codes.device_id_hash AND d.tenant_id = ?)";
@@ -273,6 +279,19 @@ pub(crate) struct Queries {
     pub(crate) insert_app: String,
     pub(crate) update_app: String,
     pub(crate) delete_app: String,
+    pub(crate) insert_rate_limit: String,
+    /// One hit of a fixed-window counter (see `hit_rate_limit_window`); on PostgreSQL and
+    /// SQLite it returns the counter, on MySQL it is read back in the same transaction.
+    pub(crate) hit_rate_limit_window: String,
+    /// Makes an empty counter unless there is one (row-lock backends; see
+    /// `update_rate_limit`).
+    pub(crate) ensure_rate_limit_row: String,
+    pub(crate) rate_limit_by_key: String,
+    pub(crate) lock_rate_limit: String,
+    pub(crate) update_rate_limit: String,
+    pub(crate) delete_rate_limits_of_key: String,
+    pub(crate) delete_rate_limit_in_tenant: String,
+    pub(crate) delete_expired_rate_limits: String,
 }
 
 impl Queries {
@@ -583,6 +602,7 @@ impl Queries {
                  (SELECT d.device_id_hash FROM passwordless_devices d WHERE d.tenant_id = ?)",
                 "DELETE FROM passwordless_devices WHERE tenant_id = ?",
                 "DELETE FROM user_tenants WHERE tenant_id = ?",
+                "DELETE FROM rate_limits WHERE tenant_id = ?",
             ]
             .into_iter()
             .map(q)
@@ -603,6 +623,71 @@ impl Queries {
             )),
             update_app: q("UPDATE apps SET core_config = ? WHERE app_id = ?"),
             delete_app: q("DELETE FROM apps WHERE app_id = ?"),
+            insert_rate_limit: q(&format!(
+                "INSERT INTO rate_limits ({RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)"
+            )),
+            hit_rate_limit_window: q(&if d.mysql {
+                // Assignments run left to right and later ones see earlier results, so
+                // `expires_at`, which the conditions read, is assigned after the others.
+                format!(
+                    "INSERT INTO rate_limits ({RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}) \
+                     VALUES (?, ?, ?, 1, ?, ?, ?) ON DUPLICATE KEY UPDATE \
+                     hits = CASE WHEN expires_at <= VALUES(last_hit_at) THEN 1 \
+                     ELSE hits + 1 END, \
+                     window_started_at = CASE WHEN expires_at <= VALUES(last_hit_at) \
+                     THEN VALUES(window_started_at) ELSE window_started_at END, \
+                     expires_at = CASE WHEN expires_at <= VALUES(last_hit_at) \
+                     THEN VALUES(expires_at) ELSE expires_at END, \
+                     last_hit_at = VALUES(last_hit_at)"
+                )
+            } else {
+                format!(
+                    "INSERT INTO rate_limits ({RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}) \
+                     VALUES (?, ?, ?, 1, ?, ?, ?) \
+                     ON CONFLICT ({RATE_LIMIT_KEY_COLUMNS}) DO UPDATE SET \
+                     hits = CASE WHEN rate_limits.expires_at <= excluded.last_hit_at THEN 1 \
+                     ELSE rate_limits.hits + 1 END, \
+                     window_started_at = CASE WHEN rate_limits.expires_at <= \
+                     excluded.last_hit_at THEN excluded.window_started_at \
+                     ELSE rate_limits.window_started_at END, \
+                     expires_at = CASE WHEN rate_limits.expires_at <= excluded.last_hit_at \
+                     THEN excluded.expires_at ELSE rate_limits.expires_at END, \
+                     last_hit_at = excluded.last_hit_at \
+                     RETURNING {RATE_LIMIT_COLUMNS}"
+                )
+            }),
+            ensure_rate_limit_row: q(&format!(
+                "INSERT INTO rate_limits ({RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}) \
+                 VALUES (?, ?, ?, 0, 0, 0, 0){}",
+                d.keep_existing("hits")
+            )),
+            rate_limit_by_key: q(&format!(
+                "SELECT {RATE_LIMIT_COLUMNS} FROM rate_limits WHERE {RATE_LIMIT_KEY_FILTER}"
+            )),
+            lock_rate_limit: q(&format!(
+                "SELECT {RATE_LIMIT_COLUMNS} FROM rate_limits WHERE {RATE_LIMIT_KEY_FILTER}{lock}"
+            )),
+            update_rate_limit: q(&format!(
+                "UPDATE rate_limits SET hits = ?, window_started_at = ?, last_hit_at = ?, \
+                 expires_at = ? WHERE {RATE_LIMIT_KEY_FILTER}"
+            )),
+            delete_rate_limits_of_key: q(
+                "DELETE FROM rate_limits WHERE bucket = ? AND key_hash = ?",
+            ),
+            delete_rate_limit_in_tenant: q(&format!(
+                "DELETE FROM rate_limits WHERE {RATE_LIMIT_KEY_FILTER}"
+            )),
+            delete_expired_rate_limits: q(&if d.mysql {
+                "DELETE FROM rate_limits WHERE expires_at < ? ORDER BY expires_at LIMIT ?"
+                    .to_owned()
+            } else {
+                format!(
+                    "DELETE FROM rate_limits WHERE ({RATE_LIMIT_KEY_COLUMNS}) IN \
+                     (SELECT {RATE_LIMIT_KEY_COLUMNS} FROM rate_limits WHERE expires_at < ? \
+                     ORDER BY expires_at LIMIT ?)"
+                )
+            }),
         }
     }
 }
@@ -965,6 +1050,34 @@ impl TryFrom<AppRow> for AppRecord {
     }
 }
 
+/// A `rate_limits` row without its key.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RateLimitRow {
+    hits: i64,
+    window_started_at: i64,
+    last_hit_at: i64,
+    expires_at: i64,
+}
+
+impl TryFrom<RateLimitRow> for RateLimitRecord {
+    type Error = StorageError;
+
+    fn try_from(r: RateLimitRow) -> Result<Self, StorageError> {
+        Ok(Self {
+            hits: u64::try_from(r.hits)
+                .map_err(|_| StorageError::Corrupt(format!("rate_limits.hits is {}", r.hits)))?,
+            window_started_at_ms: r.window_started_at,
+            last_hit_at_ms: r.last_hit_at,
+            expires_at_ms: r.expires_at,
+        })
+    }
+}
+
+/// The `hits` column value of a count (a BIGINT; counts beyond it saturate).
+pub(crate) fn hits_column(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// JSON text of a factor list column (`None` stays NULL).
 pub(crate) fn factors_column(factors: Option<&Vec<String>>) -> Option<String> {
     factors.map(|factors| serde_json::Value::from(factors.clone()).to_string())
@@ -1166,22 +1279,23 @@ macro_rules! impl_storage {
                 CodeAttemptOutcome, ContactUpdate, TenantRecord,
                 EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
                 ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord,
-                PasswordlessDeviceRecord, RECIPE_PASSWORDLESS, RemoveUserRoleOutcome,
+                PasswordlessDeviceRecord, RECIPE_PASSWORDLESS, RateLimitKey, RateLimitRecord,
+                RateLimitUpdate, RemoveUserRoleOutcome,
                 SessionRecord, SigningKeyKind, SigningKeyRecord, UpdateContactOutcome,
                 UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
             };
             use $crate::sql::{
-                AppRow, CodeRow, DeviceRow, EvTokenRow, SessionRow, SigningKeyRow, TenantRow,
-                TokenRow, UniqueKey, UserRow, DEVICE_BATCH, DeviceJob, Queries, RACE_RETRIES,
+                AppRow, CodeRow, DeviceRow, EvTokenRow, RateLimitRow, SessionRow, SigningKeyRow,
+                TenantRow, TokenRow, UniqueKey, UserRow, DEVICE_BATCH, DeviceJob, Queries, RACE_RETRIES,
                 Writer, config_column, count_to_u64, factors_column,
-                failed_attempts_column, is_foreign_key_violation, map_err, merge_metadata,
+                failed_attempts_column, hits_column, is_foreign_key_violation, map_err, merge_metadata,
                 parse_metadata, unique_violation,
             };
             use $crate::error::StorageError;
             use $crate::traits::{
                 AppRegistryStore, EmailVerificationStore, PasswordResetStore,
-                PasswordlessStore, SecretStore, SessionStore, SigningKeyStore, Storage,
-                TenantStore, UserMetadataStore, UserRolesStore, UserStore,
+                PasswordlessStore, RateLimitStore, SecretStore, SessionStore, SigningKeyStore,
+                Storage, TenantStore, UserMetadataStore, UserRolesStore, UserStore,
             };
 
             /// Appends ` AND <the user is in the tenant>` (when a tenant is given) and
@@ -2985,6 +3099,180 @@ macro_rules! impl_storage {
             }
 
             #[async_trait]
+            impl RateLimitStore for $ty {
+                async fn update_rate_limit(
+                    &self,
+                    key: &RateLimitKey<'_>,
+                    update: &RateLimitUpdate<'_>,
+                ) -> Result<RateLimitRecord> {
+                    let row_locks = self.q.dialect.row_locks;
+                    for _ in 0..RACE_RETRIES {
+                        // As for metadata: with row locks the row is made first, in its own
+                        // statement, so that the transaction always has a row to lock (a
+                        // missing row would take gap locks on MySQL and nothing on
+                        // PostgreSQL, and two first hits would collide). An empty row reads
+                        // as `RateLimitRecord::EMPTY`. SQLite's transactions hold the
+                        // database's write lock instead.
+                        if row_locks {
+                            sqlx::query(&self.q.ensure_rate_limit_row)
+                                .bind(key.bucket)
+                                .bind(key.key_hash)
+                                .bind(key.tenant_id)
+                                .execute(&self.pool)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                        let mut tx = self.begin().await.map_err(map_err)?;
+                        let row: Option<RateLimitRow> =
+                            sqlx::query_as(&self.q.lock_rate_limit)
+                                .bind(key.bucket)
+                                .bind(key.key_hash)
+                                .bind(key.tenant_id)
+                                .fetch_optional(&mut *tx)
+                                .await
+                                .map_err(map_err)?;
+                        if row.is_none() && row_locks {
+                            // Cleaned up since it was made: make it again.
+                            tx.rollback().await.map_err(map_err)?;
+                            continue;
+                        }
+                        let stored = row.is_some();
+                        let before = match row {
+                            Some(row) => RateLimitRecord::try_from(row)?,
+                            None => RateLimitRecord::EMPTY,
+                        };
+                        if let Some(after) = update(&before) {
+                            let sql = if stored {
+                                &self.q.update_rate_limit
+                            } else {
+                                &self.q.insert_rate_limit
+                            };
+                            let query = sqlx::query(sql);
+                            let query = if stored {
+                                query
+                                    .bind(hits_column(after.hits))
+                                    .bind(after.window_started_at_ms)
+                                    .bind(after.last_hit_at_ms)
+                                    .bind(after.expires_at_ms)
+                                    .bind(key.bucket)
+                                    .bind(key.key_hash)
+                                    .bind(key.tenant_id)
+                            } else {
+                                query
+                                    .bind(key.bucket)
+                                    .bind(key.key_hash)
+                                    .bind(key.tenant_id)
+                                    .bind(hits_column(after.hits))
+                                    .bind(after.window_started_at_ms)
+                                    .bind(after.last_hit_at_ms)
+                                    .bind(after.expires_at_ms)
+                            };
+                            query.execute(&mut *tx).await.map_err(map_err)?;
+                        }
+                        tx.commit().await.map_err(map_err)?;
+                        return Ok(before);
+                    }
+                    Err(StorageError::Unavailable(format!(
+                        "a rate-limit counter was removed {RACE_RETRIES} times while it was \
+                         being updated; retry"
+                    )))
+                }
+
+                async fn hit_rate_limit_window(
+                    &self,
+                    key: &RateLimitKey<'_>,
+                    now_ms: i64,
+                    window_ms: i64,
+                ) -> Result<RateLimitRecord> {
+                    let window_ends_ms = now_ms.saturating_add(window_ms);
+                    let row: RateLimitRow = if self.q.dialect.mysql {
+                        // The row stays locked by the upsert until the commit, so the read
+                        // sees this hit's result and no other.
+                        let mut tx = self.begin().await.map_err(map_err)?;
+                        sqlx::query(&self.q.hit_rate_limit_window)
+                            .bind(key.bucket)
+                            .bind(key.key_hash)
+                            .bind(key.tenant_id)
+                            .bind(now_ms)
+                            .bind(now_ms)
+                            .bind(window_ends_ms)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        let row = sqlx::query_as(&self.q.rate_limit_by_key)
+                            .bind(key.bucket)
+                            .bind(key.key_hash)
+                            .bind(key.tenant_id)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        tx.commit().await.map_err(map_err)?;
+                        row
+                    } else {
+                        sqlx::query_as(&self.q.hit_rate_limit_window)
+                            .bind(key.bucket)
+                            .bind(key.key_hash)
+                            .bind(key.tenant_id)
+                            .bind(now_ms)
+                            .bind(now_ms)
+                            .bind(window_ends_ms)
+                            .fetch_one(&self.pool)
+                            .await
+                            .map_err(map_err)?
+                    };
+                    RateLimitRecord::try_from(row)
+                }
+
+                async fn rate_limit(&self, key: &RateLimitKey<'_>) -> Result<RateLimitRecord> {
+                    let row: Option<RateLimitRow> = sqlx::query_as(&self.q.rate_limit_by_key)
+                        .bind(key.bucket)
+                        .bind(key.key_hash)
+                        .bind(key.tenant_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    row.map_or(Ok(RateLimitRecord::EMPTY), RateLimitRecord::try_from)
+                }
+
+                async fn delete_rate_limits(
+                    &self,
+                    bucket: &str,
+                    key_hash: &str,
+                    tenant_id: Option<&str>,
+                ) -> Result<u64> {
+                    let done = match tenant_id {
+                        Some(tenant_id) => sqlx::query(&self.q.delete_rate_limit_in_tenant)
+                            .bind(bucket)
+                            .bind(key_hash)
+                            .bind(tenant_id)
+                            .execute(&self.pool)
+                            .await,
+                        None => sqlx::query(&self.q.delete_rate_limits_of_key)
+                            .bind(bucket)
+                            .bind(key_hash)
+                            .execute(&self.pool)
+                            .await,
+                    }
+                    .map_err(map_err)?;
+                    Ok(done.rows_affected())
+                }
+
+                async fn delete_expired_rate_limits(
+                    &self,
+                    now_ms: i64,
+                    limit: u32,
+                ) -> Result<u64> {
+                    let done = sqlx::query(&self.q.delete_expired_rate_limits)
+                        .bind(now_ms)
+                        .bind(i64::from(limit))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected())
+                }
+            }
+
+            #[async_trait]
             impl Storage for $ty {
                 fn backend(&self) -> &'static str {
                     $name
@@ -3000,6 +3288,16 @@ macro_rules! impl_storage {
 
                 async fn close(&self) {
                     self.pool.close().await;
+                }
+
+                fn pool_stats(&self) -> Option<crate::traits::PoolStats> {
+                    let open = self.pool.size();
+                    let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX).min(open);
+                    Some(crate::traits::PoolStats {
+                        idle,
+                        in_use: open - idle,
+                        max: self.pool.options().get_max_connections(),
+                    })
                 }
             }
 
@@ -3325,6 +3623,45 @@ mod tests {
             "{}",
             mysql.users_with_role
         );
+    }
+
+    #[test]
+    fn rate_limit_queries_per_dialect() {
+        let pg = Queries::new(PG);
+        assert!(
+            pg.hit_rate_limit_window
+                .contains("VALUES ($1, $2, $3, 1, $4, $5, $6) ON CONFLICT"),
+            "{}",
+            pg.hit_rate_limit_window
+        );
+        assert!(
+            pg.hit_rate_limit_window
+                .ends_with("RETURNING hits, window_started_at, last_hit_at, expires_at")
+        );
+        assert!(pg.lock_rate_limit.ends_with("FOR UPDATE"));
+        assert!(
+            pg.delete_expired_rate_limits
+                .starts_with("DELETE FROM rate_limits WHERE (bucket, key_hash, tenant_id) IN")
+        );
+        let mysql = Queries::new(MYSQL);
+        // MySQL assigns left to right: the conditions read `expires_at`, so it goes last.
+        let hit = &mysql.hit_rate_limit_window;
+        let position = |needle: &str| hit.find(needle).unwrap_or(usize::MAX);
+        assert!(
+            position("hits = CASE") < position("expires_at = CASE"),
+            "{hit}"
+        );
+        assert!(
+            position("window_started_at = CASE") < position("expires_at = CASE"),
+            "{hit}"
+        );
+        assert!(!hit.contains("RETURNING"));
+        assert!(
+            mysql
+                .ensure_rate_limit_row
+                .ends_with("ON DUPLICATE KEY UPDATE hits = hits")
+        );
+        assert!(mysql.delete_expired_rate_limits.ends_with("LIMIT ?"));
     }
 
     fn session_row(session_data: &str) -> SessionRow {

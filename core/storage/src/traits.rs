@@ -14,8 +14,9 @@ use crate::model::{
     AddUserRoleOutcome, AddUserToTenantOutcome, AppRecord, CodeAttempt, CodeAttemptOutcome,
     ContactUpdate, EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
     ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
-    RemoveUserRoleOutcome, SessionRecord, SigningKeyKind, SigningKeyRecord, TenantRecord,
-    UpdateContactOutcome, UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
+    RateLimitKey, RateLimitRecord, RateLimitUpdate, RemoveUserRoleOutcome, SessionRecord,
+    SigningKeyKind, SigningKeyRecord, TenantRecord, UpdateContactOutcome, UpdateEmailOutcome,
+    UseVerificationTokenOutcome, UserRecord,
 };
 
 /// Users of every recipe. A user belongs to any number of tenants (see
@@ -74,8 +75,8 @@ pub trait TenantStore: Send + Sync {
     /// there is no such tenant.
     async fn update_tenant(&self, tenant: &TenantRecord) -> Result<bool>;
     /// Deletes a tenant with everything kept under it, in one transaction: its sessions,
-    /// email verification tokens, role assignments, passwordless devices and codes, and its
-    /// users' memberships (the users stay in the app, in their other tenants or in none).
+    /// email verification tokens, role assignments, passwordless devices and codes,
+    /// rate-limit counters, and its users' memberships (the users stay in the app, in their other tenants or in none).
     /// Returns whether the tenant was stored.
     async fn delete_tenant(&self, tenant_id: &str) -> Result<bool>;
     /// Adds an existing user to a tenant, keeping emails and phone numbers unique in the
@@ -394,6 +395,46 @@ pub trait UserRolesStore: Send + Sync {
     async fn users_with_role(&self, tenant_id: &str, role: &str) -> Result<Option<Vec<String>>>;
 }
 
+/// Rate-limit counters, shared by every core on the database (see the engine's `ratelimit`
+/// module for what they count).
+#[async_trait]
+pub trait RateLimitStore: Send + Sync {
+    /// Reads the counter (locked, so that concurrent updates of one counter queue and none is
+    /// lost; [`RateLimitRecord::EMPTY`] when there is none) and writes what `update` makes of
+    /// it, in one transaction. Returns the state `update` was given, so that the caller can
+    /// tell what it decided.
+    async fn update_rate_limit(
+        &self,
+        key: &RateLimitKey<'_>,
+        update: &RateLimitUpdate<'_>,
+    ) -> Result<RateLimitRecord>;
+    /// Counts one hit of a fixed-window counter at `now_ms`, atomically, in one statement
+    /// where the backend can: when no window is open (no counter, or its `expires_at_ms` is
+    /// not after `now_ms`) a window opens (`hits` 1, `window_started_at_ms` now,
+    /// `expires_at_ms` now + `window_ms`); otherwise `hits` grows by one (past any limit:
+    /// the caller compares). `last_hit_at_ms` becomes now. Returns the counter after the
+    /// hit, so that concurrent hits each see a different count.
+    async fn hit_rate_limit_window(
+        &self,
+        key: &RateLimitKey<'_>,
+        now_ms: i64,
+        window_ms: i64,
+    ) -> Result<RateLimitRecord>;
+    /// The counter as stored, without locking it ([`RateLimitRecord::EMPTY`] when there is
+    /// none).
+    async fn rate_limit(&self, key: &RateLimitKey<'_>) -> Result<RateLimitRecord>;
+    /// Deletes the counters of `bucket` for this account hash: in one tenant, or in every
+    /// tenant when `tenant_id` is `None`. Returns how many.
+    async fn delete_rate_limits(
+        &self,
+        bucket: &str,
+        key_hash: &str,
+        tenant_id: Option<&str>,
+    ) -> Result<u64>;
+    /// Deletes up to `limit` counters that expired before `now_ms`; returns how many.
+    async fn delete_expired_rate_limits(&self, now_ms: i64, limit: u32) -> Result<u64>;
+}
+
 /// Everything the core stores, behind one object.
 #[async_trait]
 pub trait Storage:
@@ -408,6 +449,7 @@ pub trait Storage:
     + SecretStore
     + TenantStore
     + AppRegistryStore
+    + RateLimitStore
     + Send
     + Sync
 {
@@ -417,4 +459,19 @@ pub trait Storage:
     async fn ping(&self) -> Result<()>;
     /// Closes the connections: later calls fail with [`crate::StorageError::Unavailable`].
     async fn close(&self);
+    /// The connection pool's use right now, for metrics; `None` when there is no pool.
+    fn pool_stats(&self) -> Option<PoolStats> {
+        None
+    }
+}
+
+/// Use of a connection pool at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections not in use.
+    pub idle: u32,
+    /// Open connections lent to a query or transaction.
+    pub in_use: u32,
+    /// Most connections the pool may open.
+    pub max: u32,
 }

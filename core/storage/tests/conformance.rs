@@ -298,6 +298,10 @@ macro_rules! storage_conformance {
             apps_registry,
             app_storages_are_separate_databases,
             multitenancy_migration_backfills_user_tenants,
+            rate_limits_update_and_delete,
+            rate_limits_concurrent_hits_never_exceed_the_limit,
+            rate_limits_window_hits,
+            rate_limits_delete_expired_in_batches,
         ]);
     };
     (@expand $backend:ident, $make_db:path, [$($case:ident),* $(,)?]) => {
@@ -322,9 +326,9 @@ mod cases {
         AddUserRoleOutcome, AddUserToTenantOutcome, AppRecord, CodeAttempt, CodeAttemptOutcome,
         ContactUpdate, EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
         ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
-        RECIPE_EMAILPASSWORD as EP, RECIPE_PASSWORDLESS as PL, RemoveUserRoleOutcome,
-        SessionRecord, SigningKeyKind, SigningKeyRecord, TenantRecord, UpdateContactOutcome,
-        UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
+        RECIPE_EMAILPASSWORD as EP, RECIPE_PASSWORDLESS as PL, RateLimitKey, RateLimitRecord,
+        RemoveUserRoleOutcome, SessionRecord, SigningKeyKind, SigningKeyRecord, TenantRecord,
+        UpdateContactOutcome, UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
     };
 
     use super::*;
@@ -1439,6 +1443,10 @@ mod cases {
     pub(crate) async fn ping_and_backend(ctx: Ctx) {
         ctx.store.ping().await.unwrap();
         assert_eq!(ctx.store.backend(), ctx.backend);
+        let pool = ctx.store.pool_stats().unwrap();
+        assert!(pool.max >= 1, "{pool:?}");
+        assert!(pool.idle + pool.in_use >= 1, "{pool:?}");
+        assert!(pool.idle + pool.in_use <= pool.max, "{pool:?}");
     }
 
     pub(crate) async fn migrations_run_twice(ctx: Ctx) {
@@ -3785,6 +3793,312 @@ mod cases {
                 .await
                 .unwrap(),
             InsertUserOutcome::Inserted
+        );
+    }
+
+    // ---- Rate limits ----
+
+    fn limit_key<'a>(bucket: &'a str, tenant_id: &'a str, key_hash: &'a str) -> RateLimitKey<'a> {
+        RateLimitKey {
+            bucket,
+            tenant_id,
+            key_hash,
+        }
+    }
+
+    fn limit_record(hits: u64, at: i64) -> RateLimitRecord {
+        RateLimitRecord {
+            hits,
+            window_started_at_ms: at,
+            last_hit_at_ms: at + 1,
+            expires_at_ms: at + 1000,
+        }
+    }
+
+    /// One more hit unless `max` are counted; whether it was counted.
+    async fn hit_below(s: &dyn Storage, key: &RateLimitKey<'_>, max: u64) -> bool {
+        let before = s
+            .update_rate_limit(key, &|r: &RateLimitRecord| {
+                (r.hits < max).then(|| RateLimitRecord {
+                    hits: r.hits + 1,
+                    ..limit_record(0, T0)
+                })
+            })
+            .await
+            .unwrap();
+        before.hits < max
+    }
+
+    pub(crate) async fn rate_limits_update_and_delete(ctx: Ctx) {
+        let s = &*ctx.store;
+        let key = limit_key("sign_in", PUBLIC, "h1");
+        assert_eq!(s.rate_limit(&key).await.unwrap(), RateLimitRecord::EMPTY);
+        // A counter that is not there reads as empty and is written as given.
+        let seen = s
+            .update_rate_limit(&key, &|_: &RateLimitRecord| Some(limit_record(1, T0)))
+            .await
+            .unwrap();
+        assert_eq!(seen, RateLimitRecord::EMPTY);
+        assert_eq!(s.rate_limit(&key).await.unwrap(), limit_record(1, T0));
+        // The update sees the stored state; `None` leaves it as it is.
+        let seen = s
+            .update_rate_limit(&key, &|r: &RateLimitRecord| {
+                Some(RateLimitRecord {
+                    hits: r.hits + 1,
+                    last_hit_at_ms: T0 + 5,
+                    ..*r
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(seen, limit_record(1, T0));
+        let two = RateLimitRecord {
+            hits: 2,
+            last_hit_at_ms: T0 + 5,
+            ..limit_record(1, T0)
+        };
+        assert_eq!(s.rate_limit(&key).await.unwrap(), two);
+        let seen = s
+            .update_rate_limit(&key, &|_: &RateLimitRecord| None)
+            .await
+            .unwrap();
+        assert_eq!(seen, two);
+        assert_eq!(s.rate_limit(&key).await.unwrap(), two);
+        // Large counts and times survive the round trip.
+        let big = RateLimitRecord {
+            hits: u64::try_from(i64::MAX).unwrap(),
+            window_started_at_ms: i64::MAX - 1,
+            last_hit_at_ms: -1,
+            expires_at_ms: i64::MAX,
+        };
+        let other_bucket = limit_key("sign_up", PUBLIC, "h1");
+        s.update_rate_limit(&other_bucket, &move |_: &RateLimitRecord| Some(big))
+            .await
+            .unwrap();
+        assert_eq!(s.rate_limit(&other_bucket).await.unwrap(), big);
+        // Counters are apart by bucket, tenant and key.
+        let other_tenant = limit_key("sign_in", "t1", "h1");
+        let other_key = limit_key("sign_in", PUBLIC, "h2");
+        for k in [&other_tenant, &other_key] {
+            assert_eq!(s.rate_limit(k).await.unwrap(), RateLimitRecord::EMPTY);
+            s.update_rate_limit(k, &|_: &RateLimitRecord| Some(limit_record(7, T0)))
+                .await
+                .unwrap();
+        }
+        assert_eq!(s.rate_limit(&key).await.unwrap(), two);
+        // Deleting in one tenant, then in every tenant, keeps other buckets and keys.
+        assert_eq!(
+            s.delete_rate_limits("sign_in", "h1", Some("t1"))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.rate_limit(&other_tenant).await.unwrap(),
+            RateLimitRecord::EMPTY
+        );
+        assert_eq!(s.rate_limit(&key).await.unwrap(), two);
+        s.update_rate_limit(&other_tenant, &|_: &RateLimitRecord| {
+            Some(limit_record(3, T0))
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            s.delete_rate_limits("sign_in", "h1", None).await.unwrap(),
+            2
+        );
+        assert_eq!(
+            s.delete_rate_limits("sign_in", "h1", None).await.unwrap(),
+            0
+        );
+        assert_eq!(s.rate_limit(&key).await.unwrap(), RateLimitRecord::EMPTY);
+        assert_eq!(s.rate_limit(&other_key).await.unwrap(), limit_record(7, T0));
+        assert_eq!(s.rate_limit(&other_bucket).await.unwrap(), big);
+        // A deleted counter starts over.
+        assert!(hit_below(s, &key, 1).await);
+        assert!(!hit_below(s, &key, 1).await);
+        // Deleting a tenant takes its counters.
+        assert!(s.insert_tenant(&tenant("t2", None)).await.unwrap());
+        let in_t2 = limit_key("sign_in", "t2", "h1");
+        assert!(hit_below(s, &in_t2, 5).await);
+        assert!(s.delete_tenant("t2").await.unwrap());
+        assert_eq!(s.rate_limit(&in_t2).await.unwrap(), RateLimitRecord::EMPTY);
+        assert_eq!(s.rate_limit(&key).await.unwrap().hits, 1);
+    }
+
+    pub(crate) async fn rate_limits_concurrent_hits_never_exceed_the_limit(ctx: Ctx) {
+        // Two stores on one database stand for two cores; 40 concurrent hits of one counter
+        // (first hits included: the counter does not exist yet) count exactly 10.
+        let second = supertokens_storage::connect(&ctx.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        for round in 0..2 {
+            let key_hash = format!("h{round}");
+            let tasks: Vec<_> = (0..40)
+                .map(|i| {
+                    let s = if i % 2 == 0 {
+                        Arc::clone(&ctx.store)
+                    } else {
+                        Arc::clone(&second)
+                    };
+                    let key_hash = key_hash.clone();
+                    tokio::spawn(async move {
+                        hit_below(&*s, &limit_key("sign_up", PUBLIC, &key_hash), 10).await
+                    })
+                })
+                .collect();
+            let mut counted = 0;
+            for task in tasks {
+                counted += usize::from(task.await.unwrap());
+            }
+            assert_eq!(counted, 10, "round {round}");
+            let stored = ctx
+                .store
+                .rate_limit(&limit_key("sign_up", PUBLIC, &key_hash))
+                .await
+                .unwrap();
+            assert_eq!(stored.hits, 10, "round {round}");
+        }
+        // Concurrent increments without a limit lose none.
+        let tasks: Vec<_> = (0..30)
+            .map(|i| {
+                let s = if i % 2 == 0 {
+                    Arc::clone(&ctx.store)
+                } else {
+                    Arc::clone(&second)
+                };
+                tokio::spawn(async move {
+                    hit_below(&*s, &limit_key("sign_in", PUBLIC, "all"), u64::MAX).await
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert!(task.await.unwrap());
+        }
+        assert_eq!(
+            second
+                .rate_limit(&limit_key("sign_in", PUBLIC, "all"))
+                .await
+                .unwrap()
+                .hits,
+            30
+        );
+    }
+
+    pub(crate) async fn rate_limits_window_hits(ctx: Ctx) {
+        let s = &*ctx.store;
+        let key = limit_key("sign_up", PUBLIC, "w1");
+        let hit = |at: i64| s.hit_rate_limit_window(&key, at, 1000);
+        let window = |hits: u64, started: i64, last: i64| RateLimitRecord {
+            hits,
+            window_started_at_ms: started,
+            last_hit_at_ms: last,
+            expires_at_ms: started + 1000,
+        };
+        assert_eq!(hit(T0).await.unwrap(), window(1, T0, T0));
+        assert_eq!(hit(T0 + 10).await.unwrap(), window(2, T0, T0 + 10));
+        assert_eq!(hit(T0 + 999).await.unwrap(), window(3, T0, T0 + 999));
+        assert_eq!(s.rate_limit(&key).await.unwrap(), window(3, T0, T0 + 999));
+        // The window has passed: a new one opens with this hit.
+        assert_eq!(
+            hit(T0 + 1000).await.unwrap(),
+            window(1, T0 + 1000, T0 + 1000)
+        );
+        // Counters are apart by tenant and key; an empty counter opens a window.
+        let other = limit_key("sign_up", "t1", "w1");
+        s.update_rate_limit(&other, &|_: &RateLimitRecord| Some(RateLimitRecord::EMPTY))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.hit_rate_limit_window(&other, T0 + 5, 50).await.unwrap(),
+            RateLimitRecord {
+                hits: 1,
+                window_started_at_ms: T0 + 5,
+                last_hit_at_ms: T0 + 5,
+                expires_at_ms: T0 + 55,
+            }
+        );
+        assert_eq!(s.rate_limit(&key).await.unwrap().hits, 1);
+        // Concurrent hits from two stores (two cores), first hits included, each see a
+        // different count: none is lost and none is counted twice.
+        let second = supertokens_storage::connect(&ctx.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let s = if i % 2 == 0 {
+                    Arc::clone(&ctx.store)
+                } else {
+                    Arc::clone(&second)
+                };
+                tokio::spawn(async move {
+                    s.hit_rate_limit_window(
+                        &limit_key("passwordless_code", PUBLIC, "c"),
+                        T0,
+                        60_000,
+                    )
+                    .await
+                    .unwrap()
+                    .hits
+                })
+            })
+            .collect();
+        let mut counts = Vec::new();
+        for task in tasks {
+            counts.push(task.await.unwrap());
+        }
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=40).collect::<Vec<u64>>());
+    }
+
+    pub(crate) async fn rate_limits_delete_expired_in_batches(ctx: Ctx) {
+        let s = &*ctx.store;
+        let expiring = |expires_at_ms: i64| {
+            move |_: &RateLimitRecord| {
+                Some(RateLimitRecord {
+                    expires_at_ms,
+                    ..limit_record(1, T0)
+                })
+            }
+        };
+        for i in 0..7 {
+            s.update_rate_limit(
+                &limit_key("sign_in", PUBLIC, &format!("old{i}")),
+                &expiring(T0 - 1 - i),
+            )
+            .await
+            .unwrap();
+        }
+        s.update_rate_limit(&limit_key("sign_in", PUBLIC, "at_now"), &expiring(T0))
+            .await
+            .unwrap();
+        s.update_rate_limit(&limit_key("sign_up", "t1", "fresh"), &expiring(T0 + 10_000))
+            .await
+            .unwrap();
+        for expected in [3, 3, 1, 0] {
+            assert_eq!(s.delete_expired_rate_limits(T0, 3).await.unwrap(), expected);
+        }
+        for i in 0..7 {
+            assert_eq!(
+                s.rate_limit(&limit_key("sign_in", PUBLIC, &format!("old{i}")))
+                    .await
+                    .unwrap(),
+                RateLimitRecord::EMPTY
+            );
+        }
+        assert_eq!(
+            s.rate_limit(&limit_key("sign_in", PUBLIC, "at_now"))
+                .await
+                .unwrap()
+                .expires_at_ms,
+            T0
+        );
+        assert_eq!(
+            s.rate_limit(&limit_key("sign_up", "t1", "fresh"))
+                .await
+                .unwrap()
+                .hits,
+            1
         );
     }
 }

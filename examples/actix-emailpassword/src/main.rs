@@ -21,6 +21,9 @@
 //! | `PASSWORDLESS_FLOW_TYPE` | `user_input_code_and_magic_link` (or `user_input_code`, `magic_link`) |
 //! | `SMS_GATEWAY_URL`, `SMS_ACCOUNT_SID`, `SMS_AUTH_TOKEN`, `SMS_FROM` | unset: text messages go to the log |
 //! | `EMAIL_VERIFICATION` | `required` (protected routes need a verified email; or `optional`, `off`) |
+//! | `RATE_LIMITS` | `on`: per client address and minute, sign-in 30, sign-up 10, password reset 10, passwordless codes 10; `off`; or overrides such as `sign_in=100,sign_up=0` (`0`: unlimited) |
+//! | `TRUSTED_PROXIES` | none: comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` is believed (`10.0.0.0/8,::1`) |
+//! | `REDIS_URL` | unset: rate-limit counters in memory; `redis://host:6379` shares them between instances |
 //!
 //! More settings (webhook SMS delivery, passwordless send limits): `examples/README.md`.
 //!
@@ -127,7 +130,7 @@ async fn put_metadata(
 
 async fn run() -> Result<(), String> {
     let settings = Settings::from_env()?;
-    let st = init_supertokens(&settings, "SuperTokens example (actix-web)")?;
+    let st = init_supertokens(&settings, "SuperTokens example (actix-web)").await?;
     // The normalised origin (no trailing slash): browsers compare it byte for byte.
     let website_domain = st.app_info().website_domain.clone();
     let allowed_headers: Vec<&'static str> = std::iter::once("content-type")

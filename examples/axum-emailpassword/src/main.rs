@@ -21,6 +21,9 @@
 //! | `PASSWORDLESS_FLOW_TYPE` | `user_input_code_and_magic_link` (or `user_input_code`, `magic_link`) |
 //! | `SMS_GATEWAY_URL`, `SMS_ACCOUNT_SID`, `SMS_AUTH_TOKEN`, `SMS_FROM` | unset: text messages go to the log |
 //! | `EMAIL_VERIFICATION` | `required` (protected routes need a verified email; or `optional`, `off`) |
+//! | `RATE_LIMITS` | `on`: per client address and minute, sign-in 30, sign-up 10, password reset 10, passwordless codes 10; `off`; or overrides such as `sign_in=100,sign_up=0` (`0`: unlimited) |
+//! | `TRUSTED_PROXIES` | none: comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` is believed (`10.0.0.0/8,::1`) |
+//! | `REDIS_URL` | unset: rate-limit counters in memory; `redis://host:6379` shares them between instances |
 //!
 //! More settings (webhook SMS delivery, passwordless send limits): `examples/README.md`.
 //!
@@ -32,6 +35,7 @@
 //! the `admin` role), `POST /refresh-claims` (fetches the session's roles again),
 //! `GET`/`PUT /metadata` (the user's metadata).
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -187,7 +191,7 @@ async fn shutdown_signal() {
 
 async fn run() -> Result<(), String> {
     let settings = Settings::from_env()?;
-    let st = init_supertokens(&settings, "SuperTokens example (axum)")?;
+    let st = init_supertokens(&settings, "SuperTokens example (axum)").await?;
     // The normalised origin (no trailing slash): browsers compare it byte for byte.
     let cors = cors(&st, &st.app_info().website_domain)?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
@@ -200,10 +204,15 @@ async fn run() -> Result<(), String> {
         core = %settings.connection_uri,
         "example-axum ready"
     );
-    axum::serve(listener, app(st, cors))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|error| format!("server error: {error}"))
+    // With the peer's address in every request (`ConnectInfo`), which the SDK's rate limits
+    // count by.
+    axum::serve(
+        listener,
+        app(st, cors).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|error| format!("server error: {error}"))
 }
 
 #[tokio::main]

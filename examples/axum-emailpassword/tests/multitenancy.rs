@@ -238,6 +238,7 @@ fn admin_sdk(core: &TestCore, app: &str) -> Arc<SuperTokens> {
         },
         connection_uri: format!("{}/appid-{app}", core.base_url),
         api_key: Some(API_KEY.into()),
+        rate_limits: supertokens::RateLimitConfig::default(),
         recipe_list: vec![supertokens_session::init(Default::default())],
     })
     .unwrap()

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
-use supertokens::{AppInfo, SuperTokens, SuperTokensConfig};
+use supertokens::rate_limit::{Limit, RateLimitStore, RedisStore, TrustedProxies};
+use supertokens::{AppInfo, RateLimitConfig, SuperTokens, SuperTokensConfig};
 use supertokens_delivery::sms::{
     LogSmsDelivery, Sender, SmsDelivery, TwilioSettings, TwilioSmsDelivery, WebhookSettings,
     WebhookSmsDelivery,
@@ -55,6 +56,20 @@ pub struct Settings {
     /// Email verification (`EMAIL_VERIFICATION`): `REQUIRED` (the default), `OPTIONAL`, or
     /// `None` (`off`: the recipe is left out).
     pub email_verification: Option<EmailVerificationMode>,
+    /// Rate limits per client address (`RATE_LIMITS`, `TRUSTED_PROXIES`, `REDIS_URL`).
+    pub rate_limits: RateLimitSettings,
+}
+
+/// Rate limits per client address on sign-in, sign-up, password reset and passwordless code
+/// creation.
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    /// `RATE_LIMITS`: the limits (`off` disables them; see [`parse_rate_limits`]). The
+    /// trusted proxies are filled in from `TRUSTED_PROXIES`; the store from `REDIS_URL`.
+    pub config: RateLimitConfig,
+    /// `REDIS_URL`: counters shared by every instance using this Redis; `None` counts in
+    /// this process.
+    pub redis_url: Option<String>,
 }
 
 /// Where text messages go.
@@ -135,8 +150,100 @@ impl Settings {
                 "EMAIL_VERIFICATION",
                 "required",
             ))?,
+            rate_limits: rate_limits_from_env()?,
         })
     }
+}
+
+/// The rate-limit settings from `RATE_LIMITS`, `TRUSTED_PROXIES` and `REDIS_URL`.
+pub fn rate_limits_from_env() -> Result<RateLimitSettings, String> {
+    let mut config = parse_rate_limits(&var_or("RATE_LIMITS", "on"))?;
+    if let Some(proxies) = var("TRUSTED_PROXIES") {
+        config.trusted_proxies = parse_trusted_proxies(&proxies)?;
+    }
+    Ok(RateLimitSettings {
+        config,
+        redis_url: var("REDIS_URL"),
+    })
+}
+
+/// Parses `RATE_LIMITS`: `on` (the SDK's defaults: sign-in 30, sign-up 10, password reset
+/// 10, passwordless codes 10, per client address and minute), `off`, or per-minute limits
+/// that replace some defaults, e.g. `sign_in=100,passwordless_code=50` (`0`: unlimited).
+pub fn parse_rate_limits(value: &str) -> Result<RateLimitConfig, String> {
+    let value = value.trim();
+    match value.to_ascii_lowercase().as_str() {
+        "on" | "" => return Ok(RateLimitConfig::default()),
+        "off" => return Ok(RateLimitConfig::disabled()),
+        _ => {}
+    }
+    let mut config = RateLimitConfig::default();
+    for entry in value
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+    {
+        let (name, count) = entry.split_once('=').ok_or_else(|| {
+            format!("RATE_LIMITS must be on, off or name=count pairs, not {entry:?}")
+        })?;
+        let count: u32 = count.trim().parse().map_err(|error| {
+            format!("RATE_LIMITS: {name}={count:?} must be a whole number per minute: {error}")
+        })?;
+        let limit = (count > 0).then(|| Limit::per_minute(count));
+        match name.trim().to_ascii_lowercase().as_str() {
+            "sign_in" => config.sign_in = limit,
+            "sign_up" => config.sign_up = limit,
+            "password_reset" => config.password_reset = limit,
+            "passwordless_code" => config.passwordless_code = limit,
+            other => {
+                return Err(format!(
+                    "RATE_LIMITS: unknown limit {other:?} (sign_in, sign_up, password_reset, \
+                     passwordless_code)"
+                ));
+            }
+        }
+    }
+    Ok(config)
+}
+
+/// Parses `TRUSTED_PROXIES`: comma-separated CIDRs or addresses (`10.0.0.0/8,::1`).
+pub fn parse_trusted_proxies(value: &str) -> Result<TrustedProxies, String> {
+    TrustedProxies::parse(
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty()),
+    )
+    .map_err(|error| format!("TRUSTED_PROXIES: {error}"))
+}
+
+/// The rate-limit configuration: in memory, or in Redis (connected now, so that a wrong
+/// `REDIS_URL` stops the app at start).
+async fn rate_limit_config(settings: &RateLimitSettings) -> Result<RateLimitConfig, String> {
+    let mut config = settings.config.clone();
+    if !config.enabled {
+        tracing::warn!("rate limits are off (RATE_LIMITS=off)");
+        return Ok(config);
+    }
+    if let Some(url) = &settings.redis_url {
+        let store = RedisStore::connect(url)
+            .await
+            .map_err(|error| format!("REDIS_URL: {error}"))?;
+        tracing::info!(
+            prefix = store.prefix(),
+            "rate-limit counters are kept in Redis"
+        );
+        config.store = Some(Arc::new(store) as Arc<dyn RateLimitStore>);
+    }
+    tracing::info!(
+        sign_in = ?config.sign_in,
+        sign_up = ?config.sign_up,
+        password_reset = ?config.password_reset,
+        passwordless_code = ?config.passwordless_code,
+        trusted_proxies = ?config.trusted_proxies.networks(),
+        "rate limits per client address"
+    );
+    Ok(config)
 }
 
 /// Parses `EMAIL_VERIFICATION`: `required`, `optional` or `off` (`None`).
@@ -342,9 +449,14 @@ fn sms_delivery(settings: &Settings) -> Result<Arc<dyn SmsDelivery>, String> {
 }
 
 /// Initialises the SDK with the session, emailpassword, passwordless, emailverification
-/// (unless `EMAIL_VERIFICATION=off`), usermetadata and userroles recipes. One email delivery
-/// serves password reset, passwordless sign-in and email verification.
-pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<SuperTokens>, String> {
+/// (unless `EMAIL_VERIFICATION=off`), usermetadata and userroles recipes, and the rate limits
+/// (in Redis when `REDIS_URL` is set). One email delivery serves password reset, passwordless
+/// sign-in and email verification.
+pub async fn init_supertokens(
+    settings: &Settings,
+    app_name: &str,
+) -> Result<Arc<SuperTokens>, String> {
+    let rate_limits = rate_limit_config(&settings.rate_limits).await?;
     let email_delivery = email_delivery(settings)?;
     let sms_delivery = sms_delivery(settings)?;
     let passwordless = &settings.passwordless;
@@ -391,6 +503,7 @@ pub fn init_supertokens(settings: &Settings, app_name: &str) -> Result<Arc<Super
         },
         connection_uri: settings.connection_uri.clone(),
         api_key: settings.api_key.clone(),
+        rate_limits,
         recipe_list,
     })
     .map_err(|error| format!("cannot initialise SuperTokens: {error}"))
@@ -426,6 +539,37 @@ mod tests {
             parse_flow_type("otp")
                 .unwrap_err()
                 .contains("PASSWORDLESS_FLOW_TYPE")
+        );
+    }
+
+    #[test]
+    fn rate_limits_parse() {
+        let on = parse_rate_limits("on").unwrap();
+        assert!(on.enabled);
+        assert_eq!(on.sign_in, Some(Limit::per_minute(30)));
+        assert!(!parse_rate_limits(" OFF ").unwrap().enabled);
+        let custom = parse_rate_limits("sign_in=100, passwordless_code=0").unwrap();
+        assert!(custom.enabled);
+        assert_eq!(custom.sign_in, Some(Limit::per_minute(100)));
+        assert_eq!(custom.passwordless_code, None);
+        assert_eq!(custom.sign_up, Some(Limit::per_minute(10)));
+        assert!(
+            parse_rate_limits("yes")
+                .unwrap_err()
+                .contains("RATE_LIMITS")
+        );
+        assert!(parse_rate_limits("login=3").unwrap_err().contains("login"));
+        assert!(
+            parse_rate_limits("sign_up=-1")
+                .unwrap_err()
+                .contains("sign_up")
+        );
+        let proxies = parse_trusted_proxies("10.0.0.0/8, ::1").unwrap();
+        assert_eq!(proxies.networks().len(), 2);
+        assert!(
+            parse_trusted_proxies("10.0.0.0/8,nope")
+                .unwrap_err()
+                .contains("TRUSTED_PROXIES")
         );
     }
 

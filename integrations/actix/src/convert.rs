@@ -27,7 +27,9 @@ fn headers_of(headers: &ActixHeaderMap) -> HeaderMap {
     converted
 }
 
-/// The SDK's view of an actix request, with the given body.
+/// The SDK's view of an actix request, with the given body. The peer address is the
+/// socket's (`HttpRequest::peer_addr`); forwarded headers are left to the SDK's trusted
+/// proxies (see `supertokens::rate_limit`).
 pub fn sdk_request_from_actix(request: &HttpRequest, body: Bytes) -> SdkRequest {
     let query = request.query_string();
     SdkRequest {
@@ -36,6 +38,7 @@ pub fn sdk_request_from_actix(request: &HttpRequest, body: Bytes) -> SdkRequest 
         query: (!query.is_empty()).then(|| query.to_owned()),
         headers: headers_of(request.headers()),
         body,
+        peer_addr: request.peer_addr().map(|address| address.ip()),
     }
 }
 

@@ -33,6 +33,14 @@
 //! # let _ = app; }
 //! ```
 //!
+//! # The client's address
+//!
+//! The SDK limits sign-in, sign-up, password reset and passwordless code creation per client
+//! address (`supertokens::rate_limit`); the middleware hands it the connection's peer
+//! address (`HttpRequest::peer_addr`). Behind a reverse proxy, list it in
+//! `RateLimitConfig::trusted_proxies` so that `X-Forwarded-For` is believed (actix's own
+//! `ConnectionInfo::realip_remote_addr` believes any client and is not used).
+//!
 //! # Claims per route
 //!
 //! [`VerifySessionOptions`] carries the route's claim validators: failures answer 403
@@ -55,6 +63,8 @@
 mod convert;
 mod extract;
 mod middleware;
+#[cfg(test)]
+mod tests;
 mod verify;
 
 pub use supertokens_session::{SessionContainer, VerifySessionOptions};

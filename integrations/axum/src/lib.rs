@@ -27,6 +27,27 @@
 //! # }
 //! ```
 //!
+//! # Serving: the client's address
+//!
+//! The SDK limits sign-in, sign-up, password reset and passwordless code creation per client
+//! address (`supertokens::rate_limit`). axum tells the peer's address only when the app is
+//! served with `into_make_service_with_connect_info::<SocketAddr>()`; otherwise every request
+//! is counted under one key, `unknown`. Behind a reverse proxy, list it in
+//! `RateLimitConfig::trusted_proxies` so that `X-Forwarded-For` is believed.
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! use std::net::SocketAddr;
+//! use axum::Router;
+//! use supertokens_axum::SuperTokensLayer;
+//!
+//! # async fn serve(st: Arc<supertokens::SuperTokens>) -> std::io::Result<()> {
+//! let app = Router::new().layer(SuperTokensLayer::new(st));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3001").await?;
+//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+//! # }
+//! ```
+//!
 //! # Claims per route
 //!
 //! [`VerifySessionOptions`] carries the route's claim validators: failures answer 403

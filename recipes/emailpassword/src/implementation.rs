@@ -287,7 +287,6 @@ pub mod apis {
         ApiOptions, EmailExistsGetResponse, GeneratePasswordResetTokenPostResponse,
         LoginMethodsGetResponse, SignInPostResponse, SignUpPostResponse,
     };
-    use crate::recipe::PasswordResetJob;
     use crate::session::{SessionContainer, create_sign_in_session};
 
     /// Creates a session for a new sign-in through the session recipe.
@@ -397,36 +396,19 @@ pub mod apis {
         })
     }
 
-    /// Looks the email up and, when it belongs to an emailpassword user, creates the token
-    /// and sends the email from a background task. The answer is `OK` either way and takes
-    /// one core round trip either way, so it does not reveal whether the account exists.
+    /// Answers `OK` at once and leaves the rest to a background task: looking the email up
+    /// and, when it belongs to an emailpassword user, creating the token and sending the
+    /// email. The answer (status, body, timing) is thus the same whether the account exists
+    /// or not; the owner of the mailbox is the only one told.
     pub async fn generate_password_reset_token_post(
         form_fields: &[FormFieldValue],
         tenant_id: &str,
         options: &ApiOptions<'_>,
     ) -> Result<GeneratePasswordResetTokenPostResponse> {
         let email = field_str(form_fields, FORM_FIELD_EMAIL_ID);
-        let user = options
-            .functions()
-            .get_user_by_email(email, tenant_id)
-            .await?;
-        let recipe_user_id = user.as_ref().and_then(|user| {
-            emailpassword_login_method(user, email)
-                .map(|method| (user.id.clone(), method.recipe_user_id.clone()))
-        });
-        match recipe_user_id {
-            None => {
-                tracing::debug!("password reset email not sent: unknown email");
-            }
-            Some((user_id, recipe_user_id)) => {
-                options.recipe.spawn_password_reset_email(PasswordResetJob {
-                    user_id,
-                    recipe_user_id,
-                    email: email.to_owned(),
-                    tenant_id: tenant_id.to_owned(),
-                });
-            }
-        }
+        options
+            .recipe
+            .spawn_password_reset_email(email.to_owned(), tenant_id.to_owned());
         Ok(GeneratePasswordResetTokenPostResponse::Ok)
     }
 

@@ -16,6 +16,7 @@
 //!     },
 //!     connection_uri: "http://localhost:3567".into(),
 //!     api_key: None,
+//!     rate_limits: supertokens::RateLimitConfig::default(),
 //!     recipe_list: vec![
 //!         supertokens_session::init(supertokens_session::SessionConfig::default()),
 //!         supertokens_emailpassword::init(EmailPasswordConfig {

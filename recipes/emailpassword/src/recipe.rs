@@ -17,7 +17,7 @@ use crate::config::{
     DisabledApis, EmailPasswordConfig, NormalisedForms, PasswordResetEmailRenderer, normalise_forms,
 };
 use crate::email::{EmailDelivery, EmailMessage, PasswordResetEmailInput, password_reset_email};
-use crate::implementation::{CoreFunctions, DefaultApis};
+use crate::implementation::{CoreFunctions, DefaultApis, emailpassword_login_method};
 use crate::interface::{CreateResetPasswordTokenResult, EmailPasswordApis, EmailPasswordFunctions};
 
 /// Route ids handed back to [`Recipe::handle`].
@@ -169,16 +169,18 @@ impl EmailPasswordRecipe {
         self.reset_emails.send(job).await
     }
 
-    /// Creates the token and sends the email from a background task, logging failures.
-    pub(crate) fn spawn_password_reset_email(&self, job: PasswordResetJob) {
+    /// Looks `email` up and, when it belongs to an emailpassword user of the tenant, creates
+    /// the token and sends the email: all of it in a background task that logs failures. The
+    /// request is answered without waiting for any of it, so the answer's timing does not
+    /// depend on whether the account exists (the core's lookup of a known user alone takes
+    /// measurably longer than of an unknown one).
+    pub(crate) fn spawn_password_reset_email(&self, email: String, tenant_id: String) {
         let reset_emails = self.reset_emails.clone();
         tokio::spawn(async move {
-            match reset_emails.send(&job).await {
+            match reset_emails.send_to_email(&email, &tenant_id).await {
                 Ok(true) => tracing::debug!("password reset email sent"),
                 Ok(false) => {
-                    tracing::debug!(
-                        "password reset email not sent: the core does not know the user"
-                    );
+                    tracing::debug!("password reset email not sent: no such emailpassword user");
                 }
                 Err(error) => {
                     tracing::error!(%error, "password reset email could not be sent");
@@ -200,6 +202,24 @@ impl ResetEmails {
         match &self.renderer {
             Some(render) => render(input),
             None => password_reset_email(input),
+        }
+    }
+
+    /// The reset email for the emailpassword user with this email in the tenant;
+    /// `Ok(false)` when there is none.
+    async fn send_to_email(&self, email: &str, tenant_id: &str) -> Result<bool> {
+        let user = self.functions.get_user_by_email(email, tenant_id).await?;
+        let job = user.as_ref().and_then(|user| {
+            emailpassword_login_method(user, email).map(|method| PasswordResetJob {
+                user_id: user.id.clone(),
+                recipe_user_id: method.recipe_user_id.clone(),
+                email: email.to_owned(),
+                tenant_id: tenant_id.to_owned(),
+            })
+        });
+        match job {
+            Some(job) => self.send(&job).await,
+            None => Ok(false),
         }
     }
 

@@ -18,6 +18,7 @@
 //!     },
 //!     connection_uri: "http://localhost:3567".into(),
 //!     api_key: None,
+//!     rate_limits: supertokens::RateLimitConfig::default(),
 //!     recipe_list: vec![
 //!         supertokens_session::init(supertokens_session::SessionConfig::default()),
 //!         supertokens_emailverification::init(EmailVerificationConfig {
@@ -299,6 +300,7 @@ mod tests {
             },
             connection_uri: "http://127.0.0.1:1".into(),
             api_key: None,
+            rate_limits: supertokens::RateLimitConfig::default(),
             recipe_list: vec![
                 init(config),
                 supertokens_session::init(SessionConfig::default()),

@@ -322,6 +322,40 @@ pub fn verify_signature(parsed: &ParsedJwt, key: &DecodingKey) -> bool {
     .unwrap_or(false)
 }
 
+/// How far in the future `iat` and `nbf` may lie (clock skew between the cores and the app).
+pub const CLOCK_SKEW_LEEWAY_MS: i64 = 5 * 60 * 1000;
+
+/// The time claims beyond `exp`: a token whose `nbf` (not before; SuperTokens tokens carry
+/// none, but a token that has one must honour it) or `iat` lies more than
+/// [`CLOCK_SKEW_LEEWAY_MS`] after `now_ms` is not valid yet; a non-numeric `nbf` is invalid.
+pub fn check_not_before(payload: &JsonObject, now_ms: i64) -> Result<(), TokenError> {
+    let latest = now_ms.saturating_add(CLOCK_SKEW_LEEWAY_MS);
+    if let Some(nbf) = payload.get("nbf") {
+        if !nbf.is_number() {
+            return Err(TokenError("non-numeric nbf"));
+        }
+        if seconds_claim_ms(payload, "nbf") > latest {
+            return Err(TokenError("access token not valid yet (nbf)"));
+        }
+    }
+    if seconds_claim_ms(payload, "iat") > latest {
+        return Err(TokenError("access token issued in the future (iat)"));
+    }
+    Ok(())
+}
+
+/// The token's `iss`, when it has one, must be this SDK's issuer (API domain + API base
+/// path, which new sessions get): a token another API (or the JWT recipe) had signed with
+/// the core's keys is not a session of this API. Tokens without `iss` (sessions created
+/// over the CDI directly) pass.
+pub fn check_issuer(payload: &JsonObject, issuer: &str) -> Result<(), TokenError> {
+    match payload.get("iss") {
+        None => Ok(()),
+        Some(Value::String(iss)) if iss == issuer => Ok(()),
+        Some(_) => Err(TokenError("access token of another issuer")),
+    }
+}
+
 /// Removes the protected claims from a payload.
 pub fn strip_protected_props(payload: &mut JsonObject) {
     for key in PROTECTED_PROPS {
@@ -398,6 +432,38 @@ mod tests {
         );
         assert!(parse_jwt_without_signature_verification("a.b").is_err());
         assert!(parse_jwt_without_signature_verification("rt-1234").is_err());
+    }
+
+    #[test]
+    fn time_claims_and_issuer_are_checked() {
+        let now_ms = 1_800_000_000_000;
+        let object = |value: Value| match value {
+            Value::Object(object) => object,
+            _ => unreachable!(),
+        };
+        check_not_before(&object(v5_payload()), now_ms).unwrap();
+        let skew = CLOCK_SKEW_LEEWAY_MS / 1000;
+        for (claims, ok) in [
+            (serde_json::json!({"iat": 1_800_000_000 + skew}), true),
+            (serde_json::json!({"iat": 1_800_000_001 + skew}), false),
+            (serde_json::json!({"iat": 1, "nbf": 1_800_000_000}), true),
+            (
+                serde_json::json!({"iat": 1, "nbf": 1_800_000_001 + skew}),
+                false,
+            ),
+            (serde_json::json!({"iat": 1, "nbf": "soon"}), false),
+        ] {
+            assert_eq!(
+                check_not_before(&object(claims.clone()), now_ms).is_ok(),
+                ok,
+                "{claims}"
+            );
+        }
+        let issuer = "http://localhost:3001/auth";
+        check_issuer(&object(v5_payload()), issuer).unwrap();
+        check_issuer(&object(serde_json::json!({})), issuer).unwrap();
+        assert!(check_issuer(&object(v5_payload()), "https://api.example.com/auth").is_err());
+        assert!(check_issuer(&object(serde_json::json!({"iss": 1})), issuer).is_err());
     }
 
     #[test]

@@ -14,8 +14,9 @@ use supertokens_cdi::session::{
 };
 
 use crate::access_token::{
-    AccessTokenInfo, ParsedJwt, access_token_info, parse_jwt_without_signature_verification,
-    strip_protected_props, validate_access_token_structure,
+    AccessTokenInfo, ParsedJwt, TokenError, access_token_info, check_issuer, check_not_before,
+    parse_jwt_without_signature_verification, strip_protected_props,
+    validate_access_token_structure,
 };
 use crate::config::AntiCsrf;
 use crate::interface::{
@@ -74,8 +75,12 @@ impl DefaultSessionFunctions {
         if info.anti_csrf_token.is_none() && anti_csrf_token_required {
             return Ok(Err("access token does not contain the anti-csrf token"));
         }
-        if info.expiry_ms < self.core.config.clock.now_ms() {
+        let now_ms = self.core.config.clock.now_ms();
+        if info.expiry_ms < now_ms {
             return Ok(Err("access token expired"));
+        }
+        if let Err(TokenError(reason)) = check_not_before(&parsed.payload, now_ms) {
+            return Ok(Err(reason));
         }
         Ok(Ok(info))
     }
@@ -187,6 +192,14 @@ impl SessionFunctions for DefaultSessionFunctions {
                 return Err(try_refresh("Failed to verify access token"));
             }
         };
+        if let Err(error) = check_issuer(&parsed.payload, &config.issuer) {
+            // Refreshing would not help (the new token keeps the stored payload's `iss`).
+            tracing::debug!(%error, "getSession: unauthorised because of the token's issuer");
+            return Err(unauthorised(
+                "The access token was not issued for this API",
+                true,
+            ));
+        }
         if parsed.kid.starts_with("d-") != config.use_dynamic_access_token_signing_key {
             return Err(try_refresh(
                 "The access token doesn't match the useDynamicAccessTokenSigningKey setting",

@@ -27,6 +27,7 @@
 //!     },
 //!     connection_uri: "http://localhost:3567".into(),
 //!     api_key: None,
+//!     rate_limits: supertokens::RateLimitConfig::default(),
 //!     recipe_list: vec![supertokens_session::init(SessionConfig::default())],
 //! })?;
 //! # let _ = st; Ok(()) }

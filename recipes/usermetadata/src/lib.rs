@@ -15,6 +15,7 @@
 //!     },
 //!     connection_uri: "http://localhost:3567".into(),
 //!     api_key: None,
+//!     rate_limits: supertokens::RateLimitConfig::default(),
 //!     recipe_list: vec![supertokens_usermetadata::init(UserMetadataConfig::default())],
 //! })?;
 //! let update = json!({"theme": "dark", "nickname": null});
@@ -157,6 +158,7 @@ mod tests {
             },
             connection_uri: "http://127.0.0.1:1".into(),
             api_key: None,
+            rate_limits: supertokens::RateLimitConfig::default(),
             recipe_list: vec![init(UserMetadataConfig {
                 override_functions: Some(Arc::new(move |_original| store.clone())),
             })],

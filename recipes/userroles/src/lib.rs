@@ -15,6 +15,7 @@
 //!     },
 //!     connection_uri: "http://localhost:3567".into(),
 //!     api_key: None,
+//!     rate_limits: supertokens::RateLimitConfig::default(),
 //!     recipe_list: vec![
 //!         supertokens_session::init(SessionConfig::default()),
 //!         supertokens_userroles::init(UserRolesConfig::default()),
@@ -283,6 +284,7 @@ mod tests {
             },
             connection_uri: "http://127.0.0.1:1".into(),
             api_key: None,
+            rate_limits: supertokens::RateLimitConfig::default(),
             // The roles recipe first: the order does not matter.
             recipe_list: vec![
                 init(UserRolesConfig {

@@ -8,6 +8,7 @@
 
 mod cdi;
 mod daemon;
+mod enumeration;
 mod flood;
 mod idle_rss;
 mod load;
@@ -66,6 +67,9 @@ enum Command {
     SdkHttp(sdk_http::SdkHttpArgs),
     /// Both SDK benchmarks with default options, one table.
     Sdk,
+    /// User enumeration: known vs unknown emails on sign-in, password reset and passwordless
+    /// code creation, timed interleaved and compared with KS and Mann–Whitney tests.
+    Enumeration(enumeration::EnumerationArgs),
     /// Serves the SDK benchmark app (`/protected`, `/public`) on loopback until killed; used by
     /// `sdk-http`, also handy for driving it by hand.
     AxumApp(sdk::AxumAppArgs),
@@ -121,6 +125,7 @@ async fn run(cli: Cli) -> Result<()> {
             eprintln!("== sdk-http");
             vec![verify, sdk_http::run(core, &defaults(&[])?).await?]
         }
+        Command::Enumeration(a) => enumeration::run(core, a).await?,
         Command::AxumApp(a) => {
             sdk::serve(a, &core.api_key).await?;
             return Ok(());

@@ -156,6 +156,8 @@ pub(crate) fn init_sdk(core_url: &str, api_key: &str) -> Result<Arc<SuperTokens>
         },
         connection_uri: core_url.to_owned(),
         api_key: Some(api_key.to_owned()),
+        // Per-address rate limits (every request comes from one address): off while measuring.
+        rate_limits: supertokens::RateLimitConfig::disabled(),
         recipe_list: vec![supertokens_session::init(SessionConfig::default())],
     })
     .map_err(|e| anyhow!("supertokens::init: {e}"))

@@ -121,6 +121,11 @@ async function startEnvironment(backend) {
             PASSWORDLESS_RESEND_COOLDOWN_SECS: String(PASSWORDLESS_RESEND_COOLDOWN_S),
             // Protected routes need a verified email (the examples' default, said explicitly).
             EMAIL_VERIFICATION: "required",
+            // The Rust examples limit requests per client address and minute, and every request
+            // of this run comes from 127.0.0.1: 12 passwordless codes (createCode in steps
+            // 7-11 plus one resend, in each of the two modes) can fall in one minute, over the
+            // default 10. Limits stay on, set well above what one run sends.
+            RATE_LIMITS: "sign_in=100,sign_up=100,password_reset=100,passwordless_code=100",
         };
         env.app = spawnManaged({
             name: `backend ${backend.name}`,

@@ -43,6 +43,15 @@ impl App {
     }
 
     async fn with(configure: impl FnOnce(&mut EmailPasswordConfig)) -> Self {
+        Self::with_rate_limits(configure, supertokens::RateLimitConfig::default()).await
+    }
+
+    /// With these SDK rate limits (a test that sends more than the defaults allow from one
+    /// address turns them off).
+    async fn with_rate_limits(
+        configure: impl FnOnce(&mut EmailPasswordConfig),
+        rate_limits: supertokens::RateLimitConfig,
+    ) -> Self {
         let core = start_core(TestCoreOptions::default()).await.unwrap();
         let outbox = CapturingEmailDelivery::new();
         let mut config = EmailPasswordConfig {
@@ -56,6 +65,7 @@ impl App {
                 supertokens_session::init(SessionConfig::default()),
                 supertokens_emailpassword::init(config),
             ],
+            rate_limits,
         );
         Self {
             _core: core,
@@ -133,6 +143,7 @@ impl App {
 fn init(
     core: &TestCore,
     recipe_list: Vec<Box<dyn supertokens::RecipeBuilder>>,
+    rate_limits: supertokens::RateLimitConfig,
 ) -> Arc<SuperTokens> {
     supertokens::init(SuperTokensConfig {
         app_info: AppInfo {
@@ -144,6 +155,7 @@ fn init(
         },
         connection_uri: core.base_url.clone(),
         api_key: Some(API_KEY.into()),
+        rate_limits,
         recipe_list,
     })
     .unwrap()
@@ -261,7 +273,8 @@ async fn taken_emails_and_wrong_credentials() {
 
 #[tokio::test]
 async fn malformed_input_is_400_and_validation_is_field_error() {
-    let app = App::new().await;
+    // More than the SDK's 10 sign-ups per address and minute.
+    let app = App::with_rate_limits(|_| {}, supertokens::RateLimitConfig::disabled()).await;
     let cases = [
         (json!({}), "Missing input param: formFields"),
         (json!({"formFields": {}}), "formFields must be an array"),
@@ -472,7 +485,8 @@ async fn email_exists_on_both_paths_and_tenant_prefix() {
 
 #[tokio::test]
 async fn password_reset_flow() {
-    let app = App::new().await;
+    // More than the SDK's 10 password reset requests per address and minute.
+    let app = App::with_rate_limits(|_| {}, supertokens::RateLimitConfig::disabled()).await;
     let user_id = app.sign_up("frank@example.com", PASSWORD).await.body["user"]["id"]
         .as_str()
         .unwrap()
@@ -850,6 +864,7 @@ async fn sign_in_needs_the_session_recipe_but_other_routes_do_not() {
         vec![supertokens_emailpassword::init(
             EmailPasswordConfig::default(),
         )],
+        supertokens::RateLimitConfig::default(),
     );
     let send = |path: &'static str, body: Value| {
         let st = st.clone();

@@ -65,6 +65,7 @@ async fn shop() -> RecipeApp {
         app_info: app_info(),
         connection_uri: format!("{}/appid-{APP}", core.base_url),
         api_key: Some(API_KEY.to_owned()),
+        rate_limits: supertokens::RateLimitConfig::default(),
         recipe_list,
     })
     .unwrap();

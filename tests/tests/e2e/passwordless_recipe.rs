@@ -89,6 +89,7 @@ impl App {
             },
             connection_uri: core.base_url.clone(),
             api_key: Some(API_KEY.into()),
+            rate_limits: supertokens::RateLimitConfig::default(),
             recipe_list,
         })
         .unwrap();
@@ -1031,6 +1032,7 @@ async fn config_mistakes_fail_init_naming_the_field() {
         },
         connection_uri: core.base_url.clone(),
         api_key: Some(API_KEY.into()),
+        rate_limits: supertokens::RateLimitConfig::default(),
         recipe_list: vec![
             supertokens_session::init(SessionConfig::default()),
             supertokens_passwordless::init(PasswordlessConfig::new(

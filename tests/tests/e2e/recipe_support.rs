@@ -91,6 +91,7 @@ impl RecipeApp {
             app_info: app_info(),
             connection_uri: core.base_url.clone(),
             api_key: Some(API_KEY.to_owned()),
+            rate_limits: supertokens::RateLimitConfig::default(),
             recipe_list,
         })
         .unwrap();

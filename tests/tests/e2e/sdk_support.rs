@@ -50,6 +50,7 @@ pub(crate) fn init_sdk(
         app_info,
         connection_uri: connection_uri.to_owned(),
         api_key: Some(API_KEY.to_owned()),
+        rate_limits: supertokens::RateLimitConfig::default(),
         recipe_list: vec![supertokens_session::init(SessionConfig {
             clock: Some(Arc::new(CoreClock(core.clock.clone()))),
             ..config

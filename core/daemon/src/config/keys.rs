@@ -172,6 +172,85 @@ pub const KEYS: &[KeyDoc] = &[
         doc: "Rows deleted per cleanup statement (1..=100000).",
     },
     KeyDoc {
+        key: "rate_limits_enabled",
+        default: "true",
+        flag: None,
+        doc: "Rate limits by account on sign-in, sign-up, password reset tokens and passwordless \
+              codes (true or false). Counted in the database, so every core on it agrees; a \
+              refused request gets 429 with Retry-After. Attempts count whether or not the \
+              account exists.",
+    },
+    KeyDoc {
+        key: "sign_in_free_failures",
+        default: "5",
+        flag: None,
+        doc: "Failed sign-ins of one email (per tenant) without delay (0..=1000000). After n \
+              failures the next attempt waits sign_in_base_delay_ms x 2^(n - this), at most \
+              sign_in_max_delay_ms, since the last failure; an attempt during the wait gets 429 \
+              without the password being checked. Never a permanent lockout: the wait is \
+              capped, a success or a password reset forgets the failures, and so does time.",
+    },
+    KeyDoc {
+        key: "sign_in_base_delay_ms",
+        default: "1000",
+        flag: None,
+        doc: "First sign-in delay past the free failures, in MILLISECONDS (1..=3153600000000); \
+              it doubles with each further failure.",
+    },
+    KeyDoc {
+        key: "sign_in_max_delay_ms",
+        default: "900000",
+        flag: None,
+        doc: "Longest sign-in delay, in MILLISECONDS (sign_in_base_delay_ms..=3153600000000): an \
+              attacker can slow one account to one password attempt per this, never lock it.",
+    },
+    KeyDoc {
+        key: "sign_in_failure_memory_ms",
+        default: "3600000",
+        flag: None,
+        doc: "Failed sign-ins are forgotten this long after the last one, in MILLISECONDS \
+              (1..=3153600000000); no wait outlasts it.",
+    },
+    KeyDoc {
+        key: "sign_up_per_email_limit",
+        default: "10",
+        flag: None,
+        doc: "Sign-up attempts per email per window (1..=1000000).",
+    },
+    KeyDoc {
+        key: "sign_up_per_email_window_ms",
+        default: "600000",
+        flag: None,
+        doc: "Window of sign_up_per_email_limit, in MILLISECONDS (1..=3153600000000); it opens \
+              at the first attempt.",
+    },
+    KeyDoc {
+        key: "password_reset_per_user_limit",
+        default: "5",
+        flag: None,
+        doc: "Password reset tokens per user per window (1..=1000000).",
+    },
+    KeyDoc {
+        key: "password_reset_per_user_window_ms",
+        default: "3600000",
+        flag: None,
+        doc: "Window of password_reset_per_user_limit, in MILLISECONDS (1..=3153600000000).",
+    },
+    KeyDoc {
+        key: "passwordless_codes_per_contact_limit",
+        default: "10",
+        flag: None,
+        doc: "Passwordless codes (new codes and resends) per email or phone number per window \
+              (1..=1000000).",
+    },
+    KeyDoc {
+        key: "passwordless_codes_per_contact_window_ms",
+        default: "3600000",
+        flag: None,
+        doc: "Window of passwordless_codes_per_contact_limit, in MILLISECONDS \
+              (1..=3153600000000).",
+    },
+    KeyDoc {
         key: "log_level",
         default: "INFO",
         flag: Some("--log-level"),
@@ -183,6 +262,29 @@ pub const KEYS: &[KeyDoc] = &[
         default: "text",
         flag: None,
         doc: "text or json (one JSON object per line), written to stdout.",
+    },
+    KeyDoc {
+        key: "request_id_header",
+        default: "none",
+        flag: None,
+        doc: "Request header that may carry the caller's request id, e.g. x-request-id or \
+              x-correlation-id. A value of 1 to 128 visible ASCII characters becomes the \
+              request's id; otherwise a fresh UUID v4 is used. The id is on every log line of \
+              the request and comes back in this header (in x-request-id when unset).",
+    },
+    KeyDoc {
+        key: "otel_exporter_otlp_endpoint",
+        default: "none (OTEL_EXPORTER_OTLP_ENDPOINT when set)",
+        flag: None,
+        doc: "Base URL of an OpenTelemetry collector speaking OTLP over HTTP, e.g. \
+              http://localhost:4318; request spans go to <endpoint>/v1/traces. Only in a \
+              core built with `--features otel`; other builds refuse to start when it is set.",
+    },
+    KeyDoc {
+        key: "otel_service_name",
+        default: "supertokens-core (OTEL_SERVICE_NAME when set)",
+        flag: None,
+        doc: "service.name of the exported traces.",
     },
 ];
 

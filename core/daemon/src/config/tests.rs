@@ -893,3 +893,198 @@ fn email_verification_token_lifetime_of_the_java_core_is_supported() {
         Ok(())
     });
 }
+
+#[test]
+fn request_id_header_is_a_lower_case_header_name() {
+    Jail::expect_with(|jail| {
+        assert_eq!(load_args(&[]).unwrap().request_id_header, None);
+        jail.set_env("SUPERTOKENS_REQUEST_ID_HEADER", "X-Correlation-ID");
+        let settings = load_args(&[]).unwrap();
+        assert_eq!(
+            settings
+                .request_id_header
+                .as_ref()
+                .map(|name| name.as_str()),
+            Some("x-correlation-id")
+        );
+        assert_eq!(
+            settings
+                .server_config()
+                .request_id_header
+                .map(|name| name.to_string()),
+            Some("x-correlation-id".to_owned())
+        );
+        jail.set_env("SUPERTOKENS_REQUEST_ID_HEADER", "bad header");
+        let error = single_problem(&[]);
+        assert!(error.contains("SUPERTOKENS_REQUEST_ID_HEADER"), "{error}");
+        assert!(error.contains("HTTP header name"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn request_id_header_cannot_be_a_secret_header() {
+    Jail::expect_with(|jail| {
+        for secret in ["api-key", "Authorization", "cookie"] {
+            jail.set_env("SUPERTOKENS_REQUEST_ID_HEADER", secret);
+            let error = single_problem(&[]);
+            assert!(error.contains("request_id_header"), "{error}");
+            assert!(error.contains("carries secrets"), "{error}");
+        }
+        Ok(())
+    });
+}
+
+#[cfg(not(feature = "otel"))]
+#[test]
+fn otel_endpoint_needs_the_otel_feature() {
+    Jail::expect_with(|jail| {
+        assert!(load_args(&[]).unwrap().otel.is_none());
+        jail.create_file(
+            "config.yaml",
+            "otel_exporter_otlp_endpoint: http://localhost:4318\n",
+        )?;
+        let error = single_problem(&[]);
+        assert!(error.contains("otel_exporter_otlp_endpoint"), "{error}");
+        assert!(
+            error.contains("SUPERTOKENS_OTEL_EXPORTER_OTLP_ENDPOINT"),
+            "{error}"
+        );
+        assert!(error.contains("--features otel"), "{error}");
+        Ok(())
+    });
+}
+
+#[cfg(not(feature = "otel"))]
+#[test]
+fn standard_otel_variable_without_the_feature_only_warns() {
+    Jail::expect_with(|jail| {
+        jail.set_env(OTEL_ENDPOINT_ENV, "http://collector:4318");
+        let settings = load_args(&[]).unwrap();
+        assert!(settings.otel.is_none());
+        assert!(
+            settings
+                .warnings
+                .iter()
+                .any(|warning| warning.contains(OTEL_ENDPOINT_ENV)
+                    && warning.contains("--features otel")),
+            "{:?}",
+            settings.warnings
+        );
+        Ok(())
+    });
+}
+
+#[cfg(feature = "otel")]
+#[test]
+fn otel_settings_from_the_key_or_the_standard_variables() {
+    Jail::expect_with(|jail| {
+        assert!(load_args(&[]).unwrap().otel.is_none());
+        jail.set_env(OTEL_ENDPOINT_ENV, "http://collector:4318/");
+        let otel = load_args(&[]).unwrap().otel.unwrap();
+        assert_eq!(otel.traces_url(), "http://collector:4318/v1/traces");
+        assert_eq!(otel.service_name, DEFAULT_OTEL_SERVICE_NAME);
+        jail.set_env(OTEL_SERVICE_NAME_ENV, "auth-eu");
+        jail.create_file(
+            "config.yaml",
+            "otel_exporter_otlp_endpoint: https://otel.internal:4318\n",
+        )?;
+        let otel = load_args(&[]).unwrap().otel.unwrap();
+        assert_eq!(otel.endpoint, "https://otel.internal:4318");
+        assert_eq!(otel.service_name, "auth-eu");
+        jail.set_env("SUPERTOKENS_OTEL_SERVICE_NAME", "auth-main");
+        assert_eq!(
+            load_args(&[]).unwrap().otel.unwrap().service_name,
+            "auth-main"
+        );
+        jail.set_env("SUPERTOKENS_OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318");
+        let error = single_problem(&[]);
+        assert!(error.contains("http:// or https://"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn rate_limit_keys_default_and_override() {
+    Jail::expect_with(|jail| {
+        let settings = load_args(&[]).unwrap();
+        assert_eq!(settings.core.rate_limits, RateLimitConfig::default());
+        jail.create_file(
+            "config.yaml",
+            "rate_limits_enabled: false\nsign_in_free_failures: 0\nsign_in_base_delay_ms: 250\n\
+             sign_in_max_delay_ms: 60000\nsign_in_failure_memory_ms: 120000\n\
+             sign_up_per_email_limit: 3\nsign_up_per_email_window_ms: 1000\n\
+             password_reset_per_user_limit: 4\npassword_reset_per_user_window_ms: 2000\n",
+        )?;
+        jail.set_env("SUPERTOKENS_PASSWORDLESS_CODES_PER_CONTACT_LIMIT", "7");
+        jail.set_env(
+            "SUPERTOKENS_PASSWORDLESS_CODES_PER_CONTACT_WINDOW_MS",
+            "3000",
+        );
+        jail.set_env("SUPERTOKENS_RATE_LIMITS_ENABLED", "true");
+        let limits = load_args(&[]).unwrap().core.rate_limits;
+        let window = |limit, ms| WindowLimit {
+            limit,
+            window: Duration::from_millis(ms),
+        };
+        assert_eq!(
+            limits,
+            RateLimitConfig {
+                enabled: true,
+                sign_in: SignInBackoff {
+                    free_failures: 0,
+                    base_delay: Duration::from_millis(250),
+                    max_delay: Duration::from_secs(60),
+                    failure_memory: Duration::from_secs(120),
+                },
+                sign_up_per_email: window(3, 1000),
+                password_reset_per_user: window(4, 2000),
+                passwordless_codes_per_contact: window(7, 3000),
+            }
+        );
+        assert!(load_args(&[]).unwrap().warnings.is_empty());
+        jail.set_env("SUPERTOKENS_RATE_LIMITS_ENABLED", "false");
+        let settings = load_args(&[]).unwrap();
+        assert!(!settings.core.rate_limits.enabled);
+        assert!(
+            settings
+                .warnings
+                .iter()
+                .any(|warning| warning.contains("rate_limits_enabled is false")),
+            "{:?}",
+            settings.warnings
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn bad_rate_limit_values_name_the_key() {
+    for (yaml, needle) in [
+        (
+            "sign_in_base_delay_ms: 5000\nsign_in_max_delay_ms: 1000\n",
+            "sign_in_max_delay_ms (SUPERTOKENS_SIGN_IN_MAX_DELAY_MS)",
+        ),
+        ("sign_up_per_email_limit: 0\n", "sign_up_per_email_limit"),
+        (
+            "password_reset_per_user_window_ms: 0\n",
+            "password_reset_per_user_window_ms",
+        ),
+        (
+            "passwordless_codes_per_contact_limit: 1000001\n",
+            "passwordless_codes_per_contact_limit",
+        ),
+        (
+            "sign_in_failure_memory_ms: 0\n",
+            "sign_in_failure_memory_ms",
+        ),
+        ("rate_limits_enabled: maybe\n", "rate_limits_enabled"),
+    ] {
+        Jail::expect_with(|jail| {
+            jail.create_file("config.yaml", yaml)?;
+            let error = single_problem(&[]);
+            assert!(error.contains(needle), "{yaml}: {error}");
+            Ok(())
+        });
+    }
+}

@@ -17,7 +17,14 @@ use crate::extract::JsonBody;
 use crate::routing::Tenant;
 use supertokens_core_engine::Core;
 
-/// `POST /recipe/signup`.
+/// Creates an emailpassword user in the tenant
+#[utoipa::path(
+    post,
+    path = "/recipe/signup",
+    tag = "emailpassword",
+    request_body = Credentials,
+    responses((status = 200, description = "The new user, or the email is taken in the tenant", body = SignUpResponse)),
+)]
 pub(super) async fn sign_up(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -30,7 +37,14 @@ pub(super) async fn sign_up(
     ))
 }
 
-/// `POST /recipe/signin`.
+/// Checks an email and password in the tenant
+#[utoipa::path(
+    post,
+    path = "/recipe/signin",
+    tag = "emailpassword",
+    request_body = Credentials,
+    responses((status = 200, description = "The user, or wrong credentials", body = SignInResponse)),
+)]
 pub(super) async fn sign_in(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -103,8 +117,16 @@ pub(super) async fn update_user(
     Ok(response)
 }
 
-/// `POST /recipe/user/password/reset/token`: the token lives for the tenant's
-/// `password_reset_token_lifetime`.
+/// Creates a password reset token
+///
+/// The token lives for the tenant's `password_reset_token_lifetime`.
+#[utoipa::path(
+    post,
+    path = "/recipe/user/password/reset/token",
+    tag = "emailpassword",
+    request_body = CreateResetTokenRequest,
+    responses((status = 200, description = "The token, or an unknown user", body = CreateResetTokenResponse)),
+)]
 pub(super) async fn create_reset_token(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -117,7 +139,14 @@ pub(super) async fn create_reset_token(
     ))
 }
 
-/// `POST /recipe/user/password/reset/token/consume`.
+/// Uses up a password reset token
+#[utoipa::path(
+    post,
+    path = "/recipe/user/password/reset/token/consume",
+    tag = "emailpassword",
+    request_body = ConsumeResetTokenRequest,
+    responses((status = 200, description = "Whose token it was, or an invalid token", body = ConsumeResetTokenResponse)),
+)]
 pub(super) async fn consume_reset_token(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<ConsumeResetTokenRequest>,
@@ -129,7 +158,14 @@ pub(super) async fn consume_reset_token(
     ))
 }
 
-/// `POST /recipe/user/password/reset` (older combined flow).
+/// Uses a password reset token and sets the new password (older combined flow)
+#[utoipa::path(
+    post,
+    path = "/recipe/user/password/reset",
+    tag = "emailpassword",
+    request_body = ResetPasswordRequest,
+    responses((status = 200, description = "The password changed, or an invalid token", body = ResetPasswordResponse)),
+)]
 pub(super) async fn reset_password(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<ResetPasswordRequest>,
@@ -146,7 +182,14 @@ pub(super) async fn reset_password(
     ))
 }
 
-/// `POST /recipe/user/passwordhash/import`.
+/// Imports a user with a password hash made by another system
+#[utoipa::path(
+    post,
+    path = "/recipe/user/passwordhash/import",
+    tag = "emailpassword",
+    request_body = ImportPasswordHashRequest,
+    responses((status = 200, description = "The imported (or updated) user", body = ImportPasswordHashResponse)),
+)]
 pub(super) async fn import_password_hash(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,

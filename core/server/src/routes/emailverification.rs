@@ -16,7 +16,14 @@ use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams};
 use crate::routing::Tenant;
 
-/// `POST /recipe/user/email/verify/token`: a token for the pair, unless it is verified.
+/// Creates an email verification token for a (user, email) pair, unless it is verified
+#[utoipa::path(
+    post,
+    path = "/recipe/user/email/verify/token",
+    tag = "emailverification",
+    request_body = UserEmailRequest,
+    responses((status = 200, description = "The token, or the email is already verified", body = CreateEmailVerificationTokenResponse)),
+)]
 pub(super) async fn create_token(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -29,7 +36,14 @@ pub(super) async fn create_token(
     ))
 }
 
-/// `POST /recipe/user/email/verify`: uses a token (`method` must be `token`).
+/// Verifies an email with a token (`method` must be `token`)
+#[utoipa::path(
+    post,
+    path = "/recipe/user/email/verify",
+    tag = "emailverification",
+    request_body = VerifyEmailRequest,
+    responses((status = 200, description = "The verified pair, or an invalid token", body = VerifyEmailResponse)),
+)]
 pub(super) async fn verify(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -50,7 +64,17 @@ pub(super) struct PairQuery {
     email: Option<String>,
 }
 
-/// `GET /recipe/user/email/verify?userId=&email=`: whether the pair is verified.
+/// Whether a (user, email) pair is verified
+#[utoipa::path(
+    get,
+    path = "/recipe/user/email/verify",
+    tag = "emailverification",
+    params(
+        ("userId" = String, Query, description = "The user"),
+        ("email" = String, Query, description = "The email"),
+    ),
+    responses((status = 200, description = "Whether it is verified", body = IsEmailVerifiedResponse)),
+)]
 pub(super) async fn is_verified(
     AppCore(core): AppCore,
     QueryParams(query): QueryParams<PairQuery>,
@@ -61,7 +85,14 @@ pub(super) async fn is_verified(
     Ok(Json(IsEmailVerifiedResponse::Ok { is_verified }))
 }
 
-/// `POST /recipe/user/email/verify/remove`: marks the pair unverified.
+/// Marks a (user, email) pair unverified
+#[utoipa::path(
+    post,
+    path = "/recipe/user/email/verify/remove",
+    tag = "emailverification",
+    request_body = UserEmailRequest,
+    responses((status = 200, description = "Done", body = OkResponse)),
+)]
 pub(super) async fn unverify(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<UserEmailRequest>,
@@ -72,7 +103,14 @@ pub(super) async fn unverify(
     Ok(Json(OkResponse::Ok))
 }
 
-/// `POST /recipe/user/email/verify/token/remove`: revokes the pair's tokens in the tenant.
+/// Revokes the email verification tokens of a (user, email) pair in the tenant
+#[utoipa::path(
+    post,
+    path = "/recipe/user/email/verify/token/remove",
+    tag = "emailverification",
+    request_body = UserEmailRequest,
+    responses((status = 200, description = "Done", body = OkResponse)),
+)]
 pub(super) async fn revoke_tokens(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,

@@ -1,4 +1,4 @@
-//! Always-on endpoints: `/hello` and `/apiversion`.
+//! Always-on endpoints: `/hello` (also at `/`) and `/apiversion`.
 
 use axum::Json;
 use supertokens_cdi::version::{ApiVersionResponse, SUPPORTED_CDI_VERSIONS};
@@ -6,7 +6,15 @@ use supertokens_cdi::version::{ApiVersionResponse, SUPPORTED_CDI_VERSIONS};
 use crate::error::ApiResult;
 use crate::extract::AppCore;
 
-/// `/hello`: answers `Hello` once the app's database answers too.
+/// Says `Hello` once the app's database answers too
+///
+/// Open: needs neither an API key nor a `cdi-version`. Answers every method.
+#[utoipa::path(
+    method(get, post, put, delete),
+    path = "/hello",
+    tag = "general",
+    responses((status = 200, description = "The core and its database are up", body = String, content_type = "text/plain", example = "Hello")),
+)]
 pub(super) async fn hello(AppCore(core): AppCore) -> ApiResult<&'static str> {
     core.storage
         .ping()
@@ -15,7 +23,26 @@ pub(super) async fn hello(AppCore(core): AppCore) -> ApiResult<&'static str> {
     Ok("Hello")
 }
 
-/// `GET /apiversion`.
+/// Says `Hello` once the app's database answers too (as `/hello`)
+#[utoipa::path(
+    method(get, post, put, delete),
+    path = "/",
+    tag = "general",
+    responses((status = 200, description = "The core and its database are up", body = String, content_type = "text/plain", example = "Hello")),
+)]
+pub(super) async fn root(core: AppCore) -> ApiResult<&'static str> {
+    hello(core).await
+}
+
+/// The CDI versions this core speaks
+///
+/// Needs the API key but no `cdi-version`.
+#[utoipa::path(
+    get,
+    path = "/apiversion",
+    tag = "general",
+    responses((status = 200, description = "Supported CDI versions", body = ApiVersionResponse)),
+)]
 pub(super) async fn api_version() -> Json<ApiVersionResponse> {
     Json(ApiVersionResponse {
         versions: SUPPORTED_CDI_VERSIONS

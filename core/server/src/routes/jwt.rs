@@ -9,7 +9,20 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::AppCore;
 use crate::extract::JsonBody;
 
-/// `GET /.well-known/jwks.json`: public, cacheable until the next key rotation.
+/// The public keys that sign access tokens and JWTs
+///
+/// Open: needs neither an API key nor a `cdi-version`. Cacheable until the next key rotation.
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    tag = "jwt",
+    responses((
+        status = 200,
+        description = "The JSON Web Key Set",
+        body = Jwks,
+        headers(("Cache-Control" = String, description = "`max-age=<seconds until the next key rotation>, must-revalidate`")),
+    )),
+)]
 pub(super) async fn well_known_jwks(AppCore(core): AppCore) -> ApiResult<Response> {
     let now_ms = core.clock.now_ms();
     let keys = core.keys.jwks(now_ms).await?;
@@ -23,13 +36,26 @@ pub(super) async fn well_known_jwks(AppCore(core): AppCore) -> ApiResult<Respons
         .into_response())
 }
 
-/// `GET /recipe/jwt/jwks`.
+/// The public keys that sign access tokens and JWTs (as `/.well-known/jwks.json`)
+#[utoipa::path(
+    get,
+    path = "/recipe/jwt/jwks",
+    tag = "jwt",
+    responses((status = 200, description = "The keys", body = JwksResponse)),
+)]
 pub(super) async fn jwks(AppCore(core): AppCore) -> ApiResult<Json<JwksResponse>> {
     let keys = core.keys.jwks(core.clock.now_ms()).await?;
     Ok(Json(JwksResponse::Ok { keys }))
 }
 
-/// `POST /recipe/jwt`.
+/// Signs a JWT with the given claims
+#[utoipa::path(
+    post,
+    path = "/recipe/jwt",
+    tag = "jwt",
+    request_body = CreateJwtRequest,
+    responses((status = 200, description = "The signed token, or an unsupported algorithm", body = CreateJwtResponse)),
+)]
 pub(super) async fn create_jwt(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<CreateJwtRequest>,

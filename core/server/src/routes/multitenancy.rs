@@ -51,7 +51,14 @@ fn require_public_app(app_id: &str) -> ApiResult<()> {
     }
 }
 
-/// `PUT /recipe/multitenancy/app/v2`.
+/// Creates or updates an app (from the public app and tenant only)
+#[utoipa::path(
+    put,
+    path = "/recipe/multitenancy/app/v2",
+    tag = "multitenancy",
+    request_body = CreateOrUpdateAppRequest,
+    responses((status = 200, description = "Whether the app was created", body = CreateOrUpdateResponse)),
+)]
 pub(super) async fn create_or_update_app(
     State(state): State<AppState>,
     Extension(AppId(app_id)): Extension<AppId>,
@@ -67,7 +74,13 @@ pub(super) async fn create_or_update_app(
     Ok(Json(CreateOrUpdateResponse::Ok { created_new }))
 }
 
-/// `GET /recipe/multitenancy/app/list/v2`.
+/// Lists every app with its tenants (from the public app and tenant only)
+#[utoipa::path(
+    get,
+    path = "/recipe/multitenancy/app/list/v2",
+    tag = "multitenancy",
+    responses((status = 200, description = "The apps", body = ListAppsResponse)),
+)]
 pub(super) async fn list_apps(
     State(state): State<AppState>,
     Extension(AppId(app_id)): Extension<AppId>,
@@ -78,7 +91,14 @@ pub(super) async fn list_apps(
     }))
 }
 
-/// `POST /recipe/multitenancy/app/remove`.
+/// Removes an app with all its data (from the public app and tenant only)
+#[utoipa::path(
+    post,
+    path = "/recipe/multitenancy/app/remove",
+    tag = "multitenancy",
+    request_body = RemoveAppRequest,
+    responses((status = 200, description = "Whether the app existed", body = RemoveResponse)),
+)]
 pub(super) async fn remove_app(
     State(state): State<AppState>,
     Extension(AppId(app_id)): Extension<AppId>,
@@ -89,7 +109,14 @@ pub(super) async fn remove_app(
     Ok(Json(RemoveResponse::Ok { did_exist }))
 }
 
-/// `PUT /appid-<appId>/recipe/multitenancy/tenant/v2`.
+/// Creates or updates a tenant of the app (`PUT /appid-<appId>/recipe/multitenancy/tenant/v2`)
+#[utoipa::path(
+    put,
+    path = "/recipe/multitenancy/tenant/v2",
+    tag = "multitenancy",
+    request_body = CreateOrUpdateTenantRequest,
+    responses((status = 200, description = "Whether the tenant was created", body = CreateOrUpdateResponse)),
+)]
 pub(super) async fn create_or_update_tenant(
     State(state): State<AppState>,
     AppCore(core): AppCore,
@@ -105,7 +132,13 @@ pub(super) async fn create_or_update_tenant(
     Ok(Json(CreateOrUpdateResponse::Ok { created_new }))
 }
 
-/// `GET /appid-<appId>/<tenantId>/recipe/multitenancy/tenant/v2`.
+/// The configuration of the tenant of the path (`GET /appid-<appId>/<tenantId>/recipe/multitenancy/tenant/v2`)
+#[utoipa::path(
+    get,
+    path = "/recipe/multitenancy/tenant/v2",
+    tag = "multitenancy",
+    responses((status = 200, description = "The configuration, or no such tenant", body = TenantConfigResponse)),
+)]
 pub(super) async fn tenant_config(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -118,14 +151,27 @@ pub(super) async fn tenant_config(
     ))
 }
 
-/// `GET /appid-<appId>/recipe/multitenancy/tenant/list/v2`.
+/// Lists the tenants of the app (`GET /appid-<appId>/recipe/multitenancy/tenant/list/v2`)
+#[utoipa::path(
+    get,
+    path = "/recipe/multitenancy/tenant/list/v2",
+    tag = "multitenancy",
+    responses((status = 200, description = "The tenants", body = ListTenantsResponse)),
+)]
 pub(super) async fn list_tenants(AppCore(core): AppCore) -> ApiResult<Json<ListTenantsResponse>> {
     Ok(Json(ListTenantsResponse::Ok {
         tenants: core.tenants.list(&core.overrides).await?,
     }))
 }
 
-/// `POST /appid-<appId>/recipe/multitenancy/tenant/remove`.
+/// Removes a tenant of the app with its data; its users stay in the app
+#[utoipa::path(
+    post,
+    path = "/recipe/multitenancy/tenant/remove",
+    tag = "multitenancy",
+    request_body = RemoveTenantRequest,
+    responses((status = 200, description = "Whether the tenant existed", body = RemoveResponse)),
+)]
 pub(super) async fn remove_tenant(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemoveTenantRequest>,
@@ -135,7 +181,14 @@ pub(super) async fn remove_tenant(
     Ok(Json(RemoveResponse::Ok { did_exist }))
 }
 
-/// `POST /appid-<appId>/<tenantId>/recipe/multitenancy/tenant/user`.
+/// Adds a user to the tenant of the path (`POST /appid-<appId>/<tenantId>/recipe/multitenancy/tenant/user`)
+#[utoipa::path(
+    post,
+    path = "/recipe/multitenancy/tenant/user",
+    tag = "multitenancy",
+    request_body = TenantUserRequest,
+    responses((status = 200, description = "Done, or why not", body = AssociateUserResponse)),
+)]
 pub(super) async fn associate_user(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -148,7 +201,14 @@ pub(super) async fn associate_user(
     ))
 }
 
-/// `POST /appid-<appId>/<tenantId>/recipe/multitenancy/tenant/user/remove`.
+/// Takes a user out of the tenant of the path; the user stays in the app
+#[utoipa::path(
+    post,
+    path = "/recipe/multitenancy/tenant/user/remove",
+    tag = "multitenancy",
+    request_body = TenantUserRequest,
+    responses((status = 200, description = "Whether the user was in the tenant", body = DisassociateUserResponse)),
+)]
 pub(super) async fn disassociate_user(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,

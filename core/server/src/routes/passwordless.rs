@@ -19,8 +19,16 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::routing::Tenant;
 use supertokens_core_engine::Core;
 
-/// `POST /recipe/signinup/code`: a new device for an email or phone number, or another code
-/// for a `deviceId`.
+/// Creates a code: a new device for an email or phone number, or another code for a `deviceId`
+///
+/// Exactly one of `email`, `phoneNumber` and `deviceId`.
+#[utoipa::path(
+    post,
+    path = "/recipe/signinup/code",
+    tag = "passwordless",
+    request_body = CreateCodeRequest,
+    responses((status = 200, description = "The code, or why not", body = CreateCodeResponse)),
+)]
 pub(super) async fn create_code(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -31,7 +39,16 @@ pub(super) async fn create_code(
     ))
 }
 
-/// `POST /recipe/signinup/code/consume`.
+/// Consumes a code: signs the user in (and up when new)
+///
+/// `preAuthSessionId` with either `linkCode` or `deviceId` and `userInputCode`.
+#[utoipa::path(
+    post,
+    path = "/recipe/signinup/code/consume",
+    tag = "passwordless",
+    request_body = ConsumeCodeRequest,
+    responses((status = 200, description = "The user, or why not", body = ConsumeCodeResponse)),
+)]
 pub(super) async fn consume_code(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -42,7 +59,16 @@ pub(super) async fn consume_code(
     ))
 }
 
-/// `POST /recipe/signinup/code/check`.
+/// Checks a code without consuming it
+///
+/// `preAuthSessionId` with either `linkCode` or `deviceId` and `userInputCode`.
+#[utoipa::path(
+    post,
+    path = "/recipe/signinup/code/check",
+    tag = "passwordless",
+    request_body = ConsumeCodeRequest,
+    responses((status = 200, description = "The device, or why not", body = CheckCodeResponse)),
+)]
 pub(super) async fn check_code(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -53,8 +79,14 @@ pub(super) async fn check_code(
     ))
 }
 
-/// `POST /recipe/signinup/code/remove`: one code by `codeId`, or a device by
-/// `preAuthSessionId`.
+/// Revokes one code by `codeId`, or a device by `preAuthSessionId`
+#[utoipa::path(
+    post,
+    path = "/recipe/signinup/code/remove",
+    tag = "passwordless",
+    request_body = RemoveCodeRequest,
+    responses((status = 200, description = "Done", body = OkResponse)),
+)]
 pub(super) async fn remove_code(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -70,7 +102,14 @@ pub(super) async fn remove_code(
     Ok(Json(OkResponse::Ok))
 }
 
-/// `POST /recipe/signinup/codes/remove`: every device of an email or phone number.
+/// Revokes every device of an email or a phone number
+#[utoipa::path(
+    post,
+    path = "/recipe/signinup/codes/remove",
+    tag = "passwordless",
+    request_body = RemoveCodesRequest,
+    responses((status = 200, description = "Done", body = OkResponse)),
+)]
 pub(super) async fn remove_codes(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -96,8 +135,21 @@ pub(super) struct ListCodesQuery {
     pre_auth_session_id: Option<String>,
 }
 
-/// `GET /recipe/signinup/codes`: one of `email`, `phoneNumber`, `deviceId`,
-/// `preAuthSessionId`.
+/// Lists the devices and codes of an email, a phone number, a `deviceId` or a `preAuthSessionId`
+///
+/// Exactly one of the four query parameters.
+#[utoipa::path(
+    get,
+    path = "/recipe/signinup/codes",
+    tag = "passwordless",
+    params(
+        ("email" = Option<String>, Query, description = "Devices of this email"),
+        ("phoneNumber" = Option<String>, Query, description = "Devices of this phone number"),
+        ("deviceId" = Option<String>, Query, description = "This device"),
+        ("preAuthSessionId" = Option<String>, Query, description = "This device, by its public id"),
+    ),
+    responses((status = 200, description = "The devices", body = ListCodesResponse)),
+)]
 pub(super) async fn list_codes(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,

@@ -16,11 +16,19 @@ use super::required;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams, parse_bool};
+use crate::openapi::QueryBool;
 use crate::routing::{PUBLIC, Tenant};
 
 const SESSION_GONE: &str = "Session does not exist.";
 
-/// `POST /recipe/session`.
+/// Creates a session for a user in the tenant
+#[utoipa::path(
+    post,
+    path = "/recipe/session",
+    tag = "session",
+    request_body = CreateSessionRequest,
+    responses((status = 200, description = "The session and its tokens", body = CreateSessionResponse)),
+)]
 pub(super) async fn create(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -40,7 +48,14 @@ pub(super) async fn create(
     Ok(Json(CreateSessionResponse::Ok(session)))
 }
 
-/// `POST /recipe/session/verify`.
+/// Verifies an access token
+#[utoipa::path(
+    post,
+    path = "/recipe/session/verify",
+    tag = "session",
+    request_body = VerifySessionRequest,
+    responses((status = 200, description = "The session, or why not", body = VerifySessionResponse)),
+)]
 pub(super) async fn verify(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<VerifySessionRequest>,
@@ -58,7 +73,14 @@ pub(super) async fn verify(
     Ok(Json(response))
 }
 
-/// `POST /recipe/session/refresh`.
+/// Refreshes a session with its refresh token
+#[utoipa::path(
+    post,
+    path = "/recipe/session/refresh",
+    tag = "session",
+    request_body = RefreshSessionRequest,
+    responses((status = 200, description = "New tokens, or why not", body = RefreshSessionResponse)),
+)]
 pub(super) async fn refresh(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<RefreshSessionRequest>,
@@ -75,7 +97,14 @@ pub(super) async fn refresh(
     Ok(Json(response))
 }
 
-/// `POST /recipe/session/regenerate`.
+/// Replaces the claims of a session's access token
+#[utoipa::path(
+    post,
+    path = "/recipe/session/regenerate",
+    tag = "session",
+    request_body = RegenerateSessionRequest,
+    responses((status = 200, description = "The session with its new token, or why not", body = RegenerateSessionResponse)),
+)]
 pub(super) async fn regenerate(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<RegenerateSessionRequest>,
@@ -93,7 +122,14 @@ pub(super) struct HandleQuery {
     session_handle: Option<String>,
 }
 
-/// `GET /recipe/session`.
+/// A session's details
+#[utoipa::path(
+    get,
+    path = "/recipe/session",
+    tag = "session",
+    params(("sessionHandle" = String, Query, description = "The session")),
+    responses((status = 200, description = "The session, or none", body = SessionDetailsResponse)),
+)]
 pub(super) async fn details(
     AppCore(core): AppCore,
     QueryParams(query): QueryParams<HandleQuery>,
@@ -102,7 +138,16 @@ pub(super) async fn details(
     Ok(Json(core.sessions.details(handle).await?))
 }
 
-/// `POST /recipe/session/remove`: by handles, or every session of a user.
+/// Revokes sessions: by handles, or every session of a user
+///
+/// Exactly one of `sessionHandles` and `userId`.
+#[utoipa::path(
+    post,
+    path = "/recipe/session/remove",
+    tag = "session",
+    request_body = RemoveSessionsRequest,
+    responses((status = 200, description = "The revoked handles", body = RemoveSessionsResponse)),
+)]
 pub(super) async fn remove(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -149,7 +194,18 @@ pub(super) struct UserSessionsQuery {
     fetch_sessions_for_all_linked_accounts: Option<String>,
 }
 
-/// `GET /recipe/session/user`.
+/// The handles of a user's live sessions
+#[utoipa::path(
+    get,
+    path = "/recipe/session/user",
+    tag = "session",
+    params(
+        ("userId" = String, Query, description = "The user"),
+        ("fetchAcrossAllTenants" = inline(Option<QueryBool>), Query, description = "Every tenant's sessions (default `true`), or only the tenant's of the path"),
+        ("fetchSessionsForAllLinkedAccounts" = inline(Option<QueryBool>), Query, description = "Accepted for compatibility; this core has no linked accounts"),
+    ),
+    responses((status = 200, description = "The handles", body = SessionHandlesResponse)),
+)]
 pub(super) async fn handles_of_user(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -173,7 +229,14 @@ pub(super) async fn handles_of_user(
     }))
 }
 
-/// `GET /recipe/session/data`.
+/// A session's server-side data
+#[utoipa::path(
+    get,
+    path = "/recipe/session/data",
+    tag = "session",
+    params(("sessionHandle" = String, Query, description = "The session")),
+    responses((status = 200, description = "The data, or no such session", body = SessionDataResponse)),
+)]
 pub(super) async fn get_session_data(
     AppCore(core): AppCore,
     QueryParams(query): QueryParams<HandleQuery>,
@@ -189,7 +252,14 @@ pub(super) async fn get_session_data(
     }))
 }
 
-/// `PUT /recipe/session/data`.
+/// Replaces a session's server-side data
+#[utoipa::path(
+    put,
+    path = "/recipe/session/data",
+    tag = "session",
+    request_body = UpdateSessionDataRequest,
+    responses((status = 200, description = "Stored, or no such session", body = UpdateDataResponse)),
+)]
 pub(super) async fn put_session_data(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<UpdateSessionDataRequest>,
@@ -201,7 +271,14 @@ pub(super) async fn put_session_data(
     Ok(Json(update_outcome(updated)))
 }
 
-/// `GET /recipe/jwt/data`.
+/// The claims a session's next access tokens carry
+#[utoipa::path(
+    get,
+    path = "/recipe/jwt/data",
+    tag = "session",
+    params(("sessionHandle" = String, Query, description = "The session")),
+    responses((status = 200, description = "The claims, or no such session", body = JwtDataResponse)),
+)]
 pub(super) async fn get_jwt_data(
     AppCore(core): AppCore,
     QueryParams(query): QueryParams<HandleQuery>,
@@ -217,7 +294,14 @@ pub(super) async fn get_jwt_data(
     }))
 }
 
-/// `PUT /recipe/jwt/data`.
+/// Replaces the claims of a session's next access tokens
+#[utoipa::path(
+    put,
+    path = "/recipe/jwt/data",
+    tag = "session",
+    request_body = UpdateJwtDataRequest,
+    responses((status = 200, description = "Stored, or no such session", body = UpdateDataResponse)),
+)]
 pub(super) async fn put_jwt_data(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<UpdateJwtDataRequest>,

@@ -4,7 +4,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 use supertokens_cdi::general::OkResponse;
-use supertokens_cdi::usermetadata::{RemoveUserMetadataRequest, UserMetadataResponse};
+use supertokens_cdi::usermetadata::{
+    RemoveUserMetadataRequest, UpdateUserMetadataRequest, UserMetadataResponse,
+};
 
 use super::required;
 use crate::error::{ApiError, ApiResult};
@@ -18,7 +20,14 @@ pub(super) struct UserIdQuery {
     user_id: Option<String>,
 }
 
-/// `GET /recipe/user/metadata?userId=`: the user's metadata (`{}` when none).
+/// A user's metadata (`{}` when none)
+#[utoipa::path(
+    get,
+    path = "/recipe/user/metadata",
+    tag = "usermetadata",
+    params(("userId" = String, Query, description = "The user; free-form")),
+    responses((status = 200, description = "The metadata", body = UserMetadataResponse)),
+)]
 pub(super) async fn get(
     AppCore(core): AppCore,
     QueryParams(query): QueryParams<UserIdQuery>,
@@ -37,7 +46,14 @@ pub(super) struct UpdateBody {
     metadata_update: Value,
 }
 
-/// `PUT /recipe/user/metadata`: shallow-merges `metadataUpdate`; returns the result.
+/// Shallow-merges `metadataUpdate` into a user's metadata
+#[utoipa::path(
+    put,
+    path = "/recipe/user/metadata",
+    tag = "usermetadata",
+    request_body = UpdateUserMetadataRequest,
+    responses((status = 200, description = "The metadata after the update", body = UserMetadataResponse)),
+)]
 pub(super) async fn update(
     AppCore(core): AppCore,
     JsonBody(body): JsonBody<UpdateBody>,
@@ -51,7 +67,14 @@ pub(super) async fn update(
     Ok(Json(UserMetadataResponse::Ok { metadata }))
 }
 
-/// `POST /recipe/user/metadata/remove`.
+/// Removes a user's metadata
+#[utoipa::path(
+    post,
+    path = "/recipe/user/metadata/remove",
+    tag = "usermetadata",
+    request_body = RemoveUserMetadataRequest,
+    responses((status = 200, description = "Done", body = OkResponse)),
+)]
 pub(super) async fn remove(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemoveUserMetadataRequest>,

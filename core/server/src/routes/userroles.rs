@@ -16,7 +16,14 @@ use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams};
 use crate::routing::Tenant;
 
-/// `PUT /recipe/role`: creates a role or adds permissions to it.
+/// Creates a role, or adds permissions to it
+#[utoipa::path(
+    put,
+    path = "/recipe/role",
+    tag = "userroles",
+    request_body = CreateOrUpdateRoleRequest,
+    responses((status = 200, description = "Whether the role was created", body = CreateOrUpdateRoleResponse)),
+)]
 pub(super) async fn create_or_update_role(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<CreateOrUpdateRoleRequest>,
@@ -28,7 +35,14 @@ pub(super) async fn create_or_update_role(
     ))
 }
 
-/// `POST /recipe/role/remove`.
+/// Removes a role with its permissions and assignments
+#[utoipa::path(
+    post,
+    path = "/recipe/role/remove",
+    tag = "userroles",
+    request_body = RemoveRoleRequest,
+    responses((status = 200, description = "Whether the role existed", body = RemoveRoleResponse)),
+)]
 pub(super) async fn remove_role(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemoveRoleRequest>,
@@ -36,7 +50,13 @@ pub(super) async fn remove_role(
     Ok(Json(core.userroles.remove_role(&request.role).await?))
 }
 
-/// `GET /recipe/roles`.
+/// Every role of the app
+#[utoipa::path(
+    get,
+    path = "/recipe/roles",
+    tag = "userroles",
+    responses((status = 200, description = "The roles", body = RolesResponse)),
+)]
 pub(super) async fn roles(AppCore(core): AppCore) -> ApiResult<Json<RolesResponse>> {
     Ok(Json(core.userroles.roles().await?))
 }
@@ -47,7 +67,14 @@ pub(super) struct RoleQuery {
     role: Option<String>,
 }
 
-/// `GET /recipe/role/permissions?role=`.
+/// A role's permissions
+#[utoipa::path(
+    get,
+    path = "/recipe/role/permissions",
+    tag = "userroles",
+    params(("role" = String, Query, description = "The role")),
+    responses((status = 200, description = "The permissions, or no such role", body = RolePermissionsResponse)),
+)]
 pub(super) async fn role_permissions(
     AppCore(core): AppCore,
     QueryParams(query): QueryParams<RoleQuery>,
@@ -56,7 +83,14 @@ pub(super) async fn role_permissions(
     Ok(Json(core.userroles.permissions(role).await?))
 }
 
-/// `POST /recipe/role/permissions/remove`: some permissions, or all when none are named.
+/// Removes some permissions of a role, or all when none are named
+#[utoipa::path(
+    post,
+    path = "/recipe/role/permissions/remove",
+    tag = "userroles",
+    request_body = RemovePermissionsRequest,
+    responses((status = 200, description = "Done, or no such role", body = RoleStatusResponse)),
+)]
 pub(super) async fn remove_permissions(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemovePermissionsRequest>,
@@ -74,7 +108,14 @@ pub(super) struct PermissionQuery {
     permission: Option<String>,
 }
 
-/// `GET /recipe/permission/roles?permission=`.
+/// The roles that have a permission
+#[utoipa::path(
+    get,
+    path = "/recipe/permission/roles",
+    tag = "userroles",
+    params(("permission" = String, Query, description = "The permission")),
+    responses((status = 200, description = "The roles", body = RolesResponse)),
+)]
 pub(super) async fn roles_with_permission(
     AppCore(core): AppCore,
     QueryParams(query): QueryParams<PermissionQuery>,
@@ -85,7 +126,14 @@ pub(super) async fn roles_with_permission(
     ))
 }
 
-/// `PUT /recipe/user/role`: gives a user a role in the tenant.
+/// Gives a user a role in the tenant
+#[utoipa::path(
+    put,
+    path = "/recipe/user/role",
+    tag = "userroles",
+    request_body = UserRoleRequest,
+    responses((status = 200, description = "Done, or no such role", body = AddRoleToUserResponse)),
+)]
 pub(super) async fn add_user_role(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -98,7 +146,14 @@ pub(super) async fn add_user_role(
     ))
 }
 
-/// `POST /recipe/user/role/remove`: takes a role from a user in the tenant.
+/// Takes a role from a user in the tenant
+#[utoipa::path(
+    post,
+    path = "/recipe/user/role/remove",
+    tag = "userroles",
+    request_body = UserRoleRequest,
+    responses((status = 200, description = "Done, or no such role", body = RemoveUserRoleResponse)),
+)]
 pub(super) async fn remove_user_role(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -118,7 +173,14 @@ pub(super) struct UserIdQuery {
     user_id: Option<String>,
 }
 
-/// `GET /recipe/user/roles?userId=`: the user's roles in the tenant.
+/// A user's roles in the tenant
+#[utoipa::path(
+    get,
+    path = "/recipe/user/roles",
+    tag = "userroles",
+    params(("userId" = String, Query, description = "The user; free-form")),
+    responses((status = 200, description = "The roles", body = RolesResponse)),
+)]
 pub(super) async fn roles_of_user(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -130,7 +192,14 @@ pub(super) async fn roles_of_user(
     ))
 }
 
-/// `GET /recipe/role/users?role=`: the users who have the role in the tenant.
+/// The users who have a role in the tenant
+#[utoipa::path(
+    get,
+    path = "/recipe/role/users",
+    tag = "userroles",
+    params(("role" = String, Query, description = "The role")),
+    responses((status = 200, description = "The users, or no such role", body = RoleUsersResponse)),
+)]
 pub(super) async fn users_with_role(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,

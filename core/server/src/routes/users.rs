@@ -13,6 +13,7 @@ use super::required;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppCore;
 use crate::extract::{JsonBody, QueryParams, parse_bool};
+use crate::openapi::QueryBool;
 use crate::routing::Tenant;
 
 #[derive(Debug, Deserialize)]
@@ -26,7 +27,24 @@ pub(super) struct AccountInfoQuery {
     do_union_of_account_info: Option<String>,
 }
 
-/// `GET /users/by-accountinfo`.
+/// The users with an email or phone number in the tenant
+///
+/// At least one of `email`, `phoneNumber`, `thirdPartyId` with `thirdPartyUserId`, and
+/// `webauthnCredentialId`.
+#[utoipa::path(
+    get,
+    path = "/users/by-accountinfo",
+    tag = "users",
+    params(
+        ("email" = Option<String>, Query, description = "Users with this email"),
+        ("phoneNumber" = Option<String>, Query, description = "Users with this phone number"),
+        ("thirdPartyId" = Option<String>, Query, description = "Third-party provider (no third-party users exist in this core)"),
+        ("thirdPartyUserId" = Option<String>, Query, description = "User id at the provider"),
+        ("webauthnCredentialId" = Option<String>, Query, description = "WebAuthn credential (no WebAuthn users exist in this core)"),
+        ("doUnionOfAccountInfo" = inline(Option<QueryBool>), Query, description = "Users matching any criterion (default `false`: all of them)"),
+    ),
+    responses((status = 200, description = "The users, oldest first", body = UsersResponse)),
+)]
 pub(super) async fn by_account_info(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -67,7 +85,14 @@ pub(super) struct UserIdQuery {
     user_id: Option<String>,
 }
 
-/// `GET /user/id`.
+/// A user by id, with all its login methods
+#[utoipa::path(
+    get,
+    path = "/user/id",
+    tag = "users",
+    params(("userId" = String, Query, description = "The user")),
+    responses((status = 200, description = "The user, or none", body = GetUserResponse)),
+)]
 pub(super) async fn by_id(
     AppCore(core): AppCore,
     QueryParams(query): QueryParams<UserIdQuery>,
@@ -79,13 +104,32 @@ pub(super) async fn by_id(
     }))
 }
 
-/// `POST /user/remove`.
+/// Deletes a user with all its data
+#[utoipa::path(
+    post,
+    path = "/user/remove",
+    tag = "users",
+    request_body = RemoveUserRequest,
+    responses((status = 200, description = "Done (also when there was no such user)", body = OkResponse)),
+)]
 pub(super) async fn remove(
     AppCore(core): AppCore,
     JsonBody(request): JsonBody<RemoveUserRequest>,
 ) -> ApiResult<Json<OkResponse>> {
     core.users.remove(&request.user_id).await?;
     Ok(Json(OkResponse::Ok))
+}
+
+/// Order of `GET /users`, as documented (the engine checks the value).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(super) enum TimeJoinedOrder {
+    /// Oldest first.
+    #[schema(rename = "ASC")]
+    Asc,
+    /// Newest first.
+    #[schema(rename = "DESC")]
+    Desc,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,7 +141,19 @@ pub(super) struct PageQuery {
     time_joined_order: Option<String>,
 }
 
-/// `GET /users`.
+/// A page of the tenant's users
+#[utoipa::path(
+    get,
+    path = "/users",
+    tag = "users",
+    params(
+        ("includeRecipeIds" = Option<String>, Query, description = "Comma-separated recipe ids (`emailpassword`, `passwordless`); default every recipe"),
+        ("paginationToken" = Option<String>, Query, description = "`nextPaginationToken` of the previous page"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Users per page (default 100)"),
+        ("timeJoinedOrder" = inline(Option<TimeJoinedOrder>), Query, description = "Oldest first (default) or newest first"),
+    ),
+    responses((status = 200, description = "The page", body = UserPageResponse)),
+)]
 pub(super) async fn page(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
@@ -133,7 +189,17 @@ pub(super) struct CountQuery {
     include_all_tenants: Option<String>,
 }
 
-/// `GET /users/count`.
+/// How many users the tenant (or the app) has
+#[utoipa::path(
+    get,
+    path = "/users/count",
+    tag = "users",
+    params(
+        ("includeRecipeIds" = Option<String>, Query, description = "Comma-separated recipe ids; default every recipe"),
+        ("includeAllTenants" = inline(Option<QueryBool>), Query, description = "Count the whole app (default `false`)"),
+    ),
+    responses((status = 200, description = "The count", body = UserCountResponse)),
+)]
 pub(super) async fn count(
     AppCore(core): AppCore,
     Extension(Tenant(tenant_id)): Extension<Tenant>,
