@@ -8,8 +8,9 @@
 #   RUNS=20000 tests/fuzz/run.sh cookies   # one target, a short run
 #   SANITIZER=address tests/fuzz/run.sh    # with AddressSanitizer (slower; default: none)
 #
-# Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz passes a few -Z flags to rustc:
-# on a stable toolchain the script sets RUSTC_BOOTSTRAP=1 (or use `FUZZ_TOOLCHAIN=nightly`).
+# Needs cargo-fuzz (`cargo install cargo-fuzz`). Works on the stable toolchain; with a
+# sanitizer cargo-fuzz passes -Zsanitizer, so the script then sets RUSTC_BOOTSTRAP=1 (or use
+# `FUZZ_TOOLCHAIN=nightly`).
 # Logs go to tests/fuzz/logs/<target>.log. To reproduce a crash:
 # tests/fuzz/target/<host>/release/<target> tests/fuzz/artifacts/<target>/<file>. Not part of CI (too slow); CI replays the corpus
 # with `cargo test -p supertokens-fuzz-harness`.
@@ -30,7 +31,7 @@ fi
 toolchain=()
 if [[ -n "${FUZZ_TOOLCHAIN:-}" ]]; then
     toolchain=("+${FUZZ_TOOLCHAIN}")
-else
+elif [[ "$SANITIZER" != none ]]; then
     export RUSTC_BOOTSTRAP=1
 fi
 # The fuzzed processes must not pick up a developer's core settings.
