@@ -22,6 +22,9 @@ use crate::error::{EngineError, Result};
 pub const KEY_OVERLAP: Duration = Duration::from_secs(60);
 /// Longest time between two reloads of the key set from storage, to see other cores' keys.
 const RELOAD_EVERY: Duration = Duration::from_secs(30);
+/// How long before a load a key made by another core may have been committed too late for
+/// that load to see it.
+const UNCOMMITTED_KEY_MARGIN_MS: i64 = 10_000;
 
 /// A parsed key with its metadata.
 #[derive(Clone)]
@@ -164,6 +167,29 @@ impl SigningKeys {
     /// Re-reads the keys from storage, at most once per `min_gap_ms` (for unknown key ids).
     pub async fn reload_if_older_than(&self, now_ms: i64, min_gap_ms: i64) -> Result<()> {
         if now_ms - self.snapshot().loaded_at_ms >= min_gap_ms {
+            self.reload(now_ms).await?;
+        }
+        Ok(())
+    }
+
+    /// Re-reads the keys for a token signed with the unknown key id `kid`: at once when
+    /// `kid` names a dynamic key made around or after the last load and not in the future
+    /// (another core sharing the database made it, perhaps committing it just after our
+    /// load), otherwise at most once per `min_gap_ms`.
+    pub async fn reload_for_unknown_kid(
+        &self,
+        kid: &str,
+        now_ms: i64,
+        min_gap_ms: i64,
+    ) -> Result<()> {
+        let loaded_at_ms = self.snapshot().loaded_at_ms;
+        let made_since_last_load = kid
+            .strip_prefix("d-")
+            .and_then(|created| created.parse::<i64>().ok())
+            .is_some_and(|created_ms| {
+                created_ms >= loaded_at_ms - UNCOMMITTED_KEY_MARGIN_MS && created_ms <= now_ms
+            });
+        if made_since_last_load || now_ms - loaded_at_ms >= min_gap_ms {
             self.reload(now_ms).await?;
         }
         Ok(())

@@ -375,7 +375,7 @@ impl Sessions {
                 }
                 if self
                     .keys
-                    .reload_if_older_than(now_ms, UNKNOWN_KID_RELOAD_GAP_MS)
+                    .reload_for_unknown_kid(&kid, now_ms, UNKNOWN_KID_RELOAD_GAP_MS)
                     .await
                     .is_err()
                 {
