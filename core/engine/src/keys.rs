@@ -164,14 +164,6 @@ impl SigningKeys {
             .any(|key| key.key.kid() == kid)
     }
 
-    /// Re-reads the keys from storage, at most once per `min_gap_ms` (for unknown key ids).
-    pub async fn reload_if_older_than(&self, now_ms: i64, min_gap_ms: i64) -> Result<()> {
-        if now_ms - self.snapshot().loaded_at_ms >= min_gap_ms {
-            self.reload(now_ms).await?;
-        }
-        Ok(())
-    }
-
     /// Re-reads the keys for a token signed with the unknown key id `kid`: at once when
     /// `kid` names a dynamic key made around or after the last load and not in the future
     /// (another core sharing the database made it, perhaps committing it just after our
