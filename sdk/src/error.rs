@@ -16,7 +16,9 @@ pub enum SuperTokensError {
     /// No core host could be reached.
     #[error("the SuperTokens core is unreachable: {0}")]
     CoreUnreachable(String),
-    /// The core answered with a non-200 status.
+    /// The core answered with a non-200 status. A `400` refuses a value of the request and
+    /// is answered as the client's mistake (see [`SuperTokensError::client_error_message`]);
+    /// any other status is a server error.
     #[error("the SuperTokens core answered {status} for {path}: {message}")]
     Core {
         /// HTTP status of the core's answer.
@@ -42,6 +44,51 @@ pub enum SuperTokensError {
     /// Anything else (a bug, an unexpected core answer).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The start of the core's `400` for an app or tenant it does not have (the Java core's
+/// wording, which this project's core keeps): `AppId or tenantId not found => … not found:
+/// (<connectionURIDomain>, <appId>, <tenantId>)`.
+const UNKNOWN_APP_OR_TENANT: &str = "AppId or tenantId not found";
+
+impl SuperTokensError {
+    /// The message of the FDI's `400 {"message": …}` when the failure is the client's doing,
+    /// `None` when it is the server's (a 500).
+    ///
+    /// The client's: [`BadInput`](Self::BadInput), and a core `400`, which refuses a value the
+    /// request carried (a malformed `deviceId`, a tenant the app does not have: `Tenant not
+    /// found: <tenantId>`). The server's: every other core status (a `401` for a wrong API
+    /// key is the SDK's configuration), and the core's `400` for an unknown app, or for the
+    /// `public` tenant, which only the connection URI can name.
+    pub fn client_error_message(&self) -> Option<String> {
+        match self {
+            Self::BadInput(message) => Some(message.clone()),
+            Self::Core {
+                status: 400,
+                message,
+                ..
+            } => match message.strip_prefix(UNKNOWN_APP_OR_TENANT) {
+                None => Some(message.clone()),
+                Some(rest) => {
+                    unknown_tenant(rest).map(|tenant| format!("Tenant not found: {tenant}"))
+                }
+            },
+            _ => None,
+        }
+    }
+}
+
+/// The tenant of the core's unknown-app-or-tenant message (`… (domain, app, tenant)`), unless
+/// it is `public`: then the app is the unknown one.
+fn unknown_tenant(rest: &str) -> Option<&str> {
+    let (_, triple) = rest.rsplit_once('(')?;
+    let tenant = triple
+        .trim_end()
+        .strip_suffix(')')?
+        .rsplit(',')
+        .next()?
+        .trim();
+    (!tenant.is_empty() && !tenant.eq_ignore_ascii_case("public")).then_some(tenant)
 }
 
 /// Session failures that become the FDI's 401/403 answers.
@@ -79,5 +126,78 @@ pub enum SessionError {
 impl From<SessionError> for SuperTokensError {
     fn from(error: SessionError) -> Self {
         Self::Session(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn core(status: u16, message: &str) -> SuperTokensError {
+        SuperTokensError::Core {
+            status,
+            path: "/nosuchtenant/recipe/signin".into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn client_errors_are_bad_input_and_core_400s_about_the_request() {
+        assert_eq!(
+            SuperTokensError::BadInput("Please provide a deviceId".into())
+                .client_error_message()
+                .as_deref(),
+            Some("Please provide a deviceId")
+        );
+        assert_eq!(
+            core(400, "Input encoding error in deviceId")
+                .client_error_message()
+                .as_deref(),
+            Some("Input encoding error in deviceId")
+        );
+        let unknown = |app: &str, tenant: &str| {
+            core(
+                400,
+                &format!(
+                    "AppId or tenantId not found => Tenant with the following \
+                     connectionURIDomain, appId and tenantId combination not found: \
+                     (, {app}, {tenant})"
+                ),
+            )
+            .client_error_message()
+        };
+        assert_eq!(
+            unknown("public", "nosuchtenant").as_deref(),
+            Some("Tenant not found: nosuchtenant")
+        );
+        assert_eq!(
+            unknown("shop", "t-1").as_deref(),
+            Some("Tenant not found: t-1")
+        );
+        // The public tenant always exists: its app is the unknown one (the connection URI's).
+        assert_eq!(unknown("nosuchapp", "public"), None);
+        assert_eq!(
+            core(400, "AppId or tenantId not found").client_error_message(),
+            None
+        );
+    }
+
+    #[test]
+    fn server_errors_are_not_the_clients() {
+        for error in [
+            core(401, "Invalid API key"),
+            core(403, "Only the public tenant may call this API"),
+            core(404, "Not found"),
+            core(500, "Internal error"),
+            SuperTokensError::Internal("bug".into()),
+            SuperTokensError::CoreUnreachable("down".into()),
+            SuperTokensError::Config("bad".into()),
+            SuperTokensError::RateLimited {
+                path: "/recipe/signin".into(),
+                retry_after_seconds: 1,
+            },
+        ] {
+            assert_eq!(error.client_error_message(), None, "{error:?}");
+        }
     }
 }

@@ -263,7 +263,11 @@ impl SuperTokens {
         })
     }
 
-    /// The one mapping of SDK errors to FDI responses.
+    /// The one mapping of SDK errors to FDI responses: the recipes' own (sessions' 401/403),
+    /// then 400 `{"message": …}` for the client's mistakes
+    /// ([`SuperTokensError::client_error_message`]: bad input, and a core `400` about a value
+    /// of the request such as an unknown tenant), 429 for the core's rate limits, and 500
+    /// `Internal server error` for the rest, which are the server's (logged).
     pub fn error_response(&self, error: &SuperTokensError, request: &SdkRequest) -> SdkResponse {
         if let Some(response) = self
             .recipes
@@ -272,10 +276,15 @@ impl SuperTokens {
         {
             return response;
         }
-        match error {
-            SuperTokensError::BadInput(message) => {
-                SdkResponse::message(StatusCode::BAD_REQUEST, message)
+        if let Some(message) = error.client_error_message() {
+            if let SuperTokensError::Core { status, path, .. } = error {
+                // Without the query, which may carry a secret (it is logged).
+                let path = path.split('?').next().unwrap_or_default();
+                tracing::info!(%path, status, %message, "the core refused a value of the request");
             }
+            return SdkResponse::message(StatusCode::BAD_REQUEST, &message);
+        }
+        match error {
             SuperTokensError::RateLimited {
                 path,
                 retry_after_seconds,

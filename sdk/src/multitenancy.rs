@@ -311,7 +311,8 @@ fn is_valid_tenant_id(tenant: &str) -> bool {
 ///
 /// The first factors are the core's list when the tenant sets one, otherwise every factor the
 /// recipes provide. A listed factor is kept when a recipe provides it or when it is not one of
-/// SuperTokens' own ids (a custom factor). An unknown tenant is an error (node answers 500).
+/// SuperTokens' own ids (a custom factor). An unknown tenant is the client's mistake (400
+/// `Tenant not found: <tenantId>`; node answers 500).
 ///
 /// Third-party providers are not listed: this SDK has no thirdparty recipe, so `clientType`
 /// (used to pick provider clients) is accepted and ignored.
@@ -322,9 +323,21 @@ pub async fn login_methods(
 ) -> Result<LoginMethods> {
     let config = tenant_config(supertokens.querier(), tenant_id)
         .await?
-        .ok_or_else(|| SuperTokensError::Internal(format!("Tenant not found: {tenant_id}")))?;
+        .ok_or_else(|| tenant_not_found(tenant_id))?;
     let available = supertokens.available_first_factors();
     Ok(compute_login_methods(config.first_factors, &available))
+}
+
+/// The failure for a tenant the core does not know: the client's mistake (400 `Tenant not
+/// found: <tenantId>`; node answers 500), except for `public`, which every app has (the
+/// app itself is missing then: a server error).
+fn tenant_not_found(tenant_id: &str) -> SuperTokensError {
+    let message = format!("Tenant not found: {tenant_id}");
+    if tenant_id.eq_ignore_ascii_case(PUBLIC_TENANT) {
+        SuperTokensError::Internal(message)
+    } else {
+        SuperTokensError::BadInput(message)
+    }
 }
 
 /// Which of a recipe's factors a tenant accepts as first factors (node's `isValidFirstFactor`).
@@ -341,7 +354,8 @@ pub enum FirstFactorCheck {
 impl FirstFactorCheck {
     /// The accepted factors, or node's failure: 401 `unauthorised` when the tenant accepts
     /// none of them (a session would be needed to use them as secondary factors, which this
-    /// SDK does not offer), 500 when the tenant does not exist.
+    /// SDK does not offer); 400 `Tenant not found: <tenantId>` when the tenant does not exist
+    /// (node answers 500).
     pub fn into_result(self, tenant_id: &str) -> Result<Vec<&'static str>> {
         match self {
             Self::Valid(valid) => Ok(valid),
@@ -351,9 +365,7 @@ impl FirstFactorCheck {
                 clear_tokens: true,
             }
             .into()),
-            Self::TenantNotFound => Err(SuperTokensError::Internal(format!(
-                "Tenant not found: {tenant_id}"
-            ))),
+            Self::TenantNotFound => Err(tenant_not_found(tenant_id)),
         }
     }
 }
@@ -480,6 +492,22 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_unknown_tenant_is_the_clients_mistake() {
+        let error = FirstFactorCheck::TenantNotFound
+            .into_result("nosuchtenant")
+            .unwrap_err();
+        assert_eq!(
+            error.client_error_message().as_deref(),
+            Some("Tenant not found: nosuchtenant")
+        );
+        // Every app has `public`: without it, the app of the connection URI is missing.
+        let error = FirstFactorCheck::TenantNotFound
+            .into_result("public")
+            .unwrap_err();
+        assert!(matches!(error, SuperTokensError::Internal(_)), "{error:?}");
     }
 
     #[test]

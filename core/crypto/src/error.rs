@@ -20,6 +20,10 @@ pub enum CryptoError {
     /// A stored password hash has a recognised prefix but is malformed.
     #[error("malformed password hash: {0}")]
     MalformedHash(String),
+    /// A password hash to import would cost more to verify than the bounds of imported
+    /// hashes; the message names the parameter and its bound.
+    #[error("{0}")]
+    HashTooCostly(String),
     /// Hashing a password failed.
     #[error("password hashing failed: {0}")]
     PasswordHashing(String),

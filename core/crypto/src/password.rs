@@ -81,6 +81,16 @@ pub const BCRYPT_MIN_COST: u32 = 4;
 /// Largest bcrypt cost (log2 rounds) accepted.
 pub const BCRYPT_MAX_COST: u32 = 31;
 
+/// Largest bcrypt cost (log2 rounds) of an imported hash. Cost 15 verifies in about 2 s on
+/// one core; every sign-in of the user verifies at that cost again, without an API key.
+pub const IMPORT_BCRYPT_MAX_COST: u32 = 15;
+/// Largest argon2 memory cost of an imported hash, in KiB (256 MiB).
+pub const IMPORT_ARGON2_MAX_MEMORY_KIB: u32 = 256 * 1024;
+/// Largest argon2 iteration count of an imported hash.
+pub const IMPORT_ARGON2_MAX_ITERATIONS: u32 = 16;
+/// Largest argon2 parallelism of an imported hash.
+pub const IMPORT_ARGON2_MAX_PARALLELISM: u32 = 16;
+
 /// Salt length of new argon2 hashes, in bytes.
 const ARGON2_SALT_LEN: usize = 16;
 /// Bytes of argon2 output in new hashes (the PHC default).
@@ -294,6 +304,64 @@ pub fn verify_password_with_memory(
         HashKind::Argon2(algorithm) => verify_argon2(password, stored_hash, algorithm, memory),
         HashKind::Bcrypt => bcrypt::verify(password.as_bytes(), stored_hash)
             .map_err(|e| CryptoError::MalformedHash(format!("bcrypt: {e}"))),
+    }
+}
+
+/// Checks, without computing anything, that verifying `hash` costs no more than the bounds of
+/// imported hashes ([`IMPORT_BCRYPT_MAX_COST`], [`IMPORT_ARGON2_MAX_MEMORY_KIB`],
+/// [`IMPORT_ARGON2_MAX_ITERATIONS`], [`IMPORT_ARGON2_MAX_PARALLELISM`]), tighter than those of
+/// [`verify_password`]: an imported hash is verified at its own cost at every sign-in, which
+/// needs no API key. The error ([`CryptoError::HashTooCostly`]) names the parameter and its
+/// bound. A hash this function cannot read passes: [`verify_password`] says what is wrong
+/// with it. Hashes already stored are not concerned.
+pub fn check_import_cost(hash: &str) -> Result<()> {
+    let too_costly = |what: &str, value: &str, bound: u32| {
+        Err(CryptoError::HashTooCostly(format!(
+            "{what} {value} is above {bound}, the largest accepted for imported hashes"
+        )))
+    };
+    match HashKind::detect(hash) {
+        Ok(HashKind::Bcrypt) => {
+            // `$2b$<cost>$<salt and hash>`.
+            let cost = hash
+                .split('$')
+                .nth(2)
+                .and_then(|cost| cost.parse::<u64>().ok());
+            match cost {
+                Some(cost) if cost > u64::from(IMPORT_BCRYPT_MAX_COST) => {
+                    too_costly("bcrypt cost", &cost.to_string(), IMPORT_BCRYPT_MAX_COST)
+                }
+                _ => Ok(()),
+            }
+        }
+        Ok(HashKind::Argon2(_)) => {
+            // `$argon2id[$v=19]$m=…,t=…,p=…$salt$hash`: the parameters as written, whatever the
+            // rest holds (a hash the verifier would refuse costs nothing).
+            let params = hash
+                .split('$')
+                .skip(2)
+                .find(|segment| !segment.starts_with("v="))
+                .unwrap_or_default();
+            for pair in params.split(',') {
+                let Some((name, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                let (what, bound) = match name {
+                    "m" => ("argon2 memory (m, KiB)", IMPORT_ARGON2_MAX_MEMORY_KIB),
+                    "t" => ("argon2 iterations (t)", IMPORT_ARGON2_MAX_ITERATIONS),
+                    "p" => ("argon2 parallelism (p)", IMPORT_ARGON2_MAX_PARALLELISM),
+                    _ => continue,
+                };
+                // Digits beyond `u64` are above every bound too.
+                let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+                let number = value.parse::<u64>().unwrap_or(u64::MAX);
+                if digits && number > u64::from(bound) {
+                    return too_costly(what, value, bound);
+                }
+            }
+            Ok(())
+        }
+        Err(_) => Ok(()),
     }
 }
 
@@ -584,6 +652,63 @@ mod tests {
             verify_password("pw", h),
             Err(CryptoError::MalformedHash(_))
         ));
+    }
+
+    #[test]
+    fn imported_hash_costs_are_bounded() {
+        let cost = |h: &str| check_import_cost(h).map_err(|error| error.to_string());
+        // The bounds themselves pass; one above each is refused, naming it and its bound.
+        for h in [
+            "$2a$15$qGvh3Cnkhbo2QaAO0Hu3.uXXiI9TMhDzHqCZKBdNUmKeyzX4lAo5K",
+            "$2b$04$EGdrhbKUv8Oc9vGiXX0HQOxSg445d458Muh7DAHskb6QbtCvdxcie",
+            "$argon2id$v=19$m=262144,t=16,p=16$c29tZXNhbHQ$aGFzaA",
+            "$argon2i$m=256,t=2,p=2$c29tZXNhbHQ$tsEVYKap1h6scGt5ovl9aLRGOqOth+AMB+KwHpDFZPs",
+        ] {
+            assert_eq!(cost(h), Ok(()), "{h}");
+        }
+        for (h, says) in [
+            (
+                "$2a$20$qGvh3Cnkhbo2QaAO0Hu3.uXXiI9TMhDzHqCZKBdNUmKeyzX4lAo5K",
+                "bcrypt cost 20 is above 15",
+            ),
+            (
+                "$2y$16$qGvh3Cnkhbo2QaAO0Hu3.uXXiI9TMhDzHqCZKBdNUmKeyzX4lAo5K",
+                "bcrypt cost 16 is above 15",
+            ),
+            (
+                "$argon2id$v=19$m=262145,t=1,p=1$c29tZXNhbHQ$aGFzaA",
+                "argon2 memory (m, KiB) 262145 is above 262144",
+            ),
+            (
+                "$argon2d$v=19$m=64,t=17,p=1$c29tZXNhbHQ$aGFzaA",
+                "argon2 iterations (t) 17 is above 16",
+            ),
+            (
+                "$argon2i$m=4096,t=1,p=17$c29tZXNhbHQ$aGFzaA",
+                "argon2 parallelism (p) 17 is above 16",
+            ),
+            (
+                "$argon2id$v=19$m=99999999999999999999999,t=1,p=1$c29tZXNhbHQ$aGFzaA",
+                "argon2 memory (m, KiB) 99999999999999999999999 is above 262144",
+            ),
+        ] {
+            let error = cost(h).expect_err(h);
+            assert!(error.starts_with(says), "{h}: {error}");
+            assert!(error.ends_with("the largest accepted for imported hashes"));
+        }
+        assert!(matches!(
+            check_import_cost("$2a$31$x"),
+            Err(CryptoError::HashTooCostly(_))
+        ));
+        // What the bound check cannot read is left to the verifier.
+        for h in ["plaintext", "$2a$xx$abc", "$argon2id$garbage", ""] {
+            assert_eq!(cost(h), Ok(()), "{h}");
+        }
+        // Stored hashes keep the wider verification limits.
+        let stored =
+            "$argon2id$v=19$m=8,t=100,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA";
+        assert!(check_import_cost(stored).is_err());
+        assert!(!verify_password("pw", stored).unwrap());
     }
 
     #[test]

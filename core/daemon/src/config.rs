@@ -315,10 +315,7 @@ impl ConfigFile {
             match Yaml::string(&text).data() {
                 Ok(mut profiles) => profiles.remove(&Profile::Default).unwrap_or_default(),
                 Err(error) => {
-                    problems.push(Problem::general(format!(
-                        "config file {shown} is not a YAML mapping of keys to values: {}",
-                        error.kind
-                    )));
+                    problems.push(not_a_mapping(&shown.to_string(), &text, &error.kind));
                     Dict::new()
                 }
             }
@@ -346,6 +343,75 @@ impl ConfigFile {
             dict,
         })
     }
+}
+
+/// The problem of a config file that is not a YAML mapping of keys to values. It never
+/// shows the file's content (which may hold an API key, e.g. `api_keys:key…` without the
+/// space after the colon is one string): it says what the file holds instead (a string, a
+/// list, …) and where, or, for a YAML syntax error, the parser's message with any quoted
+/// value left out.
+fn not_a_mapping(shown: &str, text: &str, kind: &figment::error::Kind) -> Problem {
+    let expected = "must be a YAML mapping of keys to values (`key: value` lines)";
+    match Yaml::from_str::<Value>(text) {
+        Ok(value) if !matches!(value, Value::Dict(..)) => {
+            let found = describe_type(&value.to_actual());
+            // The document starts on its first line that is not blank, a comment or `---`.
+            let line = text
+                .lines()
+                .position(|line| {
+                    let line = line.trim();
+                    !(line.is_empty() || line.starts_with('#') || line == "---")
+                })
+                .map(|index| format!(" starting on line {}", index + 1))
+                .unwrap_or_default();
+            let hint = match &value {
+                Value::String(_, string) if string.contains(':') => {
+                    "; a `key: value` line needs a space after the colon"
+                }
+                _ => "",
+            };
+            Problem::general(format!(
+                "config file {shown} {expected}, but it holds {found}{line}{hint}"
+            ))
+        }
+        _ => Problem::general(format!(
+            "config file {shown} {expected}, but it is not valid YAML: {}",
+            without_quoted_values(&kind.to_string())
+        )),
+    }
+}
+
+/// `message` with every `"…"` and `` `…` `` part replaced by `…`: serde and the YAML parser
+/// quote the values they show, and a value of a config file may be a secret.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut closing: Option<char> = None;
+    let mut escaped = false;
+    for c in message.chars() {
+        match closing {
+            Some(end) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && end == '"' {
+                    escaped = true;
+                } else if c == end {
+                    closing = None;
+                    out.push('…');
+                    out.push(c);
+                }
+            }
+            None => {
+                out.push(c);
+                if c == '"' || c == '`' {
+                    closing = Some(c);
+                }
+            }
+        }
+    }
+    if closing.is_some() {
+        out.push('…');
+    }
+    out
 }
 
 fn unknown_key_message(key: &str, path: &Path) -> String {
@@ -535,6 +601,7 @@ fn describe_type(actual: &figment::error::Actual) -> String {
         Actual::Char(_) | Actual::Str(_) => "a string".into(),
         Actual::Seq => "a list".into(),
         Actual::Map => "a mapping".into(),
+        Actual::Unit | Actual::Option => "nothing (null)".into(),
         _ => "a value of another type".into(),
     }
 }

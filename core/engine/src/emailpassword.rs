@@ -318,6 +318,12 @@ impl EmailPassword {
 
     /// Imports a user whose password was hashed elsewhere (argon2 or bcrypt), or replaces the
     /// hash of the existing user with that email. The user signs in with the old password.
+    ///
+    /// A hash that would cost more to verify than the bounds of imported hashes (bcrypt cost
+    /// 15; argon2 256 MiB, 16 iterations, parallelism 16: see
+    /// [`check_import_cost`](supertokens_crypto::password::check_import_cost)) is refused
+    /// with 400, as is a hash the verifier cannot read: each sign-in of the user verifies it
+    /// at its own cost.
     pub async fn import_password_hash(
         &self,
         tenant_id: &str,
@@ -345,7 +351,14 @@ impl EmailPassword {
                 "passwordHash is a {detected} hash but hashingAlgorithm says {algorithm}"
             )));
         }
-        // Reject hashes the verifier cannot read before storing them.
+        // Reject hashes that would cost too much at every sign-in (checked without hashing,
+        // before the verification below pays that cost once), then hashes the verifier
+        // cannot read, before storing them.
+        if let Err(error) = supertokens_crypto::password::check_import_cost(password_hash) {
+            return Err(EngineError::bad_request(format!(
+                "passwordHash is invalid: {error}"
+            )));
+        }
         if let Err(error) = self.hasher.verify("", password_hash).await {
             return Err(EngineError::bad_request(format!(
                 "passwordHash is invalid: {error}"

@@ -400,13 +400,16 @@ async fn two_apps_and_their_tenants_through_the_axum_example() {
     assert_eq!(methods.body["firstFactors"], json!(["otp-phone"]));
     assert_eq!(methods.body["emailPassword"]["enabled"], false);
     assert_eq!(methods.body["passwordless"]["enabled"], true);
-    // An unknown tenant: 500, as node answers (it throws "Tenant not found").
+    // An unknown tenant: the client's mistake, 400 naming it (node answers 500; fuzz
+    // finding F1).
     let unknown = shop.login_methods("/t-nope").await;
-    assert_eq!(unknown.status, 500, "{unknown:?}");
+    assert_eq!(unknown.status, 400, "{unknown:?}");
+    assert_eq!(unknown.body["message"], "Tenant not found: t-nope");
     let unknown = shop
         .email_password("/t-nope", "signup", "x@example.com", PASSWORD)
         .await;
-    assert_eq!(unknown.status, 500, "{unknown:?}");
+    assert_eq!(unknown.status, 400, "{unknown:?}");
+    assert_eq!(unknown.body["message"], "Tenant not found: t-nope");
 
     let tenant_email = "tenant@example.com";
     let up = shop

@@ -115,46 +115,6 @@ pub fn selector(method: &Method, path: &str) -> Option<u8> {
         .and_then(|index| u8::try_from(index).ok())
 }
 
-/// Known finding F4 (reported, see `tests/fuzz/README.md`): the core verifies an imported
-/// password hash at the hash's own cost before storing it (and at every later sign-in), with
-/// bounds made for the operator's policy (bcrypt cost up to 31, argon2 up to 4 GiB and 4096
-/// passes), so one `passwordhash/import` can keep a hashing thread busy for hours or
-/// allocate gigabytes. Such bodies are not sent (the fuzzer would only time out on them):
-/// any JSON string that is a bcrypt hash of cost above 12 or an argon2 hash above 64 MiB or
-/// 16 passes.
-pub fn holds_expensive_hash(body: &[u8]) -> bool {
-    fn expensive(value: &serde_json::Value) -> bool {
-        match value {
-            serde_json::Value::String(text) => is_expensive_hash(text),
-            serde_json::Value::Array(items) => items.iter().any(expensive),
-            serde_json::Value::Object(fields) => fields.values().any(expensive),
-            _ => false,
-        }
-    }
-    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|value| expensive(&value))
-}
-
-fn is_expensive_hash(text: &str) -> bool {
-    let mut parts = text.split('$');
-    let (Some(""), Some(kind), Some(params)) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    if kind.starts_with("2") {
-        return params.parse::<u32>().map_or(true, |cost| cost > 12);
-    }
-    if kind.starts_with("argon2") {
-        // `$argon2id$v=19$m=…,t=…,p=…$…`: the parameters follow the optional version.
-        return text.split('$').any(|segment| {
-            segment.split(',').any(|pair| match pair.split_once('=') {
-                Some(("m", value)) => value.parse::<u64>().map_or(true, |m| m > 65_536),
-                Some(("t", value)) => value.parse::<u64>().map_or(true, |t| t > 16),
-                _ => false,
-            })
-        });
-    }
-    false
-}
-
 /// What one input did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CdiOutcome {
@@ -177,16 +137,6 @@ pub fn run_in(world: &World, data: &[u8]) -> CdiOutcome {
     let data = world.block_on(substitute_rest(world, data));
     let input = RequestInput::parse(&data, |selector| route(selector).0 == Method::GET);
     let (method, path) = route(input.route);
-    if holds_expensive_hash(input.body) {
-        return CdiOutcome {
-            method: method.clone(),
-            path: (*path).to_owned(),
-            response: CdiResponse {
-                status: 0,
-                body: serde_json::Value::String("not sent: known finding F4".into()),
-            },
-        };
-    }
     let prefix = match input.flags & 0x03 {
         0 => String::new(),
         1 => "/public".to_owned(),

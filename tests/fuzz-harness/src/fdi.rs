@@ -212,39 +212,6 @@ async fn add_session(
     }
 }
 
-/// Whether a 500 is one of the known, reported findings (see `tests/fuzz/README.md`), which
-/// the oracle skips until they are fixed so that the fuzzer can look for others:
-///
-/// * F1: every FDI route answers 500 for a tenant the core does not know, in the path
-///   (`/auth/nosuchtenant/signin`) or in `loginmethods`' `?tenantId=` (as supertokens-node
-///   does), where a 4xx is expected.
-/// * F2: when the core refuses one of the SDK's calls with a 4xx because of a value the client
-///   sent (a malformed `deviceId` on `/signinup/code/resend`, …), the SDK answers 500.
-///
-/// A 500 while the core accepted every call remains a finding.
-pub fn is_known_finding(outcome: &FdiOutcome) -> bool {
-    names_unknown_tenant(&outcome.request)
-        || outcome
-            .core_statuses
-            .iter()
-            .any(|status| (400..500).contains(status))
-}
-
-/// F1's requests: those naming a tenant the world does not have.
-pub fn names_unknown_tenant(request: &SdkRequest) -> bool {
-    let known = |tenant: &str| tenant == "public" || tenant == TENANT;
-    let in_path = request
-        .path
-        .strip_prefix(API_BASE_PATH)
-        .and_then(|rest| rest.strip_prefix('/'))
-        .and_then(|rest| rest.split('/').next())
-        == Some(UNKNOWN_TENANT);
-    let in_query = request
-        .query_param("tenantId")
-        .is_some_and(|tenant| !known(&tenant));
-    in_path || in_query
-}
-
 /// The tenant the `0x03` flag bits put in paths, which no world has.
 pub const UNKNOWN_TENANT: &str = "nosuchtenant";
 
@@ -261,7 +228,7 @@ pub fn judge(data: &[u8], outcome: &FdiOutcome) {
     let request = &outcome.request;
     let described = || {
         format!(
-            "{} {}{} answered {}: {}",
+            "{} {}{} answered {}: {} (the core answered the SDK's calls {:?})",
             request.method,
             request.path,
             request
@@ -270,13 +237,11 @@ pub fn judge(data: &[u8], outcome: &FdiOutcome) {
                 .map(|query| format!("?{query}"))
                 .unwrap_or_default(),
             response.status,
-            String::from_utf8_lossy(&response.body)
+            String::from_utf8_lossy(&response.body),
+            outcome.core_statuses
         )
     };
-    if response.status.is_server_error()
-        && response.status != StatusCode::SERVICE_UNAVAILABLE
-        && !(response.status == StatusCode::INTERNAL_SERVER_ERROR && is_known_finding(outcome))
-    {
+    if response.status.is_server_error() && response.status != StatusCode::SERVICE_UNAVAILABLE {
         finding("fdi_request", &described(), data);
     }
     let says_json = response

@@ -93,6 +93,9 @@ pub fn cdi() -> Vec<Seed> {
         ("reset-token-consume", Method::POST, "/recipe/user/password/reset/token/consume", 0, json!({"method": "token", "token": "$RESET_TOKEN"}).to_string(), Ok),
         ("reset-password", Method::POST, "/recipe/user/password/reset", 0, json!({"method": "token", "token": "$RESET_TOKEN", "newPassword": KNOWN_PASSWORD}).to_string(), Status(200)),
         ("passwordhash-import", Method::POST, "/recipe/user/passwordhash/import", 0, json!({"email": "imported@example.com", "passwordHash": "$2a$10$qGvh3Cnkhbo2QaAO0Hu3.uXXiI9TMhDzHqCZKBdNUmKeyzX4lAo5K", "hashingAlgorithm": "BCRYPT"}).to_string(), Ok),
+        // F4 (fixed): hashes above the import bounds are refused with 400, without hashing.
+        ("passwordhash-import-costly-bcrypt", Method::POST, "/recipe/user/passwordhash/import", 0, json!({"email": "imported@example.com", "passwordHash": "$2a$20$qGvh3Cnkhbo2QaAO0Hu3.uXXiI9TMhDzHqCZKBdNUmKeyzX4lAo5K"}).to_string(), Status(400)),
+        ("passwordhash-import-costly-argon2", Method::POST, "/recipe/user/passwordhash/import", 0, json!({"email": "imported@example.com", "passwordHash": "$argon2id$v=19$m=4194304,t=1,p=1$c29tZXNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"}).to_string(), Status(400)),
         ("user-id", Method::GET, "/user/id", 0, "userId=$USER_ID".into(), Ok),
         ("recipe-user-get", Method::GET, "/recipe/user", 0, "userId=$USER_ID".into(), Ok),
         ("recipe-user-put", Method::PUT, "/recipe/user", 0, json!({"recipeUserId": "$USER_ID", "email": known}).to_string(), Ok),
@@ -190,6 +193,8 @@ const HEADER_SESSION: u8 = 0x10;
 const AUTH_MODE_COOKIE: u8 = 0x20;
 const RID: u8 = 0x04;
 const TENANT1: u8 = 0x02;
+/// FDI flag bits of [`crate::fdi::UNKNOWN_TENANT`] in the path.
+const UNKNOWN_TENANT: u8 = 0x03;
 
 fn form(fields: &[(&str, &str)]) -> String {
     let fields: Vec<_> = fields
@@ -234,6 +239,12 @@ pub fn fdi(sdk: &SuperTokens) -> Vec<Seed> {
         ("refresh-cookie", "session", Method::POST, "/session/refresh", COOKIE_SESSION | RID, String::new(), Status(200)),
         ("signout", "session", Method::POST, "/signout", HEADER_SESSION, String::new(), Ok),
         ("signout-none", "session", Method::POST, "/signout", 0, String::new(), Status(401)),
+        // F1 (fixed): a tenant the core does not know is a 400, in the path or the query.
+        ("signin-unknown-tenant", ep, Method::POST, "/signin", UNKNOWN_TENANT, form(&[("email", known), ("password", KNOWN_PASSWORD)]), Status(400)),
+        ("email-exists-unknown-tenant", ep, Method::GET, "/emailpassword/email/exists", UNKNOWN_TENANT, "email=known%40example.com".into(), Status(400)),
+        ("loginmethods-unknown-tenant", ep, Method::GET, "/loginmethods", 0, "tenantId=nosuchtenant".into(), Status(400)),
+        // F2 (fixed): a malformed deviceId is a 400, not a core call the core refuses.
+        ("code-resend-bad-device", pl, Method::POST, "/signinup/code/resend", 0, json!({"deviceId": "AAAA", "preAuthSessionId": "x"}).to_string(), Status(400)),
         ("bad-json", ep, Method::POST, "/signin", 0, "{\"formFields\": [".into(), Status(400)),
         ("no-fields", ep, Method::POST, "/signin", 0, "{}".into(), Status(400)),
     ];
@@ -366,6 +377,12 @@ pub fn config() -> Vec<Seed> {
         ),
         ("short-api-key", "api_keys: short\n", Expect::NoFinding),
         ("not-a-mapping", "- just\n- a list\n", Expect::NoFinding),
+        // F3 (fixed): a typo makes the file one string, which the error must not show.
+        (
+            "not-a-mapping-api-key",
+            "api_keys:key-one-at-least-20-chars-secret\n",
+            Expect::NoFinding,
+        ),
         ("bad-yaml", "port: [3567\n", Expect::NoFinding),
         (
             "postgres",

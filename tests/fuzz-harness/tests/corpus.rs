@@ -211,49 +211,86 @@ fn config_seeds_load_as_expected() {
     assert!(!error.problems().is_empty());
 }
 
+/// The findings of `tests/fuzz/README.md`, fixed: each input gives a 400 that says what is
+/// wrong (F1, F2, F4), or an error that does not show the file (F3).
 #[test]
-fn known_findings_are_matched_narrowly() {
-    let request =
-        |path: &str| supertokens::SdkRequest::new(http::Method::POST, path, http::HeaderMap::new());
-    assert!(fdi::names_unknown_tenant(&request(
-        "/auth/nosuchtenant/signin"
-    )));
-    assert!(fdi::names_unknown_tenant(&request(
-        "/auth/loginmethods?tenantId=x"
-    )));
-    assert!(!fdi::names_unknown_tenant(&request("/auth/tenant1/signin")));
-    assert!(!fdi::names_unknown_tenant(&request("/auth/signin")));
-    assert!(!fdi::names_unknown_tenant(&request(
-        "/auth/loginmethods?tenantId=public"
-    )));
-    let outcome = |core_statuses: Vec<u16>| fdi::FdiOutcome {
-        request: request("/auth/signinup/code/resend"),
-        response: None,
-        core_statuses,
+fn fixed_findings_stay_fixed() {
+    let world = World::build(WorldKind::Fdi);
+    let sdk = world.sdk().unwrap();
+    let fdi_seed = |name: &str| {
+        seeds::fdi(sdk)
+            .into_iter()
+            .find(|seed| seed.name == name)
+            .unwrap_or_else(|| panic!("no FDI seed {name}"))
     };
-    assert!(fdi::is_known_finding(&outcome(vec![200, 400])));
-    assert!(!fdi::is_known_finding(&outcome(vec![200, 200])));
-    assert!(!fdi::is_known_finding(&outcome(vec![500])));
-}
+    let fdi_answer = |name: &str| {
+        let seed = fdi_seed(name);
+        let outcome = fdi::run_in(&world, &seed.data);
+        fdi::judge(&seed.data, &outcome);
+        let response = outcome.response.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        (response.status.as_u16(), body, outcome.core_statuses)
+    };
+    // F1: an unknown tenant in the path (the first-factor check; a core call the core
+    // refuses with 400) and in the query.
+    for name in [
+        "signin-unknown-tenant",
+        "email-exists-unknown-tenant",
+        "loginmethods-unknown-tenant",
+    ] {
+        let (status, body, core_statuses) = fdi_answer(name);
+        assert_eq!(
+            (status, body),
+            (400, json!({"message": "Tenant not found: nosuchtenant"})),
+            "{name}"
+        );
+        if name == "email-exists-unknown-tenant" {
+            assert!(core_statuses.contains(&400), "{core_statuses:?}");
+        }
+    }
+    // F2: the SDK checks the deviceId before calling the core.
+    let (status, body, core_statuses) = fdi_answer("code-resend-bad-device");
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("deviceId is invalid"),
+        "{body}"
+    );
+    assert!(
+        core_statuses.iter().all(|status| *status == 200),
+        "{core_statuses:?}"
+    );
 
-#[test]
-fn expensive_hash_imports_are_recognised() {
-    let body = |hash: &str| json!({ "email": "a@b.c", "passwordHash": hash }).to_string();
-    assert!(cdi::holds_expensive_hash(
-        body("$2a$20$qGvh3Cnkhbo2QaAO0Hu3.uXXiI9TMhDzHqCZKBdNUmKeyzX4lAo5K").as_bytes()
-    ));
-    assert!(cdi::holds_expensive_hash(
-        body("$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$aGFzaA").as_bytes()
-    ));
-    assert!(cdi::holds_expensive_hash(
-        body("$argon2i$m=1024,t=4000,p=1$c2FsdHNhbHQ$aGFzaA").as_bytes()
-    ));
-    assert!(!cdi::holds_expensive_hash(
-        body("$2a$10$qGvh3Cnkhbo2QaAO0Hu3.uXXiI9TMhDzHqCZKBdNUmKeyzX4lAo5K").as_bytes()
-    ));
-    assert!(!cdi::holds_expensive_hash(
-        body("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA").as_bytes()
-    ));
-    assert!(!cdi::holds_expensive_hash(b"{\"passwordHash\": 1}"));
-    assert!(!cdi::holds_expensive_hash(b"not json $2a$31$"));
+    // F3: the typo's file is not echoed, and the oracle would see it.
+    let typo = b"api_keys:key-one-at-least-20-chars-secret\n";
+    assert_eq!(
+        config::api_keys_in(&String::from_utf8_lossy(typo)),
+        ["key-one-at-least-20-chars-secret"]
+    );
+    let error = config::run(typo).unwrap_err().to_string();
+    assert!(!error.contains("20-chars-secret"), "{error}");
+    assert!(
+        error.contains("must be a YAML mapping of keys to values"),
+        "{error}"
+    );
+    supertokens_fuzz_harness::config(b"api_keys:UUUUUUUtoi_keys:UUUUUUUtorrh\n2");
+
+    // F4: sent now, and refused at once with the bound.
+    let cdi_world = World::build(WorldKind::Cdi);
+    for seed in seeds::cdi()
+        .into_iter()
+        .filter(|seed| seed.name.starts_with("passwordhash-import-costly"))
+    {
+        let outcome = cdi::run_in(&cdi_world, &seed.data);
+        cdi::judge(&seed.data, &outcome);
+        assert_eq!(outcome.response.status, 400, "{}", seed.name);
+        let message = outcome.response.body.to_string();
+        assert!(
+            message.contains("the largest accepted for imported hashes"),
+            "{}: {message}",
+            seed.name
+        );
+    }
 }

@@ -1088,3 +1088,102 @@ fn bad_rate_limit_values_name_the_key() {
         });
     }
 }
+
+/// Fuzz finding F3 (`tests/fuzz/README.md`): a file that is not a YAML mapping is never echoed
+/// in the error; the error says what the file holds and where.
+#[test]
+fn a_file_that_is_not_a_mapping_is_not_echoed() {
+    Jail::expect_with(|jail| {
+        for (file, secret, found) in [
+            // A typo: no space after the colon makes the whole line one string.
+            (
+                "api_keys:key-one-at-least-20-chars-secret\n",
+                "key-one-at-least-20-chars-secret",
+                "but it holds a string starting on line 1; a `key: value` line needs a space \
+                 after the colon",
+            ),
+            // The fuzzer's input.
+            (
+                "api_keys:UUUUUUUtoi_keys:UUUUUUUtorrh\n2",
+                "UUUUUUUtorrh",
+                "but it holds a string starting on line 1;",
+            ),
+            (
+                "# keys\n\n---\nkey-one-at-least-20-chars-secret\n",
+                "key-one-at-least-20-chars-secret",
+                "but it holds a string starting on line 4",
+            ),
+            (
+                "- key-one-at-least-20-chars-secret\n- b\n",
+                "key-one-at-least-20-chars-secret",
+                "but it holds a list starting on line 1",
+            ),
+            (
+                "12345678901234567890123\n",
+                "12345678901234567890123",
+                "but it holds a number",
+            ),
+            ("true\n", "true", "but it holds a boolean"),
+            ("~\n", "~", "but it holds nothing (null)"),
+        ] {
+            jail.create_file("config.yaml", file)?;
+            let error = single_problem(&[]);
+            assert!(
+                error.contains(
+                    "config file config.yaml must be a YAML mapping of keys to values \
+                     (`key: value` lines), "
+                ),
+                "{error}"
+            );
+            assert!(error.contains(found), "{file:?}: {error}");
+            assert!(!error.contains(secret), "{file:?}: {error}");
+            assert!(!format!("{:?}", load_args(&[])).contains(secret));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn yaml_syntax_errors_leave_quoted_values_out() {
+    Jail::expect_with(|jail| {
+        for file in [
+            "port: [1, 2\n",
+            "api_keys: \"key-one-at-least-20-chars-secret\n",
+            "api_keys: key-one-at-least-20-chars-secret\n  - x: y\n",
+            "api_keys: 'key-one-at-least-20-chars-secret'\napi_keys: 'key-one-at-least-20-chars-secret'\n",
+            "\"key-one-at-least-20-chars-secret\": 1: 2\n",
+            "? [key-one-at-least-20-chars-secret]\n: x\n",
+            "&a key-one-at-least-20-chars-secret: *b\n",
+            "api_keys: !!binary key-one-at-least-20-chars-secret\n",
+            "api_keys: 1\n\tkey-one-at-least-20-chars-secret\n",
+        ] {
+            jail.create_file("config.yaml", file)?;
+            if let Err(error) = load_args(&[]) {
+                let error = format!("{error} {error:?}");
+                assert!(!error.contains("20-chars-secret"), "{file:?}: {error}");
+            }
+        }
+        jail.create_file("config.yaml", "port: [1, 2\n")?;
+        let error = single_problem(&[]);
+        assert!(error.contains("is not valid YAML: "), "{error}");
+        assert!(error.contains("line"), "{error}");
+        Ok(())
+    });
+}
+
+#[test]
+fn quoted_values_are_left_out_of_parser_messages() {
+    assert_eq!(
+        without_quoted_values(r#"invalid type: string "se\"cret", expected a map at line 1"#),
+        r#"invalid type: string "…", expected a map at line 1"#
+    );
+    assert_eq!(
+        without_quoted_values("invalid type: integer `42`, expected a map"),
+        "invalid type: integer `…`, expected a map"
+    );
+    assert_eq!(without_quoted_values("unclosed \"secret"), "unclosed \"…");
+    assert_eq!(
+        without_quoted_values("did not find expected key"),
+        "did not find expected key"
+    );
+}

@@ -5,7 +5,7 @@ use supertokens::fdi::{general_error, ok_json};
 use supertokens::{Result, SdkResponse, SuperTokensError};
 
 use super::user_shape::user_info;
-use super::{load_session_if_needed, string_field};
+use super::{check_device_id, load_session_if_needed, string_field};
 use crate::interface::{ApiOptions, ConsumeCodeInput, ConsumeCodePostResponse};
 
 const ONE_OF: &str = "Please provide one of (linkCode) or (deviceId+userInputCode) and not both";
@@ -29,6 +29,7 @@ pub(super) async fn handle(options: &ApiOptions<'_>, tenant_id: &str) -> Result<
                 "Please provide both deviceId and userInputCode".into(),
             ));
         };
+        check_device_id(device_id)?;
         ConsumeCodeInput::UserInputCode {
             pre_auth_session_id: pre_auth_session_id.to_owned(),
             device_id: device_id.to_owned(),

@@ -57,8 +57,73 @@ fn string_field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&
     }
 }
 
+/// Characters of a device id: the core issues the standard base64 of 32 random bytes.
+const DEVICE_ID_CHARS: usize = 43;
+
+/// A `deviceId` from the client, checked before it reaches the core: the standard base64 of
+/// 32 bytes that creating the code returned, with or without its `=` (the core's rule, which
+/// would otherwise refuse it with a 400). node leaves the check to the core.
+fn check_device_id(device_id: &str) -> Result<()> {
+    let trimmed = device_id.trim();
+    let digits = trimmed.strip_suffix('=').unwrap_or(trimmed).as_bytes();
+    let in_alphabet = |b: &u8| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/';
+    // 43 digits carry 258 bits: the last digit's two low bits are padding and must be zero,
+    // as the core's decoder requires.
+    let well_formed = digits.len() == DEVICE_ID_CHARS
+        && digits.iter().all(in_alphabet)
+        && digits
+            .last()
+            .is_some_and(|last| b"AEIMQUYcgkosw048".contains(last));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(SuperTokensError::BadInput(
+            "deviceId is invalid: it must be the deviceId returned when the code was created \
+             (the base64 of 32 bytes)"
+                .into(),
+        ))
+    }
+}
+
 /// Node's lookup of the current session before create/resend/consume, for account linking (see
 /// [`load_session_for_linking`]).
 async fn load_session_if_needed(options: &ApiOptions<'_>, body: &Map<String, Value>) -> Result<()> {
     load_session_for_linking(options.supertokens, options.request, body, crate::RECIPE_ID).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_ids_are_the_base64_of_32_bytes() {
+        for good in [
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            " AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= ",
+            "//////////////////////////////////////////8=",
+        ] {
+            assert!(check_device_id(good).is_ok(), "{good:?}");
+        }
+        for bad in [
+            "AAAA",
+            "",
+            "x",
+            // 33 bytes, 31 bytes.
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+            // URL-safe alphabet, a non-zero padding bit, two `=`.
+            "-_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=",
+            "//////////////////////////////////////////9=",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAé=",
+        ] {
+            let error = check_device_id(bad).unwrap_err();
+            assert!(
+                matches!(&error, SuperTokensError::BadInput(message) if message.starts_with("deviceId is invalid")),
+                "{bad:?}: {error:?}"
+            );
+        }
+    }
 }

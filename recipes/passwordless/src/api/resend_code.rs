@@ -3,7 +3,7 @@
 use supertokens::fdi::ok_json;
 use supertokens::{Result, SdkResponse, SuperTokensError};
 
-use super::{load_session_if_needed, string_field};
+use super::{check_device_id, load_session_if_needed, string_field};
 use crate::interface::ApiOptions;
 
 pub(super) async fn handle(options: &ApiOptions<'_>, tenant_id: &str) -> Result<SdkResponse> {
@@ -18,6 +18,7 @@ pub(super) async fn handle(options: &ApiOptions<'_>, tenant_id: &str) -> Result<
             "Please provide a deviceId".into(),
         ));
     };
+    check_device_id(device_id)?;
     load_session_if_needed(options, &body).await?;
     let outcome = options
         .recipe
