@@ -33,8 +33,8 @@ use supertokens_cdi::user::GetUserResponse;
 use supertokens_crypto::hashing::{hmac_sha256, sha256};
 use supertokens_crypto::random::{RandomSource, random_bytes, random_numeric_code, random_uuid_v4};
 use supertokens_storage::{
-    CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome, InsertUserOutcome,
-    PasswordlessCodeRecord, PasswordlessDeviceRecord, RECIPE_PASSWORDLESS, Storage,
+    CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome, PasswordlessCodeRecord,
+    PasswordlessDeviceRecord, RECIPE_PASSWORDLESS, RateLimitRecord, Storage, StorageError,
     UpdateContactOutcome, UserRecord,
 };
 use zeroize::Zeroizing;
@@ -43,7 +43,7 @@ use crate::clock::{Clock, millis};
 use crate::config::TenantSettings;
 use crate::error::{EngineError, Result};
 use crate::multitenancy::Tenants;
-use crate::ratelimit::{Account, RateLimits};
+use crate::ratelimit::{Account, RateLimits, WindowBudget};
 use crate::users::{auth_recipe_user, normalise_email, to_auth_recipe_user};
 
 /// Bytes in a device id.
@@ -201,6 +201,8 @@ impl fmt::Debug for CodesQuery<'_> {
 /// Outcome of a code attempt, before it becomes a consume or check response.
 enum Attempted {
     Accepted(PasswordlessDeviceRecord),
+    /// Consumed: the device, the contact's user, and whether it was created.
+    Consumed(PasswordlessDeviceRecord, UserRecord, bool),
     Incorrect(u32),
     Expired(u32),
     RestartFlow,
@@ -275,10 +277,10 @@ impl Passwordless {
                 if email.is_empty() {
                     return Err(EngineError::bad_request("email cannot be an empty string"));
                 }
-                self.limits
-                    .passwordless_code_request(tenant_id, Account::Email(&email))
-                    .await?;
-                self.create_device(tenant_id, Some(email), None, chosen_code)
+                let budget = self
+                    .limits
+                    .passwordless_code_budget(tenant_id, Account::Email(&email));
+                self.create_device(tenant_id, Some(email), None, chosen_code, budget)
                     .await
             }
             (None, Some(phone_number), None) => {
@@ -288,10 +290,10 @@ impl Passwordless {
                         "phoneNumber cannot be an empty string",
                     ));
                 }
-                self.limits
-                    .passwordless_code_request(tenant_id, Account::PhoneNumber(&phone_number))
-                    .await?;
-                self.create_device(tenant_id, None, Some(phone_number), chosen_code)
+                let budget = self
+                    .limits
+                    .passwordless_code_budget(tenant_id, Account::PhoneNumber(&phone_number));
+                self.create_device(tenant_id, None, Some(phone_number), chosen_code, budget)
                     .await
             }
             (None, None, Some(device_id)) => {
@@ -317,6 +319,7 @@ impl Passwordless {
         email: Option<String>,
         phone_number: Option<String>,
         chosen_code: Option<&str>,
+        budget: Option<WindowBudget>,
     ) -> Result<CreateCodeResponse> {
         let code_lifetime = self
             .tenants
@@ -342,9 +345,10 @@ impl Passwordless {
                 link_code_hash: link_code_hash(&link_code),
                 created_at_ms: self.clock.now_ms(),
             };
+            let code_budget = budget.as_ref().map(WindowBudget::as_code_budget);
             match self
                 .storage
-                .insert_passwordless_device(&device, &code)
+                .insert_passwordless_device(&device, &code, code_budget.as_ref())
                 .await?
             {
                 InsertCodeOutcome::Inserted => {
@@ -355,6 +359,9 @@ impl Passwordless {
                         link_code,
                         code_lifetime,
                     ));
+                }
+                InsertCodeOutcome::OverBudget(counter) => {
+                    return Err(over_budget(budget.as_ref(), &counter));
                 }
                 // A fresh device cannot collide except by chance: draw again.
                 InsertCodeOutcome::DeviceIdHashTaken
@@ -391,11 +398,9 @@ impl Passwordless {
             (None, Some(phone_number)) => Some(Account::PhoneNumber(phone_number)),
             (None, None) => None,
         };
-        if let Some(contact) = contact {
-            self.limits
-                .passwordless_code_request(tenant_id, contact)
-                .await?;
-        }
+        let budget =
+            contact.and_then(|contact| self.limits.passwordless_code_budget(tenant_id, contact));
+        let code_budget = budget.as_ref().map(WindowBudget::as_code_budget);
         let salt = decode_salt(&device)?;
         for _ in 0..MAX_GENERATION_ATTEMPTS {
             let user_input_code = self.user_input_code(chosen_code);
@@ -408,7 +413,7 @@ impl Passwordless {
             };
             match self
                 .storage
-                .insert_passwordless_code(tenant_id, &code)
+                .insert_passwordless_code(tenant_id, &code, code_budget.as_ref())
                 .await?
             {
                 InsertCodeOutcome::Inserted => {
@@ -419,6 +424,9 @@ impl Passwordless {
                         link_code,
                         code_lifetime,
                     ));
+                }
+                InsertCodeOutcome::OverBudget(counter) => {
+                    return Err(over_budget(budget.as_ref(), &counter));
                 }
                 // Consumed, revoked or cleaned up since it was read.
                 InsertCodeOutcome::UnknownDevice => {
@@ -482,28 +490,50 @@ impl Passwordless {
                 "preAuthSessionId and deviceId doesn't match",
             ));
         }
-        let attempt = CodeAttempt {
-            tenant_id,
-            device_id_hash: &device_id_hash,
-            link_code_hash: &hash,
-            typed: known_device.is_some(),
-            expired_before_ms: self.expired_before_ms(settings),
-            max_attempts: settings.passwordless_max_code_input_attempts.max(1),
-            consume,
-            known_device: known_device.as_ref(),
-        };
-        Ok(
-            match self.storage.attempt_passwordless_code(&attempt).await? {
-                CodeAttemptOutcome::Accepted(device) => Attempted::Accepted(device),
-                CodeAttemptOutcome::IncorrectCode { failed_attempts } => {
-                    Attempted::Incorrect(failed_attempts)
-                }
-                CodeAttemptOutcome::ExpiredCode { failed_attempts } => {
-                    Attempted::Expired(failed_attempts)
-                }
-                CodeAttemptOutcome::RestartFlow => Attempted::RestartFlow,
-            },
-        )
+        for _ in 0..MAX_GENERATION_ATTEMPTS {
+            // A consume signs the contact in or up in its transaction: this user is stored
+            // (with the device's contact) when the contact has none yet.
+            let new_user = consume.then(|| UserRecord {
+                user_id: random_uuid_v4(self.rng.as_ref()),
+                recipe_id: RECIPE_PASSWORDLESS.to_owned(),
+                tenant_ids: vec![tenant_id.to_owned()],
+                email: None,
+                phone_number: None,
+                password_hash: None,
+                time_joined_ms: self.clock.now_ms(),
+            });
+            let attempt = CodeAttempt {
+                tenant_id,
+                device_id_hash: &device_id_hash,
+                link_code_hash: &hash,
+                typed: known_device.is_some(),
+                expired_before_ms: self.expired_before_ms(settings),
+                max_attempts: settings.passwordless_max_code_input_attempts.max(1),
+                consume,
+                known_device: known_device.as_ref(),
+                new_user: new_user.as_ref(),
+            };
+            return Ok(
+                match self.storage.attempt_passwordless_code(&attempt).await? {
+                    CodeAttemptOutcome::Accepted(device) => Attempted::Accepted(device),
+                    CodeAttemptOutcome::Consumed {
+                        device,
+                        user,
+                        created_new_user,
+                    } => Attempted::Consumed(device, user, created_new_user),
+                    CodeAttemptOutcome::IncorrectCode { failed_attempts } => {
+                        Attempted::Incorrect(failed_attempts)
+                    }
+                    CodeAttemptOutcome::ExpiredCode { failed_attempts } => {
+                        Attempted::Expired(failed_attempts)
+                    }
+                    CodeAttemptOutcome::RestartFlow => Attempted::RestartFlow,
+                    // Only by chance: draw another id.
+                    CodeAttemptOutcome::NewUserIdTaken => continue,
+                },
+            );
+        }
+        Err(generation_failed())
     }
 
     /// Checks a code without using it up: on success nothing is deleted. Wrong typed codes
@@ -517,9 +547,11 @@ impl Passwordless {
         let max = settings.passwordless_max_code_input_attempts.max(1);
         Ok(
             match self.attempt(tenant_id, &settings, request, false).await? {
-                Attempted::Accepted(device) => CheckCodeResponse::Ok {
-                    consumed_device: consumed_device(device),
-                },
+                Attempted::Accepted(device) | Attempted::Consumed(device, _, _) => {
+                    CheckCodeResponse::Ok {
+                        consumed_device: consumed_device(device),
+                    }
+                }
                 Attempted::Incorrect(failed) => CheckCodeResponse::IncorrectUserInputCodeError {
                     failed_code_input_attempt_count: failed,
                     maximum_code_input_attempts: max,
@@ -542,8 +574,11 @@ impl Passwordless {
     ) -> Result<ConsumeCodeResponse> {
         let settings = self.tenants.settings(tenant_id).await?;
         let max = settings.passwordless_max_code_input_attempts.max(1);
-        let device = match self.attempt(tenant_id, &settings, request, true).await? {
-            Attempted::Accepted(device) => device,
+        let (device, user, created_new_user) = match self
+            .attempt(tenant_id, &settings, request, true)
+            .await?
+        {
+            Attempted::Consumed(device, user, created_new_user) => (device, user, created_new_user),
             Attempted::Incorrect(failed) => {
                 return Ok(ConsumeCodeResponse::IncorrectUserInputCodeError {
                     failed_code_input_attempt_count: failed,
@@ -557,20 +592,16 @@ impl Passwordless {
                 });
             }
             Attempted::RestartFlow => return Ok(ConsumeCodeResponse::RestartFlowError),
-        };
-        let Some((user, created_new_user)) = self.find_or_create_user(tenant_id, &device).await?
-        else {
-            return Ok(ConsumeCodeResponse::RestartFlowError);
-        };
-        // Consuming a code sent to an email proves the user owns it (as the Java core does,
-        // on sign-up and on sign-in).
-        let user_object = match &device.email {
-            Some(email) if user.email.as_ref() == Some(email) => {
-                self.storage
-                    .set_email_verified(&user.user_id, email, true)
-                    .await?;
-                to_auth_recipe_user(&user, true)
+            Attempted::Accepted(_) => {
+                return Err(EngineError::Storage(StorageError::Database(
+                    "the storage consumed a code without signing its contact in".to_owned(),
+                )));
             }
+        };
+        // A code sent to an email proves the user owns it (as the Java core has it, on
+        // sign-up and on sign-in): the storage marked it verified with the consume.
+        let user_object = match &device.email {
+            Some(email) if user.email.as_ref() == Some(email) => to_auth_recipe_user(&user, true),
             _ => auth_recipe_user(self.storage.as_ref(), &user).await?,
         };
         Ok(ConsumeCodeResponse::Ok {
@@ -579,56 +610,6 @@ impl Passwordless {
             recipe_user_id: user.user_id.clone(),
             consumed_device: consumed_device(device),
         })
-    }
-
-    /// The passwordless user of the device's contact, created if there is none. `None` when
-    /// a concurrent request took the contact and the user still cannot be read (the flow
-    /// has to restart).
-    async fn find_or_create_user(
-        &self,
-        tenant_id: &str,
-        device: &PasswordlessDeviceRecord,
-    ) -> Result<Option<(UserRecord, bool)>> {
-        if let Some(user) = self.user_of_contact(tenant_id, device).await? {
-            return Ok(Some((user, false)));
-        }
-        for _ in 0..MAX_GENERATION_ATTEMPTS {
-            let record = UserRecord {
-                user_id: random_uuid_v4(self.rng.as_ref()),
-                recipe_id: RECIPE_PASSWORDLESS.to_owned(),
-                tenant_ids: vec![tenant_id.to_owned()],
-                email: device.email.clone(),
-                phone_number: device.phone_number.clone(),
-                password_hash: None,
-                time_joined_ms: self.clock.now_ms(),
-            };
-            match self.storage.insert_user(&record).await? {
-                InsertUserOutcome::Inserted => return Ok(Some((record, true))),
-                // Another consume for the same contact created the user first.
-                InsertUserOutcome::EmailTaken | InsertUserOutcome::PhoneNumberTaken => {
-                    return Ok(self
-                        .user_of_contact(tenant_id, device)
-                        .await?
-                        .map(|user| (user, false)));
-                }
-                InsertUserOutcome::UserIdTaken => {}
-            }
-        }
-        Err(generation_failed())
-    }
-
-    async fn user_of_contact(
-        &self,
-        tenant_id: &str,
-        device: &PasswordlessDeviceRecord,
-    ) -> Result<Option<UserRecord>> {
-        if let Some(email) = &device.email {
-            return self.user_by_email(tenant_id, email).await;
-        }
-        if let Some(phone_number) = &device.phone_number {
-            return self.user_by_phone_number(tenant_id, phone_number).await;
-        }
-        Ok(None)
     }
 
     /// Devices with their codes, for exactly one of email, phone number, device id or
@@ -975,6 +956,17 @@ fn decode_salt(device: &PasswordlessDeviceRecord) -> Result<Zeroizing<Vec<u8>>> 
         .map_err(|_| {
             EngineError::Crypto("a stored passwordless link code salt is not base64".into())
         })
+}
+
+/// The refusal of a code the storage found past its budget (which it can only do when it
+/// was given one).
+fn over_budget(budget: Option<&WindowBudget>, counter: &RateLimitRecord) -> EngineError {
+    match budget {
+        Some(budget) => budget.refusal(counter),
+        None => EngineError::Storage(StorageError::Database(
+            "the storage refused a code for a budget it was not given".to_owned(),
+        )),
+    }
 }
 
 fn generation_failed() -> EngineError {

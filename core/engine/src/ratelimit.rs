@@ -45,7 +45,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use supertokens_crypto::hashing::hmac_sha256;
-use supertokens_storage::{RateLimitKey, RateLimitRecord, Storage};
+use supertokens_storage::{CodeBudget, RateLimitKey, RateLimitRecord, Storage};
 use zeroize::Zeroizing;
 
 use crate::clock::{Clock, millis};
@@ -159,6 +159,64 @@ pub fn sign_in_step(backoff: &SignInBackoff, before: &RateLimitRecord, now_ms: i
     })
 }
 
+/// One attempt counted against a fixed-window limit, for storage calls that count it in the
+/// transaction of the work it limits (see [`CodeBudget`]).
+#[derive(Clone)]
+pub struct WindowBudget {
+    bucket: &'static str,
+    tenant_id: String,
+    key_hash: String,
+    now_ms: i64,
+    window_ms: i64,
+    limit: u64,
+    what: &'static str,
+}
+
+impl fmt::Debug for WindowBudget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WindowBudget")
+            .field("bucket", &self.bucket)
+            .field("tenant_id", &self.tenant_id)
+            .field("limit", &self.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WindowBudget {
+    /// The budget as the storage takes it.
+    pub fn as_code_budget(&self) -> CodeBudget<'_> {
+        CodeBudget {
+            key: RateLimitKey {
+                bucket: self.bucket,
+                tenant_id: &self.tenant_id,
+                key_hash: &self.key_hash,
+            },
+            now_ms: self.now_ms,
+            window_ms: self.window_ms,
+            limit: self.limit,
+        }
+    }
+
+    /// The refusal of an attempt the storage found past the limit; `counter` is the counter
+    /// as that attempt left it.
+    pub fn refusal(&self, counter: &RateLimitRecord) -> EngineError {
+        refusal(&self.as_code_budget(), counter, self.what)
+    }
+}
+
+/// The 429 for an attempt past a window limit: wait until the window ends (never more than
+/// a window, even for a window opened by a core whose clock runs ahead).
+fn refusal(budget: &CodeBudget<'_>, counter: &RateLimitRecord, what: &str) -> EngineError {
+    let wait_ms = counter
+        .expires_at_ms
+        .saturating_sub(budget.now_ms)
+        .clamp(1, budget.window_ms);
+    EngineError::rate_limited(
+        what,
+        Duration::from_millis(u64::try_from(wait_ms).unwrap_or(1)),
+    )
+}
+
 /// The limits of one app.
 pub struct RateLimits {
     storage: Arc<dyn Storage>,
@@ -208,43 +266,48 @@ impl RateLimits {
         hex::encode(hmac_sha256(&self.account_key, message.as_bytes()))
     }
 
+    /// The counter and limit one attempt counts against; `None` when limits are off.
+    fn window_budget(
+        &self,
+        bucket: &'static str,
+        tenant_id: &str,
+        account: Account<'_>,
+        limit: WindowLimit,
+        what: &'static str,
+    ) -> Option<WindowBudget> {
+        self.config.enabled.then(|| WindowBudget {
+            bucket,
+            tenant_id: tenant_id.to_owned(),
+            key_hash: self.account_hash(account),
+            now_ms: self.clock.now_ms(),
+            window_ms: millis(limit.window).max(1),
+            limit: u64::from(limit.limit.max(1)),
+            what,
+        })
+    }
+
     /// Counts one attempt against a window limit; the error says how long to wait when it
     /// is refused.
     async fn hit_window(
         &self,
-        bucket: &str,
+        bucket: &'static str,
         tenant_id: &str,
         account: Account<'_>,
         limit: WindowLimit,
-        what: &str,
+        what: &'static str,
     ) -> Result<()> {
-        if !self.config.enabled {
+        let Some(budget) = self.window_budget(bucket, tenant_id, account, limit, what) else {
             return Ok(());
-        }
-        let key_hash = self.account_hash(account);
-        let key = RateLimitKey {
-            bucket,
-            tenant_id,
-            key_hash: &key_hash,
         };
-        let now_ms = self.clock.now_ms();
-        let window_ms = millis(limit.window).max(1);
+        let budget = budget.as_code_budget();
         let after = self
             .storage
-            .hit_rate_limit_window(&key, now_ms, window_ms)
+            .hit_rate_limit_window(&budget.key, budget.now_ms, budget.window_ms)
             .await?;
-        if after.hits <= u64::from(limit.limit.max(1)) {
+        if after.hits <= budget.limit {
             return Ok(());
         }
-        // A window opened by a core whose clock runs ahead never asks for more than a window.
-        let wait_ms = after
-            .expires_at_ms
-            .saturating_sub(now_ms)
-            .clamp(1, window_ms);
-        Err(EngineError::rate_limited(
-            what,
-            Duration::from_millis(u64::try_from(wait_ms).unwrap_or(1)),
-        ))
+        Err(refusal(&budget, &after, what))
     }
 
     /// Counts one attempt with `step` under the counter's lock; the error says how long to
@@ -341,20 +404,20 @@ impl RateLimits {
         .await
     }
 
-    /// Counts a passwordless code requested for an email or phone number in the tenant.
-    pub async fn passwordless_code_request(
+    /// The budget a passwordless code requested for an email or phone number in the tenant
+    /// counts against, in the transaction that stores the code; `None` when limits are off.
+    pub fn passwordless_code_budget(
         &self,
         tenant_id: &str,
         contact: Account<'_>,
-    ) -> Result<()> {
-        self.hit_window(
+    ) -> Option<WindowBudget> {
+        self.window_budget(
             PASSWORDLESS_CODE_BUCKET,
             tenant_id,
             contact,
             self.config.passwordless_codes_per_contact,
             "codes requested for this email or phone number",
         )
-        .await
     }
 
     /// Deletes up to `batch_size × max_batches` expired counters; returns how many.

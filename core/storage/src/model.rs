@@ -248,6 +248,25 @@ pub enum InsertCodeOutcome {
     LinkCodeHashTaken,
     /// The device to add the code to does not exist in the tenant (new codes only).
     UnknownDevice,
+    /// The code's hit was counted against its [`CodeBudget`] but is past the limit: nothing
+    /// else was stored. Holds the counter as this hit left it (`hits` is this hit's number).
+    OverBudget(RateLimitRecord),
+}
+
+/// A new code counted against a fixed-window rate limit (codes per email or phone number),
+/// in the same transaction that stores it: see
+/// [`crate::RateLimitStore::hit_rate_limit_window`] for how the window counts. A hit past
+/// `limit` is still counted (the window is not extended) and stores nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeBudget<'a> {
+    /// The counter.
+    pub key: RateLimitKey<'a>,
+    /// When the hit happens (epoch ms).
+    pub now_ms: i64,
+    /// Length of a window (ms, at least 1).
+    pub window_ms: i64,
+    /// Most hits allowed in a window.
+    pub limit: u64,
 }
 
 /// One attempt to use a code, checked and applied atomically by
@@ -274,6 +293,12 @@ pub struct CodeAttempt<'a> {
     /// so the storage need not read the device first. Everything decided is read again
     /// under the lock.
     pub known_device: Option<&'a PasswordlessDeviceRecord>,
+    /// With `consume`: sign the contact in or up in the same transaction. The passwordless
+    /// user of the device's email or phone number in the tenant is looked up and, when there
+    /// is none, this one is stored (its id, recipe, tenants and join time, with the device's
+    /// email and phone number); the device's email, if any, is marked verified for the user. The outcome is then
+    /// [`CodeAttemptOutcome::Consumed`].
+    pub new_user: Option<&'a UserRecord>,
 }
 
 /// Outcome of a [`CodeAttempt`].
@@ -295,6 +320,19 @@ pub enum CodeAttemptOutcome {
     },
     /// No such device, a bad link code, or the attempts ran out (the device was deleted).
     RestartFlow,
+    /// Accepted and consumed with a `new_user`: the contact's devices were deleted, and
+    /// `user` is the contact's passwordless user (`created_new_user`: the `new_user` stored).
+    Consumed {
+        /// The device the code belonged to, as it was before it was deleted.
+        device: PasswordlessDeviceRecord,
+        /// The contact's passwordless user in the tenant.
+        user: UserRecord,
+        /// True when `user` is the `new_user`, stored by this attempt.
+        created_new_user: bool,
+    },
+    /// The code was right but the `new_user`'s id is taken: nothing was changed (draw
+    /// another id and try again).
+    NewUserIdTaken,
 }
 
 /// New contact details of a passwordless user: `None` keeps a field, `Some(None)` clears it.

@@ -28,6 +28,7 @@ const DIALECT: Dialect = Dialect {
     numbered_placeholders: false,
     mysql: true,
     row_locks: true,
+    multi_statement: false,
 };
 
 static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));

@@ -26,6 +26,7 @@ const DIALECT: Dialect = Dialect {
     numbered_placeholders: true,
     mysql: false,
     row_locks: true,
+    multi_statement: false,
 };
 
 static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));

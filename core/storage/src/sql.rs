@@ -17,9 +17,9 @@ use std::borrow::Cow;
 
 use crate::error::StorageError;
 use crate::model::{
-    AppRecord, EmailVerificationTokenRecord, InsertCodeOutcome, PasswordResetTokenRecord,
-    PasswordlessCodeRecord, PasswordlessDeviceRecord, RateLimitRecord, SessionRecord,
-    SigningKeyKind, SigningKeyRecord, TenantRecord, UserRecord,
+    AppRecord, CodeBudget, EmailVerificationTokenRecord, InsertCodeOutcome,
+    PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord, RateLimitKey,
+    RateLimitRecord, SessionRecord, SigningKeyKind, SigningKeyRecord, TenantRecord, UserRecord,
 };
 
 /// The SQL dialect of a backend; each backend module defines its constant.
@@ -32,6 +32,10 @@ pub(crate) struct Dialect {
     pub(crate) mysql: bool,
     /// `SELECT … FOR UPDATE` locks rows (not SQLite, whose transactions lock the database).
     pub(crate) row_locks: bool,
+    /// One query may hold several statements, with their bind values in order (SQLite), and
+    /// a transaction holds the whole database: a consume then reads and writes in fewer
+    /// round trips to the driver.
+    pub(crate) multi_statement: bool,
 }
 
 impl Dialect {
@@ -179,8 +183,6 @@ const CODE_IN_TENANT: &str = "EXISTS (SELECT 1 FROM passwordless_devices d \
 /// The static SQL of one backend, built once per dialect.
 pub(crate) struct Queries {
     pub(crate) dialect: Dialect,
-    /// `SELECT <user columns> FROM users`, for dynamic queries.
-    pub(crate) select_users: String,
     /// `SELECT session_handle FROM sessions`, for dynamic queries.
     pub(crate) select_session_handles: String,
     pub(crate) insert_user: String,
@@ -190,6 +192,8 @@ pub(crate) struct Queries {
     pub(crate) user_by_email: String,
     pub(crate) users_by_email: String,
     pub(crate) users_by_phone_number: String,
+    /// The user of one recipe in a tenant with a phone number (binds tenant, recipe, phone).
+    pub(crate) user_by_phone_number_of_recipe: String,
     pub(crate) update_user_email: String,
     pub(crate) update_password_hash: String,
     pub(crate) delete_user: String,
@@ -222,6 +226,15 @@ pub(crate) struct Queries {
     pub(crate) devices_by_phone_number: String,
     pub(crate) lock_devices_by_email: String,
     pub(crate) lock_devices_by_phone_number: String,
+    /// Devices of an email / a phone number / one device, each with the `created_at` of the
+    /// code with a link code hash on the device (`code_created_at`, NULL for none); binds
+    /// link code hash, device id hash, tenant, contact. For SQLite, whose transaction holds
+    /// the database: elsewhere the code must be read after the device locks are granted.
+    pub(crate) devices_with_code_by_email: String,
+    pub(crate) devices_with_code_by_phone_number: String,
+    pub(crate) device_with_code: String,
+    /// `SELECT <user columns> FROM users`, for dynamic queries.
+    pub(crate) select_users: String,
     pub(crate) codes_of_device: String,
     pub(crate) code_by_link_code_hash: String,
     pub(crate) code_by_id: String,
@@ -280,9 +293,13 @@ pub(crate) struct Queries {
     pub(crate) update_app: String,
     pub(crate) delete_app: String,
     pub(crate) insert_rate_limit: String,
-    /// One hit of a fixed-window counter (see `hit_rate_limit_window`); on PostgreSQL and
-    /// SQLite it returns the counter, on MySQL it is read back in the same transaction.
-    pub(crate) hit_rate_limit_window: String,
+    /// The conflict clause of a multi-row hit of fixed-window counters (see `hit_windows`):
+    /// each `VALUES` row carries how many hits it counts in `hits`. On PostgreSQL and SQLite
+    /// it returns the counters with their keys; on MySQL they are read back with
+    /// `select_keyed_rate_limits` in the same transaction.
+    pub(crate) hit_windows_upsert: String,
+    /// `SELECT <key>, <counter> FROM rate_limits`, for dynamic queries.
+    pub(crate) select_keyed_rate_limits: String,
     /// Makes an empty counter unless there is one (row-lock backends; see
     /// `update_rate_limit`).
     pub(crate) ensure_rate_limit_row: String,
@@ -323,6 +340,12 @@ impl Queries {
             d.select_list(CODE_COLUMNS)
         );
         let devices_order = "ORDER BY passwordless_devices.device_id_hash";
+        let select_devices_with_code = format!(
+            "SELECT {}, (SELECT c.created_at FROM passwordless_codes c \
+             WHERE c.link_code_hash = ? AND c.device_id_hash = ?) AS code_created_at \
+             FROM passwordless_devices",
+            d.select_list(DEVICE_COLUMNS)
+        );
         Self {
             dialect: d,
             select_session_handles: format!(
@@ -345,6 +368,10 @@ impl Queries {
                 "{select_users} WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
                  WHERE ut.tenant_id = ? AND ut.email = ?) \
                  ORDER BY users.time_joined, users.user_id"
+            )),
+            user_by_phone_number_of_recipe: q(&format!(
+                "{select_users} WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
+                 WHERE ut.tenant_id = ? AND ut.recipe_id = ? AND ut.phone_number = ?)"
             )),
             users_by_phone_number: q(&format!(
                 "{select_users} WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
@@ -433,6 +460,16 @@ impl Queries {
             )),
             lock_devices_by_email: q(&format!(
                 "{select_devices} WHERE tenant_id = ? AND email = ? {devices_order}{lock}"
+            )),
+            devices_with_code_by_email: q(&format!(
+                "{select_devices_with_code} WHERE tenant_id = ? AND email = ? {devices_order}"
+            )),
+            devices_with_code_by_phone_number: q(&format!(
+                "{select_devices_with_code} WHERE tenant_id = ? AND phone_number = ? \
+                 {devices_order}"
+            )),
+            device_with_code: q(&format!(
+                "{select_devices_with_code} WHERE tenant_id = ? AND device_id_hash = ?"
             )),
             lock_devices_by_phone_number: q(&format!(
                 "{select_devices} WHERE tenant_id = ? AND phone_number = ? {devices_order}{lock}"
@@ -627,36 +664,36 @@ impl Queries {
                 "INSERT INTO rate_limits ({RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}) \
                  VALUES (?, ?, ?, ?, ?, ?, ?)"
             )),
-            hit_rate_limit_window: q(&if d.mysql {
+            hit_windows_upsert: if d.mysql {
                 // Assignments run left to right and later ones see earlier results, so
                 // `expires_at`, which the conditions read, is assigned after the others.
-                format!(
-                    "INSERT INTO rate_limits ({RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}) \
-                     VALUES (?, ?, ?, 1, ?, ?, ?) ON DUPLICATE KEY UPDATE \
-                     hits = CASE WHEN expires_at <= VALUES(last_hit_at) THEN 1 \
-                     ELSE hits + 1 END, \
-                     window_started_at = CASE WHEN expires_at <= VALUES(last_hit_at) \
-                     THEN VALUES(window_started_at) ELSE window_started_at END, \
-                     expires_at = CASE WHEN expires_at <= VALUES(last_hit_at) \
-                     THEN VALUES(expires_at) ELSE expires_at END, \
-                     last_hit_at = VALUES(last_hit_at)"
-                )
+                " ON DUPLICATE KEY UPDATE \
+                 hits = CASE WHEN expires_at <= VALUES(last_hit_at) THEN VALUES(hits) \
+                 ELSE hits + VALUES(hits) END, \
+                 window_started_at = CASE WHEN expires_at <= VALUES(last_hit_at) \
+                 THEN VALUES(window_started_at) ELSE window_started_at END, \
+                 expires_at = CASE WHEN expires_at <= VALUES(last_hit_at) \
+                 THEN VALUES(expires_at) ELSE expires_at END, \
+                 last_hit_at = VALUES(last_hit_at)"
+                    .to_owned()
             } else {
                 format!(
-                    "INSERT INTO rate_limits ({RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}) \
-                     VALUES (?, ?, ?, 1, ?, ?, ?) \
-                     ON CONFLICT ({RATE_LIMIT_KEY_COLUMNS}) DO UPDATE SET \
-                     hits = CASE WHEN rate_limits.expires_at <= excluded.last_hit_at THEN 1 \
-                     ELSE rate_limits.hits + 1 END, \
+                    " ON CONFLICT ({RATE_LIMIT_KEY_COLUMNS}) DO UPDATE SET \
+                     hits = CASE WHEN rate_limits.expires_at <= excluded.last_hit_at \
+                     THEN excluded.hits ELSE rate_limits.hits + excluded.hits END, \
                      window_started_at = CASE WHEN rate_limits.expires_at <= \
                      excluded.last_hit_at THEN excluded.window_started_at \
                      ELSE rate_limits.window_started_at END, \
                      expires_at = CASE WHEN rate_limits.expires_at <= excluded.last_hit_at \
                      THEN excluded.expires_at ELSE rate_limits.expires_at END, \
                      last_hit_at = excluded.last_hit_at \
-                     RETURNING {RATE_LIMIT_COLUMNS}"
+                     RETURNING {RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}"
                 )
-            }),
+            },
+            select_keyed_rate_limits: format!(
+                "SELECT {}, {RATE_LIMIT_COLUMNS} FROM rate_limits",
+                d.select_list(RATE_LIMIT_KEY_COLUMNS)
+            ),
             ensure_rate_limit_row: q(&format!(
                 "INSERT INTO rate_limits ({RATE_LIMIT_KEY_COLUMNS}, {RATE_LIMIT_COLUMNS}) \
                  VALUES (?, ?, ?, 0, 0, 0, 0){}",
@@ -911,6 +948,14 @@ impl TryFrom<SigningKeyRow> for SigningKeyRecord {
     }
 }
 
+/// A device with the creation time of one of its codes (see `devices_with_code_by_email`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeviceWithCodeRow {
+    #[sqlx(flatten)]
+    pub(crate) device: DeviceRow,
+    pub(crate) code_created_at: Option<i64>,
+}
+
 /// A `passwordless_devices` row.
 #[derive(sqlx::FromRow)]
 pub(crate) struct DeviceRow {
@@ -1051,7 +1096,7 @@ impl TryFrom<AppRow> for AppRecord {
 }
 
 /// A `rate_limits` row without its key.
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub(crate) struct RateLimitRow {
     hits: i64,
     window_started_at: i64,
@@ -1071,6 +1116,16 @@ impl TryFrom<RateLimitRow> for RateLimitRecord {
             expires_at_ms: r.expires_at,
         })
     }
+}
+
+/// A `rate_limits` row with its key.
+#[derive(sqlx::FromRow)]
+pub(crate) struct KeyedRateLimitRow {
+    pub(crate) bucket: String,
+    pub(crate) key_hash: String,
+    pub(crate) tenant_id: String,
+    #[sqlx(flatten)]
+    pub(crate) counter: RateLimitRow,
 }
 
 /// The `hits` column value of a count (a BIGINT; counts beyond it saturate).
@@ -1219,7 +1274,133 @@ pub(crate) const DEVICE_BATCH: usize = 128;
 pub(crate) struct DeviceJob {
     pub(crate) device: PasswordlessDeviceRecord,
     pub(crate) code: PasswordlessCodeRecord,
+    pub(crate) budget: Option<OwnedBudget>,
     pub(crate) reply: tokio::sync::oneshot::Sender<crate::error::Result<InsertCodeOutcome>>,
+}
+
+/// A [`CodeBudget`] kept by a queued job.
+pub(crate) struct OwnedBudget {
+    bucket: String,
+    tenant_id: String,
+    key_hash: String,
+    now_ms: i64,
+    window_ms: i64,
+    limit: u64,
+}
+
+impl OwnedBudget {
+    pub(crate) fn new(budget: &CodeBudget<'_>) -> Self {
+        Self {
+            bucket: budget.key.bucket.to_owned(),
+            tenant_id: budget.key.tenant_id.to_owned(),
+            key_hash: budget.key.key_hash.to_owned(),
+            now_ms: budget.now_ms,
+            window_ms: budget.window_ms,
+            limit: budget.limit,
+        }
+    }
+
+    fn key(&self) -> RateLimitKey<'_> {
+        RateLimitKey {
+            bucket: &self.bucket,
+            tenant_id: &self.tenant_id,
+            key_hash: &self.key_hash,
+        }
+    }
+}
+
+/// The hits one multi-row window hit counts on one counter (see `hit_windows` in
+/// [`impl_storage!`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WindowHits<'a> {
+    pub(crate) key: RateLimitKey<'a>,
+    /// How many hits (at least 1).
+    pub(crate) hits: u64,
+    pub(crate) now_ms: i64,
+    pub(crate) window_ms: i64,
+}
+
+/// Where one budget's hit lands: the index of its counter in the grouped hits and the hit's
+/// number (from 1) among that counter's hits in the batch.
+type HitSlot = Option<(usize, u64)>;
+
+/// Groups budgets by counter, one [`WindowHits`] per counter, sorted by key (so that
+/// transactions that hit several counters lock them in one order and cannot deadlock).
+/// A counter's `now_ms` and `window_ms` are those of its last budget.
+pub(crate) fn group_budget_hits<'a>(
+    budgets: &[Option<&'a OwnedBudget>],
+) -> (Vec<WindowHits<'a>>, Vec<HitSlot>) {
+    let mut counters: Vec<WindowHits<'a>> = Vec::new();
+    let mut numbers: Vec<Option<(RateLimitKey<'a>, u64)>> = Vec::with_capacity(budgets.len());
+    for budget in budgets {
+        let Some(budget) = budget else {
+            numbers.push(None);
+            continue;
+        };
+        let key = budget.key();
+        let number = match counters.iter_mut().find(|c| c.key == key) {
+            Some(counter) => {
+                counter.hits += 1;
+                counter.now_ms = budget.now_ms;
+                counter.window_ms = budget.window_ms;
+                counter.hits
+            }
+            None => {
+                counters.push(WindowHits {
+                    key,
+                    hits: 1,
+                    now_ms: budget.now_ms,
+                    window_ms: budget.window_ms,
+                });
+                1
+            }
+        };
+        numbers.push(Some((key, number)));
+    }
+    counters.sort_by(|a, b| {
+        (a.key.bucket, a.key.tenant_id, a.key.key_hash).cmp(&(
+            b.key.bucket,
+            b.key.tenant_id,
+            b.key.key_hash,
+        ))
+    });
+    let slots = numbers
+        .into_iter()
+        .map(|slot| {
+            slot.and_then(|(key, number)| {
+                counters
+                    .iter()
+                    .position(|c| c.key == key)
+                    .map(|index| (index, number))
+            })
+        })
+        .collect();
+    (counters, slots)
+}
+
+/// Which budgets the counters (as the grouped hits left them) refuse: for each budget,
+/// `Some(counter as its own hit left it)` when its hit is past its limit.
+pub(crate) fn over_budget(
+    budgets: &[Option<&OwnedBudget>],
+    slots: &[HitSlot],
+    counted: &[WindowHits<'_>],
+    counters: &[RateLimitRecord],
+) -> Vec<Option<RateLimitRecord>> {
+    budgets
+        .iter()
+        .zip(slots)
+        .map(|(budget, slot)| {
+            let (budget, (index, number)) = (budget.as_ref()?, (*slot)?);
+            let counter = counters.get(index)?;
+            let batch_hits = counted.get(index)?.hits;
+            // The hits before this batch's, then this one's number among them.
+            let hits = counter
+                .hits
+                .saturating_sub(batch_hits)
+                .saturating_add(number);
+            (hits > budget.limit).then_some(RateLimitRecord { hits, ..*counter })
+        })
+        .collect()
 }
 
 /// Group commit of new devices: calls queue their device and code; one task per store
@@ -1276,7 +1457,7 @@ macro_rules! impl_storage {
             use $crate::error::Result;
             use $crate::model::{
                 AddUserRoleOutcome, AddUserToTenantOutcome, AppRecord, CodeAttempt,
-                CodeAttemptOutcome, ContactUpdate, TenantRecord,
+                CodeAttemptOutcome, CodeBudget, ContactUpdate, TenantRecord,
                 EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
                 ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord,
                 PasswordlessDeviceRecord, RECIPE_PASSWORDLESS, RateLimitKey, RateLimitRecord,
@@ -1285,8 +1466,9 @@ macro_rules! impl_storage {
                 UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
             };
             use $crate::sql::{
-                AppRow, CodeRow, DeviceRow, EvTokenRow, RateLimitRow, SessionRow, SigningKeyRow,
-                TenantRow, TokenRow, UniqueKey, UserRow, DEVICE_BATCH, DeviceJob, Queries, RACE_RETRIES,
+                AppRow, CodeRow, DeviceRow, DeviceWithCodeRow, EvTokenRow, RateLimitRow, SessionRow, SigningKeyRow,
+                TenantRow, TokenRow, UniqueKey, UserRow, DEVICE_BATCH, DeviceJob, KeyedRateLimitRow,
+                OwnedBudget, Queries, RACE_RETRIES, WindowHits, group_budget_hits, over_budget,
                 Writer, config_column, count_to_u64, factors_column,
                 failed_attempts_column, hits_column, is_foreign_key_violation, map_err, merge_metadata,
                 parse_metadata, unique_violation,
@@ -1418,14 +1600,102 @@ macro_rules! impl_storage {
                 }
             }
 
-            /// Inserts one device with its first code in a transaction of its own.
+            /// Counts hits of fixed-window counters, at most one entry per counter (see
+            /// [`group_budget_hits`]), in one statement (MySQL: and one read); returns the
+            /// counters after the hits, in the order of `hits`. On MySQL it must run in a
+            /// transaction (the upsert's row locks keep the read to this statement's result).
+            async fn hit_windows(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                q: &Queries,
+                hits: &[WindowHits<'_>],
+            ) -> Result<Vec<RateLimitRecord>> {
+                if hits.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut upsert = QueryBuilder::<$db>::new(
+                    "INSERT INTO rate_limits (bucket, key_hash, tenant_id, hits, \
+                     window_started_at, last_hit_at, expires_at) ",
+                );
+                upsert.push_values(hits, |mut row, h| {
+                    row.push_bind(h.key.bucket)
+                        .push_bind(h.key.key_hash)
+                        .push_bind(h.key.tenant_id)
+                        .push_bind(hits_column(h.hits))
+                        .push_bind(h.now_ms)
+                        .push_bind(h.now_ms)
+                        .push_bind(h.now_ms.saturating_add(h.window_ms));
+                });
+                upsert.push(&q.hit_windows_upsert);
+                let rows: Vec<KeyedRateLimitRow> = if q.dialect.mysql {
+                    upsert.build().execute(&mut *conn).await.map_err(map_err)?;
+                    let mut select = QueryBuilder::<$db>::new(&q.select_keyed_rate_limits);
+                    select.push(" WHERE (bucket, key_hash, tenant_id) IN (");
+                    for (i, h) in hits.iter().enumerate() {
+                        select.push(if i == 0 { "(" } else { ", (" });
+                        select
+                            .push_bind(h.key.bucket)
+                            .push(", ")
+                            .push_bind(h.key.key_hash)
+                            .push(", ")
+                            .push_bind(h.key.tenant_id)
+                            .push(")");
+                    }
+                    select.push(")");
+                    select
+                        .build_query_as()
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err(map_err)?
+                } else {
+                    upsert
+                        .build_query_as()
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err(map_err)?
+                };
+                hits.iter()
+                    .map(|h| {
+                        let row = rows.iter().find(|r| {
+                            r.bucket == h.key.bucket
+                                && r.key_hash == h.key.key_hash
+                                && r.tenant_id == h.key.tenant_id
+                        });
+                        match row {
+                            Some(row) => RateLimitRecord::try_from(row.counter.clone()),
+                            None => Err(StorageError::Database(
+                                "a rate-limit counter was not returned by its upsert".to_owned(),
+                            )),
+                        }
+                    })
+                    .collect()
+            }
+
+            /// Counts the hits of these budgets in the transaction; for each budget,
+            /// `Some(counter)` when its hit is past its limit (see [`over_budget`]).
+            async fn count_budgets(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                q: &Queries,
+                budgets: &[Option<&OwnedBudget>],
+            ) -> Result<Vec<Option<RateLimitRecord>>> {
+                let (counted, slots) = group_budget_hits(budgets);
+                let counters = hit_windows(conn, q, &counted).await?;
+                Ok(over_budget(budgets, &slots, &counted, &counters))
+            }
+
+            /// Inserts one device with its first code in a transaction of its own, after
+            /// counting its budget's hit.
             async fn insert_device_one(
                 w: &Writer<$db>,
                 q: &Queries,
-                device: &PasswordlessDeviceRecord,
-                code: &PasswordlessCodeRecord,
+                job: &DeviceJob,
             ) -> Result<InsertCodeOutcome> {
+                let (device, code) = (&job.device, &job.code);
                 let mut tx = w.begin().await.map_err(map_err)?;
+                let over = count_budgets(&mut tx, q, &[job.budget.as_ref()]).await?;
+                if let Some(Some(counter)) = over.first() {
+                    tx.commit().await.map_err(map_err)?;
+                    return Ok(InsertCodeOutcome::OverBudget(*counter));
+                }
                 let result = sqlx::query(&q.insert_device)
                     .bind(&device.device_id_hash)
                     .bind(&device.tenant_id)
@@ -1449,52 +1719,71 @@ macro_rules! impl_storage {
                 Ok(InsertCodeOutcome::Inserted)
             }
 
-            /// Inserts all these devices and codes in one transaction. `Ok(false)`: a unique
-            /// key was taken and nothing was written.
+            /// Writes all these jobs in one transaction: counts their budgets' hits, then
+            /// inserts the devices and codes of those within budget with one multi-row
+            /// `INSERT` per table. `Ok(None)`: a unique key was taken and nothing was
+            /// written.
             async fn insert_device_batch(
                 w: &Writer<$db>,
+                q: &Queries,
                 jobs: &[DeviceJob],
-            ) -> Result<bool> {
+            ) -> Result<Option<Vec<InsertCodeOutcome>>> {
                 let mut tx = w.begin().await.map_err(map_err)?;
-                let mut qb = QueryBuilder::<$db>::new(concat!(
-                    "INSERT INTO passwordless_devices (device_id_hash, tenant_id, email, ",
-                    "phone_number, link_code_salt, failed_attempts) "
-                ));
-                qb.push_values(jobs, |mut row, job| {
-                    let d = &job.device;
-                    row.push_bind(d.device_id_hash.as_str())
-                        .push_bind(d.tenant_id.as_str())
-                        .push_bind(d.email.as_deref())
-                        .push_bind(d.phone_number.as_deref())
-                        .push_bind(d.link_code_salt.as_str())
-                        .push_bind(failed_attempts_column(d.failed_attempts));
-                });
-                let mut codes = QueryBuilder::<$db>::new(
-                    "INSERT INTO passwordless_codes (code_id, device_id_hash, link_code_hash, created_at) ",
-                );
-                codes.push_values(jobs, |mut row, job| {
-                    let c = &job.code;
-                    row.push_bind(c.code_id.as_str())
-                        .push_bind(c.device_id_hash.as_str())
-                        .push_bind(c.link_code_hash.as_str())
-                        .push_bind(c.created_at_ms);
-                });
-                for statement in [&mut qb, &mut codes] {
-                    if let Err(e) = statement.build().execute(&mut *tx).await {
-                        // Dropping the transaction rolls it back.
-                        return match unique_violation(&e) {
-                            Some(_) => Ok(false),
-                            None => Err(map_err(e)),
-                        };
+                let budgets: Vec<Option<&OwnedBudget>> =
+                    jobs.iter().map(|job| job.budget.as_ref()).collect();
+                let over = count_budgets(&mut tx, q, &budgets).await?;
+                let within: Vec<&DeviceJob> = jobs
+                    .iter()
+                    .zip(&over)
+                    .filter(|(_, over)| over.is_none())
+                    .map(|(job, _)| job)
+                    .collect();
+                if !within.is_empty() {
+                    let mut devices = QueryBuilder::<$db>::new(concat!(
+                        "INSERT INTO passwordless_devices (device_id_hash, tenant_id, email, ",
+                        "phone_number, link_code_salt, failed_attempts) "
+                    ));
+                    devices.push_values(&within, |mut row, job| {
+                        let d = &job.device;
+                        row.push_bind(d.device_id_hash.as_str())
+                            .push_bind(d.tenant_id.as_str())
+                            .push_bind(d.email.as_deref())
+                            .push_bind(d.phone_number.as_deref())
+                            .push_bind(d.link_code_salt.as_str())
+                            .push_bind(failed_attempts_column(d.failed_attempts));
+                    });
+                    let mut codes = QueryBuilder::<$db>::new(
+                        "INSERT INTO passwordless_codes (code_id, device_id_hash, link_code_hash, created_at) ",
+                    );
+                    codes.push_values(&within, |mut row, job| {
+                        let c = &job.code;
+                        row.push_bind(c.code_id.as_str())
+                            .push_bind(c.device_id_hash.as_str())
+                            .push_bind(c.link_code_hash.as_str())
+                            .push_bind(c.created_at_ms);
+                    });
+                    for statement in [&mut devices, &mut codes] {
+                        if let Err(e) = statement.build().execute(&mut *tx).await {
+                            // Dropping the transaction rolls it back.
+                            return match unique_violation(&e) {
+                                Some(_) => Ok(None),
+                                None => Err(map_err(e)),
+                            };
+                        }
                     }
                 }
                 tx.commit().await.map_err(map_err)?;
-                Ok(true)
+                Ok(Some(
+                    over.into_iter()
+                        .map(|over| over.map_or(InsertCodeOutcome::Inserted, InsertCodeOutcome::OverBudget))
+                        .collect(),
+                ))
             }
 
             /// The task behind [`DeviceBatcher`]: writes the queued devices in batches until
-            /// the store is dropped. A batch that hits a taken key is written again one
-            /// device at a time, so every caller gets its own outcome.
+            /// the store is dropped. A batch that hits a taken key, or fails otherwise
+            /// (a deadlock with another core's batch, say), is written again one device
+            /// at a time, so every caller gets its own outcome.
             async fn write_device_batches(
                 w: Writer<$db>,
                 q: &'static Queries,
@@ -1505,28 +1794,273 @@ macro_rules! impl_storage {
                     // Callers that gave up need no row.
                     jobs.retain(|job| !job.reply.is_closed());
                     let batch = match jobs.len() {
-                        0 => Ok(true),
-                        1 => Ok(false),
-                        _ => insert_device_batch(&w, &jobs).await,
+                        0 => Ok(Some(Vec::new())),
+                        1 => Ok(None),
+                        _ => insert_device_batch(&w, q, &jobs).await,
                     };
                     match batch {
-                        Ok(true) => {
-                            for job in jobs.drain(..) {
-                                let _ = job.reply.send(Ok(InsertCodeOutcome::Inserted));
+                        Ok(Some(outcomes)) => {
+                            for (job, outcome) in jobs.drain(..).zip(outcomes) {
+                                let _ = job.reply.send(Ok(outcome));
                             }
                         }
-                        Ok(false) => {
-                            for job in jobs.drain(..) {
-                                let outcome = insert_device_one(&w, q, &job.device, &job.code).await;
-                                let _ = job.reply.send(outcome);
-                            }
-                        }
-                        Err(e) => {
+                        Err(StorageError::Unavailable(message)) => {
+                            let e = StorageError::Unavailable(message);
                             for job in jobs.drain(..) {
                                 let _ = job.reply.send(Err(e.clone()));
                             }
                         }
+                        Ok(None) | Err(_) => {
+                            for job in jobs.drain(..) {
+                                let outcome = insert_device_one(&w, q, &job).await;
+                                let _ = job.reply.send(outcome);
+                            }
+                        }
                     }
+                }
+            }
+
+            /// Inserts a user with its tenant memberships in the transaction. Any outcome
+            /// but `Inserted` leaves the transaction to be rolled back.
+            async fn insert_user_rows(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                q: &Queries,
+                user: &UserRecord,
+            ) -> Result<InsertUserOutcome> {
+                let mut tenant_ids: Vec<&str> =
+                    user.tenant_ids.iter().map(String::as_str).collect();
+                tenant_ids.sort_unstable();
+                tenant_ids.dedup();
+                let result = sqlx::query(&q.insert_user)
+                    .bind(&user.user_id)
+                    .bind(&user.recipe_id)
+                    .bind(user.email.as_deref())
+                    .bind(user.phone_number.as_deref())
+                    .bind(user.password_hash.as_deref())
+                    .bind(user.time_joined_ms)
+                    .execute(&mut *conn)
+                    .await;
+                if let Err(e) = result {
+                    return match unique_violation(&e) {
+                        Some(_) => Ok(InsertUserOutcome::UserIdTaken),
+                        None => Err(map_err(e)),
+                    };
+                }
+                for tenant_id in tenant_ids {
+                    let result = sqlx::query(&q.insert_user_tenant)
+                        .bind(&user.user_id)
+                        .bind(tenant_id)
+                        .bind(&user.recipe_id)
+                        .bind(user.email.as_deref())
+                        .bind(user.phone_number.as_deref())
+                        .execute(&mut *conn)
+                        .await;
+                    if let Err(e) = result {
+                        return match unique_violation(&e) {
+                            Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
+                            Some(UniqueKey::PhoneNumber) => Ok(InsertUserOutcome::PhoneNumberTaken),
+                            Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => {
+                                Ok(InsertUserOutcome::UserIdTaken)
+                            }
+                            None => Err(map_err(e)),
+                        };
+                    }
+                }
+                Ok(InsertUserOutcome::Inserted)
+            }
+
+            /// What [`sign_in_up_in_tx`] did.
+            enum SignInUp {
+                /// The contact's user, and whether it was stored just now.
+                Done(UserRecord, bool),
+                /// The new user's id is taken.
+                UserIdTaken,
+                /// Another user took the contact since it was looked up.
+                ContactTaken,
+            }
+
+            /// After a consumed code, in its transaction: the passwordless user of the
+            /// device's contact in the tenant, or `new_user` stored with the device's email
+            /// and phone number; and the device's email marked verified for that user. Any outcome but `Done` leaves the transaction
+            /// to be rolled back.
+            async fn sign_in_up_in_tx(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                q: &Queries,
+                device: &PasswordlessDeviceRecord,
+                new_user: &UserRecord,
+            ) -> Result<SignInUp> {
+                let (sql, contact) = match (&device.email, &device.phone_number) {
+                    (Some(email), _) => (&q.user_by_email, email.as_str()),
+                    (None, Some(phone_number)) => {
+                        (&q.user_by_phone_number_of_recipe, phone_number.as_str())
+                    }
+                    (None, None) => {
+                        return Err(StorageError::Corrupt(
+                            "a passwordless device has neither email nor phone number"
+                                .to_owned(),
+                        ));
+                    }
+                };
+                let found = sqlx::query_as::<_, UserRow>(sql)
+                    .bind(&device.tenant_id)
+                    .bind(RECIPE_PASSWORDLESS)
+                    .bind(contact)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                let (user, created) = match found {
+                    Some(row) => (UserRecord::from(row), false),
+                    None => {
+                        let user = UserRecord {
+                            email: device.email.clone(),
+                            phone_number: device.phone_number.clone(),
+                            ..new_user.clone()
+                        };
+                        match insert_user_rows(&mut *conn, q, &user).await? {
+                        InsertUserOutcome::Inserted => (user, true),
+                        InsertUserOutcome::UserIdTaken => return Ok(SignInUp::UserIdTaken),
+                        InsertUserOutcome::EmailTaken | InsertUserOutcome::PhoneNumberTaken => {
+                            return Ok(SignInUp::ContactTaken);
+                        }
+                        }
+                    }
+                };
+                if let Some(email) = &device.email {
+                    sqlx::query(&q.insert_verified_email)
+                        .bind(&user.user_id)
+                        .bind(email)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                }
+                Ok(SignInUp::Done(user, created))
+            }
+
+            /// ` WHERE NOT EXISTS (<a passwordless user of the tenant has this contact>)`.
+            fn push_no_user_of_contact<'a>(
+                qb: &mut QueryBuilder<'a, $db>,
+                tenant_id: &'a str,
+                column: &'static str,
+                contact: &'a str,
+            ) {
+                qb.push(" WHERE NOT EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.tenant_id = ")
+                    .push_bind(tenant_id)
+                    .push(" AND ut.recipe_id = ")
+                    .push_bind(RECIPE_PASSWORDLESS)
+                    .push(" AND ut.")
+                    .push(column)
+                    .push(" = ")
+                    .push_bind(contact)
+                    .push(")");
+            }
+
+            /// [`sign_in_up_in_tx`] after deleting the contact's devices (`ids`) with their
+            /// codes, all in one multi-statement query (SQLite: see
+            /// [`Dialect::multi_statement`]): the user is inserted only when the contact has
+            /// none, the email marked verified for whichever user has it, and that user
+            /// read back. `new_user` must be of the device's tenant alone.
+            async fn sign_in_up_at_once(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                q: &Queries,
+                device: &PasswordlessDeviceRecord,
+                ids: &[String],
+                new_user: &UserRecord,
+            ) -> Result<SignInUp> {
+                let (column, contact) = match (&device.email, &device.phone_number) {
+                    (Some(email), _) => ("email", email.as_str()),
+                    (None, Some(phone_number)) => ("phone_number", phone_number.as_str()),
+                    (None, None) => {
+                        return Err(StorageError::Corrupt(
+                            "a passwordless device has neither email nor phone number"
+                                .to_owned(),
+                        ));
+                    }
+                };
+                let tenant_id = device.tenant_id.as_str();
+                let mut qb =
+                    QueryBuilder::<$db>::new("DELETE FROM passwordless_codes WHERE device_id_hash");
+                push_in(&mut qb, ids);
+                qb.push("; DELETE FROM passwordless_devices WHERE device_id_hash");
+                push_in(&mut qb, ids);
+                qb.push(
+                    "; INSERT INTO users (user_id, recipe_id, email, phone_number, \
+                     password_hash, time_joined) SELECT ",
+                );
+                qb.push_bind(new_user.user_id.as_str())
+                    .push(", ")
+                    .push_bind(new_user.recipe_id.as_str())
+                    .push(", ")
+                    .push_bind(device.email.as_deref())
+                    .push(", ")
+                    .push_bind(device.phone_number.as_deref())
+                    .push(", NULL, ")
+                    .push_bind(new_user.time_joined_ms);
+                push_no_user_of_contact(&mut qb, tenant_id, column, contact);
+                qb.push(
+                    "; INSERT INTO user_tenants (user_id, tenant_id, recipe_id, email, \
+                     phone_number) SELECT ",
+                );
+                qb.push_bind(new_user.user_id.as_str())
+                    .push(", ")
+                    .push_bind(tenant_id)
+                    .push(", ")
+                    .push_bind(new_user.recipe_id.as_str())
+                    .push(", ")
+                    .push_bind(device.email.as_deref())
+                    .push(", ")
+                    .push_bind(device.phone_number.as_deref());
+                push_no_user_of_contact(&mut qb, tenant_id, column, contact);
+                if let Some(email) = &device.email {
+                    qb.push(
+                        "; INSERT INTO emailverification_verified_emails (user_id, email) \
+                         SELECT ut.user_id, ",
+                    )
+                    .push_bind(email.as_str())
+                    .push(" FROM user_tenants ut WHERE ut.tenant_id = ")
+                    .push_bind(tenant_id)
+                    .push(" AND ut.recipe_id = ")
+                    .push_bind(RECIPE_PASSWORDLESS)
+                    .push(" AND ut.email = ")
+                    .push_bind(email.as_str())
+                    .push(" ON CONFLICT DO NOTHING");
+                }
+                qb.push("; ")
+                    .push(&q.select_users)
+                    .push(
+                        " WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
+                         WHERE ut.tenant_id = ",
+                    )
+                    .push_bind(tenant_id)
+                    .push(" AND ut.recipe_id = ")
+                    .push_bind(RECIPE_PASSWORDLESS)
+                    .push(" AND ut.")
+                    .push(column)
+                    .push(" = ")
+                    .push_bind(contact)
+                    .push(")");
+                let rows = qb.build_query_as::<UserRow>().fetch_all(&mut *conn).await;
+                match rows {
+                    Ok(rows) => match rows.into_iter().next() {
+                        Some(row) => {
+                            let user = UserRecord::from(row);
+                            // Ids are random UUIDs: the new one is the contact's user only
+                            // when it was stored just now.
+                            let created = user.user_id == new_user.user_id;
+                            Ok(SignInUp::Done(user, created))
+                        }
+                        None => Err(StorageError::Database(
+                            "the user of a consumed passwordless code was neither found nor \
+                             stored"
+                                .to_owned(),
+                        )),
+                    },
+                    Err(e) => match unique_violation(&e) {
+                        Some(UniqueKey::Email | UniqueKey::PhoneNumber) => {
+                            Ok(SignInUp::ContactTaken)
+                        }
+                        Some(_) => Ok(SignInUp::UserIdTaken),
+                        None => Err(map_err(e)),
+                    },
                 }
             }
 
@@ -1583,51 +2117,13 @@ macro_rules! impl_storage {
             #[async_trait]
             impl UserStore for $ty {
                 async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome> {
-                    let mut tenant_ids: Vec<&str> =
-                        user.tenant_ids.iter().map(String::as_str).collect();
-                    tenant_ids.sort_unstable();
-                    tenant_ids.dedup();
                     // Dropping the transaction on an early return rolls it back.
                     let mut tx = self.begin().await.map_err(map_err)?;
-                    let result = sqlx::query(&self.q.insert_user)
-                        .bind(&user.user_id)
-                        .bind(&user.recipe_id)
-                        .bind(user.email.as_deref())
-                        .bind(user.phone_number.as_deref())
-                        .bind(user.password_hash.as_deref())
-                        .bind(user.time_joined_ms)
-                        .execute(&mut *tx)
-                        .await;
-                    if let Err(e) = result {
-                        return match unique_violation(&e) {
-                            Some(_) => Ok(InsertUserOutcome::UserIdTaken),
-                            None => Err(map_err(e)),
-                        };
+                    let outcome = insert_user_rows(&mut tx, self.q, user).await?;
+                    if outcome == InsertUserOutcome::Inserted {
+                        tx.commit().await.map_err(map_err)?;
                     }
-                    for tenant_id in tenant_ids {
-                        let result = sqlx::query(&self.q.insert_user_tenant)
-                            .bind(&user.user_id)
-                            .bind(tenant_id)
-                            .bind(&user.recipe_id)
-                            .bind(user.email.as_deref())
-                            .bind(user.phone_number.as_deref())
-                            .execute(&mut *tx)
-                            .await;
-                        if let Err(e) = result {
-                            return match unique_violation(&e) {
-                                Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
-                                Some(UniqueKey::PhoneNumber) => {
-                                    Ok(InsertUserOutcome::PhoneNumberTaken)
-                                }
-                                Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => {
-                                    Ok(InsertUserOutcome::UserIdTaken)
-                                }
-                                None => Err(map_err(e)),
-                            };
-                        }
-                    }
-                    tx.commit().await.map_err(map_err)?;
-                    Ok(InsertUserOutcome::Inserted)
+                    Ok(outcome)
                 }
 
                 async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>> {
@@ -2068,11 +2564,13 @@ macro_rules! impl_storage {
                     &self,
                     device: &PasswordlessDeviceRecord,
                     code: &PasswordlessCodeRecord,
+                    budget: Option<&CodeBudget<'_>>,
                 ) -> Result<InsertCodeOutcome> {
                     let (reply, answer) = tokio::sync::oneshot::channel();
                     let job = DeviceJob {
                         device: device.clone(),
                         code: code.clone(),
+                        budget: budget.map(OwnedBudget::new),
                         reply,
                     };
                     self.batcher.submit(job, |jobs| {
@@ -2087,6 +2585,7 @@ macro_rules! impl_storage {
                     &self,
                     tenant_id: &str,
                     code: &PasswordlessCodeRecord,
+                    budget: Option<&CodeBudget<'_>>,
                 ) -> Result<InsertCodeOutcome> {
                     // The device lock keeps a concurrent delete of the device from leaving
                     // this code behind.
@@ -2100,6 +2599,12 @@ macro_rules! impl_storage {
                     if device.is_none() {
                         tx.rollback().await.map_err(map_err)?;
                         return Ok(InsertCodeOutcome::UnknownDevice);
+                    }
+                    let budget = budget.map(OwnedBudget::new);
+                    let over = count_budgets(&mut tx, self.q, &[budget.as_ref()]).await?;
+                    if let Some(Some(counter)) = over.first() {
+                        tx.commit().await.map_err(map_err)?;
+                        return Ok(InsertCodeOutcome::OverBudget(*counter));
                     }
                     if let Some(outcome) = insert_code(&mut tx, &self.q.insert_code, code).await? {
                         return Ok(outcome);
@@ -2229,23 +2734,55 @@ macro_rules! impl_storage {
                             }
                         }
                     };
+                    for _ in 0..RACE_RETRIES {
                     let mut tx = self.begin().await.map_err(map_err)?;
-                    let (sql, contact) = match (&seen.email, &seen.phone_number) {
-                        (Some(email), _) => (&self.q.lock_devices_by_email, email.as_str()),
-                        (None, Some(phone)) => {
+                    // SQLite (whose transaction holds the database) reads the code with the
+                    // devices; the others read it after the device locks are granted.
+                    let one_read = self.q.dialect.multi_statement;
+                    let (sql, contact) = match (&seen.email, &seen.phone_number, one_read) {
+                        (Some(email), _, false) => (&self.q.lock_devices_by_email, email.as_str()),
+                        (Some(email), _, true) => {
+                            (&self.q.devices_with_code_by_email, email.as_str())
+                        }
+                        (None, Some(phone), false) => {
                             (&self.q.lock_devices_by_phone_number, phone.as_str())
                         }
-                        (None, None) => (&self.q.lock_device, attempt.device_id_hash),
+                        (None, Some(phone), true) => {
+                            (&self.q.devices_with_code_by_phone_number, phone.as_str())
+                        }
+                        (None, None, false) => (&self.q.lock_device, attempt.device_id_hash),
+                        (None, None, true) => (&self.q.device_with_code, attempt.device_id_hash),
                     };
-                    let contact_devices = sqlx::query_as::<_, DeviceRow>(sql)
-                        .bind(attempt.tenant_id)
-                        .bind(contact)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(map_err)?
-                        .into_iter()
-                        .map(PasswordlessDeviceRecord::try_from)
-                        .collect::<Result<Vec<_>>>()?;
+                    let (contact_devices, read_with_devices) = if one_read {
+                        let rows = sqlx::query_as::<_, DeviceWithCodeRow>(sql)
+                            .bind(attempt.link_code_hash)
+                            .bind(attempt.device_id_hash)
+                            .bind(attempt.tenant_id)
+                            .bind(contact)
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                        let created_at = rows
+                            .iter()
+                            .find(|r| r.device.device_id_hash == attempt.device_id_hash)
+                            .and_then(|r| r.code_created_at);
+                        let devices = rows
+                            .into_iter()
+                            .map(|r| PasswordlessDeviceRecord::try_from(r.device))
+                            .collect::<Result<Vec<_>>>()?;
+                        (devices, Some(created_at))
+                    } else {
+                        let devices = sqlx::query_as::<_, DeviceRow>(sql)
+                            .bind(attempt.tenant_id)
+                            .bind(contact)
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(map_err)?
+                            .into_iter()
+                            .map(PasswordlessDeviceRecord::try_from)
+                            .collect::<Result<Vec<_>>>()?;
+                        (devices, None)
+                    };
                     let Some(device) = contact_devices
                         .iter()
                         .find(|d| d.device_id_hash == attempt.device_id_hash)
@@ -2273,7 +2810,9 @@ macro_rules! impl_storage {
                     let consumed_in_one = attempt.consume
                         && self.q.dialect.numbered_placeholders
                         && ids.len() <= ID_CHUNK;
-                    let created_at: Option<i64> = if consumed_in_one {
+                    let created_at: Option<i64> = if let Some(created_at) = read_with_devices {
+                        created_at
+                    } else if consumed_in_one {
                         let mut qb = QueryBuilder::<$db>::new(
                             "WITH c AS (SELECT created_at FROM passwordless_codes \
                              WHERE link_code_hash = ",
@@ -2330,19 +2869,54 @@ macro_rules! impl_storage {
                             CodeAttemptOutcome::IncorrectCode { failed_attempts }
                         });
                     }
-                    if consumed_in_one {
-                        tx.commit().await.map_err(map_err)?;
-                    } else if attempt.consume {
-                        if self.q.dialect.mysql {
-                            delete_devices_and_codes_at_once(&mut tx, &ids).await?;
-                        } else {
-                            delete_devices_with_codes(&mut tx, &ids).await?;
-                        }
-                        tx.commit().await.map_err(map_err)?;
-                    } else {
+                    if !attempt.consume {
                         tx.rollback().await.map_err(map_err)?;
+                        return Ok(CodeAttemptOutcome::Accepted(device));
                     }
-                    Ok(CodeAttemptOutcome::Accepted(device))
+                    let at_once = attempt.new_user.filter(|user| {
+                        one_read
+                            && ids.len() <= ID_CHUNK
+                            && user.tenant_ids.len() == 1
+                            && user.tenant_ids.first().map(String::as_str) == Some(attempt.tenant_id)
+                    });
+                    let signed = if let Some(new_user) = at_once {
+                        sign_in_up_at_once(&mut tx, self.q, &device, &ids, new_user).await?
+                    } else {
+                        if !consumed_in_one {
+                            if self.q.dialect.mysql {
+                                delete_devices_and_codes_at_once(&mut tx, &ids).await?;
+                            } else {
+                                delete_devices_with_codes(&mut tx, &ids).await?;
+                            }
+                        }
+                        let Some(new_user) = attempt.new_user else {
+                            tx.commit().await.map_err(map_err)?;
+                            return Ok(CodeAttemptOutcome::Accepted(device));
+                        };
+                        sign_in_up_in_tx(&mut tx, self.q, &device, new_user).await?
+                    };
+                    match signed {
+                        SignInUp::Done(user, created_new_user) => {
+                            tx.commit().await.map_err(map_err)?;
+                            return Ok(CodeAttemptOutcome::Consumed {
+                                device,
+                                user,
+                                created_new_user,
+                            });
+                        }
+                        SignInUp::UserIdTaken => {
+                            tx.rollback().await.map_err(map_err)?;
+                            return Ok(CodeAttemptOutcome::NewUserIdTaken);
+                        }
+                        // Another user was given the contact (a contact change) since the
+                        // lookup: start over, and the lookup finds that user.
+                        SignInUp::ContactTaken => tx.rollback().await.map_err(map_err)?,
+                    }
+                    }
+                    Err(StorageError::Unavailable(format!(
+                        "the contact of a passwordless code was taken {RACE_RETRIES} times \
+                         while the code was being consumed; retry"
+                    )))
                 }
 
                 async fn delete_passwordless_code(
@@ -3184,43 +3758,26 @@ macro_rules! impl_storage {
                     now_ms: i64,
                     window_ms: i64,
                 ) -> Result<RateLimitRecord> {
-                    let window_ends_ms = now_ms.saturating_add(window_ms);
-                    let row: RateLimitRow = if self.q.dialect.mysql {
+                    let hit = [WindowHits {
+                        key: *key,
+                        hits: 1,
+                        now_ms,
+                        window_ms,
+                    }];
+                    let counters = if self.q.dialect.mysql {
                         // The row stays locked by the upsert until the commit, so the read
                         // sees this hit's result and no other.
                         let mut tx = self.begin().await.map_err(map_err)?;
-                        sqlx::query(&self.q.hit_rate_limit_window)
-                            .bind(key.bucket)
-                            .bind(key.key_hash)
-                            .bind(key.tenant_id)
-                            .bind(now_ms)
-                            .bind(now_ms)
-                            .bind(window_ends_ms)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(map_err)?;
-                        let row = sqlx::query_as(&self.q.rate_limit_by_key)
-                            .bind(key.bucket)
-                            .bind(key.key_hash)
-                            .bind(key.tenant_id)
-                            .fetch_one(&mut *tx)
-                            .await
-                            .map_err(map_err)?;
+                        let counters = hit_windows(&mut tx, self.q, &hit).await?;
                         tx.commit().await.map_err(map_err)?;
-                        row
+                        counters
                     } else {
-                        sqlx::query_as(&self.q.hit_rate_limit_window)
-                            .bind(key.bucket)
-                            .bind(key.key_hash)
-                            .bind(key.tenant_id)
-                            .bind(now_ms)
-                            .bind(now_ms)
-                            .bind(window_ends_ms)
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(map_err)?
+                        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+                        hit_windows(&mut conn, self.q, &hit).await?
                     };
-                    RateLimitRecord::try_from(row)
+                    counters.into_iter().next().ok_or_else(|| {
+                        StorageError::Database("a rate-limit counter was not returned".to_owned())
+                    })
                 }
 
                 async fn rate_limit(&self, key: &RateLimitKey<'_>) -> Result<RateLimitRecord> {
@@ -3502,11 +4059,13 @@ mod tests {
         numbered_placeholders: true,
         mysql: false,
         row_locks: true,
+        multi_statement: false,
     };
     const MYSQL: Dialect = Dialect {
         numbered_placeholders: false,
         mysql: true,
         row_locks: true,
+        multi_statement: false,
     };
 
     #[test]
@@ -3561,6 +4120,7 @@ mod tests {
             numbered_placeholders: false,
             mysql: false,
             row_locks: false,
+            multi_statement: true,
         });
         assert!(!sqlite.lock_devices_by_email.contains("FOR UPDATE"));
         let mysql = Queries::new(MYSQL);
@@ -3626,18 +4186,57 @@ mod tests {
     }
 
     #[test]
+    fn budget_hits_are_grouped_by_counter_and_numbered_in_order() {
+        let budget = |key_hash: &str, limit: u64| {
+            OwnedBudget::new(&CodeBudget {
+                key: RateLimitKey {
+                    bucket: "passwordless_code",
+                    tenant_id: "public",
+                    key_hash,
+                },
+                now_ms: 10,
+                window_ms: 100,
+                limit,
+            })
+        };
+        let (b, a) = (budget("b", 2), budget("a", 1));
+        let budgets = [Some(&b), None, Some(&a), Some(&b), Some(&b)];
+        let (counted, slots) = group_budget_hits(&budgets);
+        // Sorted by key, one entry per counter with its hits in this batch.
+        let keys: Vec<(&str, u64)> = counted.iter().map(|c| (c.key.key_hash, c.hits)).collect();
+        assert_eq!(keys, [("a", 1), ("b", 3)]);
+        assert_eq!(
+            slots,
+            [Some((1, 1)), None, Some((0, 1)), Some((1, 2)), Some((1, 3))]
+        );
+        // `b` had 1 hit before this batch (4 after), `a` none (1 after).
+        let counter = |hits| RateLimitRecord {
+            hits,
+            window_started_at_ms: 0,
+            last_hit_at_ms: 10,
+            expires_at_ms: 100,
+        };
+        let over = over_budget(&budgets, &slots, &counted, &[counter(1), counter(4)]);
+        assert_eq!(
+            over,
+            [None, None, None, Some(counter(3)), Some(counter(4))],
+            "b's hits are its 2nd, 3rd and 4th: only the 2nd is within its limit of 2"
+        );
+    }
+
+    #[test]
     fn rate_limit_queries_per_dialect() {
         let pg = Queries::new(PG);
         assert!(
-            pg.hit_rate_limit_window
-                .contains("VALUES ($1, $2, $3, 1, $4, $5, $6) ON CONFLICT"),
+            pg.hit_windows_upsert
+                .starts_with(" ON CONFLICT (bucket, key_hash, tenant_id) DO UPDATE"),
             "{}",
-            pg.hit_rate_limit_window
+            pg.hit_windows_upsert
         );
-        assert!(
-            pg.hit_rate_limit_window
-                .ends_with("RETURNING hits, window_started_at, last_hit_at, expires_at")
-        );
+        assert!(pg.hit_windows_upsert.ends_with(
+            "RETURNING bucket, key_hash, tenant_id, hits, window_started_at, last_hit_at, expires_at"
+        ));
+        assert!(!pg.hit_windows_upsert.contains('$'));
         assert!(pg.lock_rate_limit.ends_with("FOR UPDATE"));
         assert!(
             pg.delete_expired_rate_limits
@@ -3645,7 +4244,7 @@ mod tests {
         );
         let mysql = Queries::new(MYSQL);
         // MySQL assigns left to right: the conditions read `expires_at`, so it goes last.
-        let hit = &mysql.hit_rate_limit_window;
+        let hit = &mysql.hit_windows_upsert;
         let position = |needle: &str| hit.find(needle).unwrap_or(usize::MAX);
         assert!(
             position("hits = CASE") < position("expires_at = CASE"),
@@ -3656,6 +4255,13 @@ mod tests {
             "{hit}"
         );
         assert!(!hit.contains("RETURNING"));
+        assert!(
+            mysql
+                .select_keyed_rate_limits
+                .starts_with("SELECT CONVERT(bucket USING utf8mb4) AS bucket"),
+            "{}",
+            mysql.select_keyed_rate_limits
+        );
         assert!(
             mysql
                 .ensure_rate_limit_row

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::error::Result;
 use crate::model::{
     AddUserRoleOutcome, AddUserToTenantOutcome, AppRecord, CodeAttempt, CodeAttemptOutcome,
-    ContactUpdate, EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
+    CodeBudget, ContactUpdate, EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
     ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
     RateLimitKey, RateLimitRecord, RateLimitUpdate, RemoveUserRoleOutcome, SessionRecord,
     SigningKeyKind, SigningKeyRecord, TenantRecord, UpdateContactOutcome, UpdateEmailOutcome,
@@ -126,17 +126,22 @@ pub trait PasswordResetStore: Send + Sync {
 /// Devices and codes of the passwordless recipe. Every lookup is scoped to a tenant.
 #[async_trait]
 pub trait PasswordlessStore: Send + Sync {
-    /// Stores a new device with its first code, both or neither.
+    /// Stores a new device with its first code, both or neither. With a `budget`, the code
+    /// is first counted against it in the same transaction; past its limit the hit stays
+    /// counted and nothing else is stored ([`InsertCodeOutcome::OverBudget`]).
     async fn insert_passwordless_device(
         &self,
         device: &PasswordlessDeviceRecord,
         code: &PasswordlessCodeRecord,
+        budget: Option<&CodeBudget<'_>>,
     ) -> Result<InsertCodeOutcome>;
-    /// Adds a code to an existing device of the tenant.
+    /// Adds a code to an existing device of the tenant, counted against `budget` as for
+    /// [`PasswordlessStore::insert_passwordless_device`] (an unknown device counts no hit).
     async fn insert_passwordless_code(
         &self,
         tenant_id: &str,
         code: &PasswordlessCodeRecord,
+        budget: Option<&CodeBudget<'_>>,
     ) -> Result<InsertCodeOutcome>;
     /// The device with this id hash.
     async fn passwordless_device(
@@ -186,7 +191,9 @@ pub trait PasswordlessStore: Send + Sync {
     ///      or `IncorrectCode`;
     ///    * link ⇒ `RestartFlow`;
     /// 4. otherwise `Accepted`, after deleting every device (and code) of the device's email
-    ///    or phone number in the tenant when `consume` is set.
+    ///    or phone number in the tenant when `consume` is set; with a `new_user` too,
+    ///    `Consumed` after signing the contact in or up in the same transaction (see
+    ///    [`CodeAttempt::new_user`]), or `NewUserIdTaken` with nothing changed.
     async fn attempt_passwordless_code(
         &self,
         attempt: &CodeAttempt<'_>,

@@ -266,6 +266,7 @@ macro_rules! storage_conformance {
             passwordless_insert_and_read,
             passwordless_insert_conflicts,
             passwordless_concurrent_inserts,
+            passwordless_inserts_within_budget,
             passwordless_add_codes,
             passwordless_devices_by_contact,
             passwordless_attempt_typed_failures,
@@ -274,6 +275,8 @@ macro_rules! storage_conformance {
             passwordless_attempt_code_of_another_device,
             passwordless_attempt_consume,
             passwordless_concurrent_consume,
+            passwordless_consume_signs_in_or_up,
+            passwordless_concurrent_sign_up_by_consume,
             passwordless_concurrent_wrong_codes,
             passwordless_delete_codes,
             passwordless_delete_devices,
@@ -324,11 +327,12 @@ mod cases {
     use serde_json::json;
     use supertokens_storage::{
         AddUserRoleOutcome, AddUserToTenantOutcome, AppRecord, CodeAttempt, CodeAttemptOutcome,
-        ContactUpdate, EmailVerificationTokenRecord, InsertCodeOutcome, InsertUserOutcome,
-        ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord, PasswordlessDeviceRecord,
-        RECIPE_EMAILPASSWORD as EP, RECIPE_PASSWORDLESS as PL, RateLimitKey, RateLimitRecord,
-        RemoveUserRoleOutcome, SessionRecord, SigningKeyKind, SigningKeyRecord, TenantRecord,
-        UpdateContactOutcome, UpdateEmailOutcome, UseVerificationTokenOutcome, UserRecord,
+        CodeBudget, ContactUpdate, EmailVerificationTokenRecord, InsertCodeOutcome,
+        InsertUserOutcome, ListUsersQuery, PasswordResetTokenRecord, PasswordlessCodeRecord,
+        PasswordlessDeviceRecord, RECIPE_EMAILPASSWORD as EP, RECIPE_PASSWORDLESS as PL,
+        RateLimitKey, RateLimitRecord, RemoveUserRoleOutcome, SessionRecord, SigningKeyKind,
+        SigningKeyRecord, TenantRecord, UpdateContactOutcome, UpdateEmailOutcome,
+        UseVerificationTokenOutcome, UserRecord,
     };
 
     use super::*;
@@ -1509,7 +1513,7 @@ mod cases {
     /// Stores `d` with its first code `first_code` (created at `T0`).
     async fn add_device(s: &dyn Storage, d: &PasswordlessDeviceRecord, first_code: &str) {
         assert_eq!(
-            s.insert_passwordless_device(d, &code(first_code, &d.device_id_hash, T0))
+            s.insert_passwordless_device(d, &code(first_code, &d.device_id_hash, T0), None)
                 .await
                 .unwrap(),
             InsertCodeOutcome::Inserted,
@@ -1519,7 +1523,7 @@ mod cases {
 
     async fn add_code(s: &dyn Storage, tenant: &str, c: &PasswordlessCodeRecord) {
         assert_eq!(
-            s.insert_passwordless_code(tenant, c).await.unwrap(),
+            s.insert_passwordless_code(tenant, c, None).await.unwrap(),
             InsertCodeOutcome::Inserted,
             "{c:?}"
         );
@@ -1536,6 +1540,7 @@ mod cases {
             max_attempts: 5,
             consume: true,
             known_device: None,
+            new_user: None,
         }
     }
 
@@ -1607,7 +1612,7 @@ mod cases {
         let d = email_device("dev-1", PUBLIC, "a@x.com");
         let c = code("c1", "dev-1", T0);
         assert_eq!(
-            s.insert_passwordless_device(&d, &c).await.unwrap(),
+            s.insert_passwordless_device(&d, &c, None).await.unwrap(),
             InsertCodeOutcome::Inserted
         );
         assert_eq!(
@@ -1690,7 +1695,10 @@ mod cases {
                     c.link_code_hash = "link-c-old".to_owned();
                 }
                 let d = email_device(&device_id, PUBLIC, &format!("u{i}@x.com"));
-                store.insert_passwordless_device(&d, &c).await.unwrap()
+                store
+                    .insert_passwordless_device(&d, &c, None)
+                    .await
+                    .unwrap()
             }));
         }
         for (i, task) in tasks.into_iter().enumerate() {
@@ -1714,6 +1722,162 @@ mod cases {
         );
     }
 
+    /// Devices and codes counted against a budget: past its limit the hit is counted and
+    /// nothing is stored; an unknown device counts no hit; a new window opens after the last
+    /// one; concurrent inserts from two stores (written in batches, where one batch may
+    /// hold several hits of one counter) never get past the limit and each see their own
+    /// hit number.
+    pub(crate) async fn passwordless_inserts_within_budget(ctx: Ctx) {
+        use InsertCodeOutcome::*;
+        let s = &*ctx.store;
+        let key = limit_key("passwordless_code", PUBLIC, "a");
+        let budget = |now_ms: i64| CodeBudget {
+            key,
+            now_ms,
+            window_ms: 1000,
+            limit: 2,
+        };
+        let device_of_a = |id: &str| email_device(id, PUBLIC, "a@x.com");
+        assert_eq!(
+            s.insert_passwordless_device(
+                &device_of_a("b1"),
+                &code("cb1", "b1", T0),
+                Some(&budget(T0))
+            )
+            .await
+            .unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            s.insert_passwordless_code(PUBLIC, &code("cb2", "b1", T0), Some(&budget(T0 + 1)))
+                .await
+                .unwrap(),
+            Inserted
+        );
+        let over = RateLimitRecord {
+            hits: 3,
+            window_started_at_ms: T0,
+            last_hit_at_ms: T0 + 2,
+            expires_at_ms: T0 + 1000,
+        };
+        assert_eq!(
+            s.insert_passwordless_device(
+                &device_of_a("b2"),
+                &code("cb3", "b2", T0),
+                Some(&budget(T0 + 2))
+            )
+            .await
+            .unwrap(),
+            OverBudget(over)
+        );
+        assert_eq!(s.passwordless_device(PUBLIC, "b2").await.unwrap(), None);
+        assert_eq!(s.passwordless_code(PUBLIC, "cb3").await.unwrap(), None);
+        assert_eq!(
+            s.insert_passwordless_code(PUBLIC, &code("cb4", "b1", T0), Some(&budget(T0 + 3)))
+                .await
+                .unwrap(),
+            OverBudget(RateLimitRecord {
+                hits: 4,
+                last_hit_at_ms: T0 + 3,
+                ..over
+            })
+        );
+        assert_eq!(code_ids(s, PUBLIC, "b1").await, strings(&["cb1", "cb2"]));
+        assert_eq!(
+            s.insert_passwordless_code(PUBLIC, &code("cb5", "nope", T0), Some(&budget(T0 + 4)))
+                .await
+                .unwrap(),
+            UnknownDevice
+        );
+        assert_eq!(s.rate_limit(&key).await.unwrap().hits, 4);
+        // Without a budget nothing is counted.
+        assert_eq!(
+            s.insert_passwordless_code(PUBLIC, &code("cb6", "b1", T0), None)
+                .await
+                .unwrap(),
+            Inserted
+        );
+        assert_eq!(s.rate_limit(&key).await.unwrap().hits, 4);
+        // The window has passed: a new one opens with this hit.
+        assert_eq!(
+            s.insert_passwordless_device(
+                &device_of_a("b3"),
+                &code("cb7", "b3", T0),
+                Some(&budget(T0 + 1000))
+            )
+            .await
+            .unwrap(),
+            Inserted
+        );
+        assert_eq!(
+            s.rate_limit(&key).await.unwrap(),
+            RateLimitRecord {
+                hits: 1,
+                window_started_at_ms: T0 + 1000,
+                last_hit_at_ms: T0 + 1000,
+                expires_at_ms: T0 + 2000,
+            }
+        );
+
+        let second = supertokens_storage::connect(&ctx.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..60)
+            .map(|i| {
+                let store = if i % 2 == 0 {
+                    Arc::clone(&ctx.store)
+                } else {
+                    Arc::clone(&second)
+                };
+                tokio::spawn(async move {
+                    // 0..40 share one contact; the others have one each.
+                    let contact = if i < 40 {
+                        "shared".to_owned()
+                    } else {
+                        format!("own-{i}")
+                    };
+                    let id = format!("dev-{i}");
+                    let budget = CodeBudget {
+                        key: limit_key("passwordless_code", PUBLIC, &contact),
+                        now_ms: T0,
+                        window_ms: 60_000,
+                        limit: 10,
+                    };
+                    store
+                        .insert_passwordless_device(
+                            &email_device(&id, PUBLIC, &format!("{contact}@x.com")),
+                            &code(&format!("c-{i}"), &id, T0),
+                            Some(&budget),
+                        )
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut refused_hits = Vec::new();
+        for (i, task) in tasks.into_iter().enumerate() {
+            let outcome = task.await.unwrap();
+            let stored = s
+                .passwordless_device(PUBLIC, &format!("dev-{i}"))
+                .await
+                .unwrap()
+                .is_some();
+            match outcome {
+                Inserted => assert!(stored, "device {i}"),
+                OverBudget(counter) => {
+                    assert!(i < 40, "device {i} of its own contact was refused");
+                    assert!(!stored, "refused device {i} was stored");
+                    refused_hits.push(counter.hits);
+                }
+                other => panic!("device {i}: {other:?}"),
+            }
+        }
+        refused_hits.sort_unstable();
+        assert_eq!(refused_hits, (11..=40).collect::<Vec<u64>>());
+        let shared = limit_key("passwordless_code", PUBLIC, "shared");
+        assert_eq!(s.rate_limit(&shared).await.unwrap().hits, 40);
+    }
+
     pub(crate) async fn passwordless_insert_conflicts(ctx: Ctx) {
         use InsertCodeOutcome::*;
         let s = &*ctx.store;
@@ -1724,6 +1888,7 @@ mod cases {
             s.insert_passwordless_device(
                 &email_device("dev-1", PUBLIC, "other@x.com"),
                 &code("c2", "dev-1", T0),
+                None,
             )
             .await
             .unwrap(),
@@ -1747,7 +1912,7 @@ mod cases {
             ..code("c1", "dev-2", T0)
         };
         assert_eq!(
-            s.insert_passwordless_device(&email_device("dev-2", PUBLIC, "a@x.com"), &same_id)
+            s.insert_passwordless_device(&email_device("dev-2", PUBLIC, "a@x.com"), &same_id, None)
                 .await
                 .unwrap(),
             CodeIdTaken
@@ -1760,16 +1925,20 @@ mod cases {
             ..code("c3", "dev-3", T0)
         };
         assert_eq!(
-            s.insert_passwordless_device(&email_device("dev-3", PUBLIC, "a@x.com"), &same_link)
-                .await
-                .unwrap(),
+            s.insert_passwordless_device(
+                &email_device("dev-3", PUBLIC, "a@x.com"),
+                &same_link,
+                None
+            )
+            .await
+            .unwrap(),
             LinkCodeHashTaken
         );
         assert_eq!(s.passwordless_device(PUBLIC, "dev-3").await.unwrap(), None);
         assert_eq!(s.passwordless_code(PUBLIC, "c3").await.unwrap(), None);
         // Link code hashes are unique across tenants too.
         assert_eq!(
-            s.insert_passwordless_device(&email_device("dev-3", "t1", "a@x.com"), &same_link)
+            s.insert_passwordless_device(&email_device("dev-3", "t1", "a@x.com"), &same_link, None)
                 .await
                 .unwrap(),
             LinkCodeHashTaken
@@ -1782,7 +1951,8 @@ mod cases {
                 &PasswordlessCodeRecord {
                     link_code_hash: "link-fresh".to_owned(),
                     ..code("c1", "dev-1", T0 + 1)
-                }
+                },
+                None
             )
             .await
             .unwrap(),
@@ -1793,7 +1963,7 @@ mod cases {
             ..code("c4", "dev-1", T0 + 1)
         };
         assert_eq!(
-            s.insert_passwordless_code(PUBLIC, &same_link)
+            s.insert_passwordless_code(PUBLIC, &same_link, None)
                 .await
                 .unwrap(),
             LinkCodeHashTaken
@@ -1828,19 +1998,19 @@ mod cases {
 
         // Unknown device, or a device of another tenant.
         assert_eq!(
-            s.insert_passwordless_code(PUBLIC, &code("c-x", "nope", T0))
+            s.insert_passwordless_code(PUBLIC, &code("c-x", "nope", T0), None)
                 .await
                 .unwrap(),
             InsertCodeOutcome::UnknownDevice
         );
         assert_eq!(
-            s.insert_passwordless_code(PUBLIC, &code("c-y", "dev-t1", T0))
+            s.insert_passwordless_code(PUBLIC, &code("c-y", "dev-t1", T0), None)
                 .await
                 .unwrap(),
             InsertCodeOutcome::UnknownDevice
         );
         assert_eq!(
-            s.insert_passwordless_code("t1", &code("c-y2", "dev-1", T0))
+            s.insert_passwordless_code("t1", &code("c-y2", "dev-1", T0), None)
                 .await
                 .unwrap(),
             InsertCodeOutcome::UnknownDevice
@@ -2250,6 +2420,183 @@ mod cases {
         assert_device_gone(&**s, PUBLIC, "dev-2", &["c3"]).await;
     }
 
+    /// A consume with a new user signs the contact in or up in its transaction: the
+    /// passwordless user of the contact in the tenant (users of other recipes and other
+    /// tenants do not count) or the new user stored; an email is marked verified. A taken
+    /// new user id changes nothing.
+    pub(crate) async fn passwordless_consume_signs_in_or_up(ctx: Ctx) {
+        use CodeAttemptOutcome::*;
+        let s = &*ctx.store;
+        let consume =
+            |device_id: &'static str, link: &'static str, new_user: &'static UserRecord| {
+                CodeAttempt {
+                    new_user: Some(new_user),
+                    ..typed(device_id, link)
+                }
+            };
+        let leak = |user: UserRecord| -> &'static UserRecord { Box::leak(Box::new(user)) };
+
+        // Sign-up by email: the new user is stored and its email verified.
+        add_device(s, &email_device("dev-a1", PUBLIC, "a@x.com"), "a1").await;
+        let u1 = leak(user("u1", PL, PUBLIC, Some("a@x.com"), T0));
+        assert_eq!(
+            s.attempt_passwordless_code(&consume("dev-a1", "link-a1", u1))
+                .await
+                .unwrap(),
+            Consumed {
+                device: email_device("dev-a1", PUBLIC, "a@x.com"),
+                user: u1.clone(),
+                created_new_user: true,
+            }
+        );
+        assert_device_gone(s, PUBLIC, "dev-a1", &["a1"]).await;
+        assert_eq!(
+            s.user_by_email(PUBLIC, PL, "a@x.com").await.unwrap(),
+            Some(u1.clone())
+        );
+        assert!(s.is_email_verified("u1", "a@x.com").await.unwrap());
+
+        // Sign-in: the stored user is found, the new one is not stored.
+        add_device(s, &email_device("dev-a2", PUBLIC, "a@x.com"), "a2").await;
+        let u2 = leak(user("u2", PL, PUBLIC, Some("a@x.com"), T0 + 1));
+        assert_eq!(
+            s.attempt_passwordless_code(&consume("dev-a2", "link-a2", u2))
+                .await
+                .unwrap(),
+            Consumed {
+                device: email_device("dev-a2", PUBLIC, "a@x.com"),
+                user: u1.clone(),
+                created_new_user: false,
+            }
+        );
+        assert_eq!(s.user_by_id("u2").await.unwrap(), None);
+
+        // Another tenant, and a user of another recipe with the email, do not count.
+        add_device(s, &email_device("dev-at", "t1", "a@x.com"), "at").await;
+        let u3 = leak(user("u3", PL, "t1", Some("a@x.com"), T0 + 2));
+        assert!(matches!(
+            s.attempt_passwordless_code(&CodeAttempt {
+                tenant_id: "t1",
+                ..consume("dev-at", "link-at", u3)
+            })
+            .await
+            .unwrap(),
+            Consumed { user, created_new_user: true, .. } if user.user_id == "u3"
+        ));
+        assert_eq!(
+            s.insert_user(&user("ep", EP, PUBLIC, Some("c@x.com"), T0))
+                .await
+                .unwrap(),
+            InsertUserOutcome::Inserted
+        );
+        add_device(s, &email_device("dev-c", PUBLIC, "c@x.com"), "c").await;
+        let u4 = leak(user("u4", PL, PUBLIC, Some("c@x.com"), T0 + 3));
+        assert!(matches!(
+            s.attempt_passwordless_code(&consume("dev-c", "link-c", u4))
+                .await
+                .unwrap(),
+            Consumed { user, created_new_user: true, .. } if user.user_id == "u4"
+        ));
+        assert!(!s.is_email_verified("ep", "c@x.com").await.unwrap());
+
+        // By phone number: stored, then found; nothing is verified.
+        add_device(s, &phone_device("dev-p1", PUBLIC, "+15550001"), "p1").await;
+        let u5 = leak(phone_user("u5", PL, PUBLIC, "+15550001", T0 + 4));
+        assert_eq!(
+            s.attempt_passwordless_code(&consume("dev-p1", "link-p1", u5))
+                .await
+                .unwrap(),
+            Consumed {
+                device: phone_device("dev-p1", PUBLIC, "+15550001"),
+                user: u5.clone(),
+                created_new_user: true,
+            }
+        );
+        add_device(s, &phone_device("dev-p2", PUBLIC, "+15550001"), "p2").await;
+        let u6 = leak(phone_user("u6", PL, PUBLIC, "+15550001", T0 + 5));
+        assert!(matches!(
+            s.attempt_passwordless_code(&consume("dev-p2", "link-p2", u6))
+                .await
+                .unwrap(),
+            Consumed { user, created_new_user: false, .. } if user.user_id == "u5"
+        ));
+        assert_eq!(s.user_by_id("u6").await.unwrap(), None);
+
+        // A new user whose id is taken: nothing changes, the code stays usable.
+        add_device(s, &email_device("dev-d", PUBLIC, "d@x.com"), "d").await;
+        let taken = leak(user("u1", PL, PUBLIC, Some("d@x.com"), T0 + 6));
+        assert_eq!(
+            s.attempt_passwordless_code(&consume("dev-d", "link-d", taken))
+                .await
+                .unwrap(),
+            NewUserIdTaken
+        );
+        assert_eq!(code_ids(s, PUBLIC, "dev-d").await, strings(&["d"]));
+        assert_eq!(s.user_by_email(PUBLIC, PL, "d@x.com").await.unwrap(), None);
+        let u7 = leak(user("u7", PL, PUBLIC, Some("d@x.com"), T0 + 7));
+        assert!(matches!(
+            s.attempt_passwordless_code(&consume("dev-d", "link-d", u7))
+                .await
+                .unwrap(),
+            Consumed { user, created_new_user: true, .. } if user.user_id == "u7"
+        ));
+    }
+
+    /// Concurrent consumes of the codes of one contact, each with its own new user, from two
+    /// stores: exactly one is accepted, and exactly one user is stored.
+    pub(crate) async fn passwordless_concurrent_sign_up_by_consume(ctx: Ctx) {
+        let s = &ctx.store;
+        let second = supertokens_storage::connect(&ctx.url, &ConnectOptions::default())
+            .await
+            .unwrap();
+        add_device(&**s, &email_device("dev-1", PUBLIC, "a@x.com"), "c1").await;
+        add_device(&**s, &email_device("dev-2", PUBLIC, "a@x.com"), "c2").await;
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let store = if i % 2 == 0 {
+                    Arc::clone(s)
+                } else {
+                    Arc::clone(&second)
+                };
+                tokio::spawn(async move {
+                    let new_user = user(&format!("u{i}"), PL, PUBLIC, Some("a@x.com"), T0);
+                    let (device_id, link_hash) = if i % 3 == 0 {
+                        ("dev-2", "link-c2")
+                    } else {
+                        ("dev-1", "link-c1")
+                    };
+                    store
+                        .attempt_passwordless_code(&CodeAttempt {
+                            new_user: Some(&new_user),
+                            ..typed(device_id, link_hash)
+                        })
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut signed_up = Vec::new();
+        for task in tasks {
+            match task.await.unwrap() {
+                CodeAttemptOutcome::Consumed {
+                    user,
+                    created_new_user: true,
+                    ..
+                } => signed_up.push(user.user_id),
+                CodeAttemptOutcome::RestartFlow => {}
+                other => panic!("unexpected outcome {other:?}"),
+            }
+        }
+        assert_eq!(signed_up.len(), 1, "exactly one consume is accepted");
+        let stored = s
+            .user_by_email(PUBLIC, PL, "a@x.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.user_id, signed_up[0]);
+        assert_eq!(s.users_by_email(PUBLIC, "a@x.com").await.unwrap().len(), 1);
+    }
+
     pub(crate) async fn passwordless_concurrent_wrong_codes(ctx: Ctx) {
         // Concurrent wrong codes are all counted: none is lost to a race.
         let s = &ctx.store;
@@ -2524,6 +2871,7 @@ mod cases {
             s.insert_passwordless_device(
                 &email_device(&id, tenant, &format!("{i}@x.com")),
                 &code(&format!("o{i}"), &id, T0 - 100 - i),
+                None,
             )
             .await
             .unwrap();
@@ -2535,6 +2883,7 @@ mod cases {
         s.insert_passwordless_device(
             &email_device("at-now", PUBLIC, "n@x.com"),
             &code("n", "at-now", T0),
+            None,
         )
         .await
         .unwrap();
