@@ -154,26 +154,28 @@ impl EmailPassword {
         // Counted as a failure before the password is checked; refused during the delay
         // without checking it (see `ratelimit`).
         self.limits.sign_in_attempt(tenant_id, &email).await?;
-        let user = self
+        // Only the hash is read before the check, by a query that costs about the same for
+        // an unknown email; the user is read once the password is right.
+        let Some((user_id, hash)) = self
             .storage
-            .user_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email)
-            .await?;
-        let Some((user, hash)) = user.and_then(|user| {
-            let hash = user.password_hash.clone()?;
-            Some((user, hash))
-        }) else {
+            .password_hash_by_email(tenant_id, RECIPE_EMAILPASSWORD, &email)
+            .await?
+        else {
             self.hasher.verify_against_dummy(password).await?;
             return Ok(SignInResponse::WrongCredentialsError);
         };
-        if self.hasher.verify(password, &hash).await? {
-            self.limits.sign_in_succeeded(tenant_id, &email).await?;
-            Ok(SignInResponse::Ok {
-                user: auth_recipe_user(self.storage.as_ref(), &user).await?,
-                recipe_user_id: user.user_id.clone(),
-            })
-        } else {
-            Ok(SignInResponse::WrongCredentialsError)
+        if !self.hasher.verify(password, &hash).await? {
+            return Ok(SignInResponse::WrongCredentialsError);
         }
+        // Deleted since its hash was read: as if it had never been there.
+        let Some(user) = self.user_by_id(&user_id).await? else {
+            return Ok(SignInResponse::WrongCredentialsError);
+        };
+        self.limits.sign_in_succeeded(tenant_id, &email).await?;
+        Ok(SignInResponse::Ok {
+            user: auth_recipe_user(self.storage.as_ref(), &user).await?,
+            recipe_user_id: user.user_id.clone(),
+        })
     }
 
     /// The emailpassword user with this id.

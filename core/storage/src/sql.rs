@@ -190,6 +190,9 @@ pub(crate) struct Queries {
     pub(crate) update_user_tenants_email: String,
     pub(crate) user_by_id: String,
     pub(crate) user_by_email: String,
+    /// Always one row: the user id and password hash, NULLs for an unknown email (binds
+    /// tenant, recipe, email).
+    pub(crate) password_hash_by_email: String,
     pub(crate) users_by_email: String,
     pub(crate) users_by_phone_number: String,
     /// The user of one recipe in a tenant with a phone number (binds tenant, recipe, phone).
@@ -360,6 +363,13 @@ impl Queries {
             )),
             update_user_tenants_email: q("UPDATE user_tenants SET email = ? WHERE user_id = ?"),
             user_by_id: q(&format!("{select_users} WHERE user_id = ?")),
+            password_hash_by_email: q(&format!(
+                "SELECT {}, {} FROM (SELECT 1 AS one) probe \
+                 LEFT JOIN user_tenants ut ON ut.tenant_id = ? AND ut.recipe_id = ? \
+                 AND ut.email = ? LEFT JOIN users u ON u.user_id = ut.user_id",
+                d.text_as("u.user_id", "user_id"),
+                d.text_as("u.password_hash", "password_hash")
+            )),
             user_by_email: q(&format!(
                 "{select_users} WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
                  WHERE ut.tenant_id = ? AND ut.recipe_id = ? AND ut.email = ?)"
@@ -2133,6 +2143,26 @@ macro_rules! impl_storage {
                         .await
                         .map_err(map_err)?;
                     Ok(row.map(UserRecord::from))
+                }
+
+                async fn password_hash_by_email(
+                    &self,
+                    tenant_id: &str,
+                    recipe_id: &str,
+                    email: &str,
+                ) -> Result<Option<(String, String)>> {
+                    let row: Option<(Option<String>, Option<String>)> =
+                        sqlx::query_as(&self.q.password_hash_by_email)
+                            .bind(tenant_id)
+                            .bind(recipe_id)
+                            .bind(email)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                    Ok(match row {
+                        Some((Some(user_id), Some(hash))) => Some((user_id, hash)),
+                        _ => None,
+                    })
                 }
 
                 async fn user_by_email(

@@ -29,6 +29,16 @@ pub trait UserStore: Send + Sync {
     async fn insert_user(&self, user: &UserRecord) -> Result<InsertUserOutcome>;
     /// The user with this id, of any recipe.
     async fn user_by_id(&self, user_id: &str) -> Result<Option<UserRecord>>;
+    /// The id and password hash of the user of `recipe_id` in `tenant_id` with this
+    /// (normalised) email, for checking a password. One query that reads a row whether or
+    /// not the email is known (a row of NULLs then), so that an unknown email costs the
+    /// storage about what a known one does. `None` also for a user without a hash.
+    async fn password_hash_by_email(
+        &self,
+        tenant_id: &str,
+        recipe_id: &str,
+        email: &str,
+    ) -> Result<Option<(String, String)>>;
     /// The user of `recipe_id` in `tenant_id` with this (normalised) email.
     async fn user_by_email(
         &self,

@@ -242,6 +242,7 @@ macro_rules! storage_conformance {
             users_insert_and_get,
             users_unique_email_and_phone,
             users_lookup_by_email_and_phone,
+            users_password_hash_by_email,
             users_update_email,
             users_update_password_hash,
             users_delete_cascades,
@@ -502,6 +503,44 @@ mod cases {
             insert(user("u1", EP, "public", Some("new@x.com"), T0)).await,
             UserIdTaken
         );
+    }
+
+    /// The hash read for a password check: the user's id and hash, or none for an unknown
+    /// email, another recipe, another tenant or a user without a hash.
+    pub(crate) async fn users_password_hash_by_email(ctx: Ctx) {
+        let s = &*ctx.store;
+        let ep = user("ep1", EP, PUBLIC, Some("a@x.com"), T0);
+        assert_eq!(
+            s.insert_user(&ep).await.unwrap(),
+            InsertUserOutcome::Inserted
+        );
+        assert_eq!(
+            s.insert_user(&user("pl1", PL, PUBLIC, Some("b@x.com"), T0))
+                .await
+                .unwrap(),
+            InsertUserOutcome::Inserted
+        );
+        assert_eq!(
+            s.password_hash_by_email(PUBLIC, EP, "a@x.com")
+                .await
+                .unwrap(),
+            Some(("ep1".to_owned(), ep.password_hash.clone().unwrap()))
+        );
+        for (tenant, recipe, email) in [
+            (PUBLIC, EP, "nobody@x.com"),
+            (PUBLIC, PL, "a@x.com"),
+            (PUBLIC, PL, "b@x.com"),
+            (PUBLIC, EP, "b@x.com"),
+            ("t1", EP, "a@x.com"),
+        ] {
+            assert_eq!(
+                s.password_hash_by_email(tenant, recipe, email)
+                    .await
+                    .unwrap(),
+                None,
+                "{tenant} {recipe} {email}"
+            );
+        }
     }
 
     pub(crate) async fn users_lookup_by_email_and_phone(ctx: Ctx) {
