@@ -31,7 +31,9 @@ use supertokens_cdi::passwordless::{
 };
 use supertokens_cdi::user::GetUserResponse;
 use supertokens_crypto::hashing::{hmac_sha256, sha256};
-use supertokens_crypto::random::{RandomSource, random_bytes, random_numeric_code, random_uuid_v4};
+use supertokens_crypto::random::{
+    RandomSource, random_bytes, random_numeric_code, random_uuid_v4, random_uuid_v7,
+};
 use supertokens_storage::{
     CodeAttempt, CodeAttemptOutcome, ContactUpdate, InsertCodeOutcome, PasswordlessCodeRecord,
     PasswordlessDeviceRecord, RECIPE_PASSWORDLESS, RateLimitRecord, Storage, StorageError,
@@ -339,11 +341,12 @@ impl Passwordless {
                 link_code_salt: STANDARD.encode(salt.as_slice()),
                 failed_attempts: 0,
             };
+            let now_ms = self.clock.now_ms();
             let code = PasswordlessCodeRecord {
-                code_id: random_uuid_v4(self.rng.as_ref()),
+                code_id: random_uuid_v7(self.rng.as_ref(), now_ms),
                 device_id_hash: device.device_id_hash.clone(),
                 link_code_hash: link_code_hash(&link_code),
-                created_at_ms: self.clock.now_ms(),
+                created_at_ms: now_ms,
             };
             let code_budget = budget.as_ref().map(WindowBudget::as_code_budget);
             match self
@@ -405,11 +408,12 @@ impl Passwordless {
         for _ in 0..MAX_GENERATION_ATTEMPTS {
             let user_input_code = self.user_input_code(chosen_code);
             let link_code = link_code(device_id, &salt, &user_input_code);
+            let now_ms = self.clock.now_ms();
             let code = PasswordlessCodeRecord {
-                code_id: random_uuid_v4(self.rng.as_ref()),
+                code_id: random_uuid_v7(self.rng.as_ref(), now_ms),
                 device_id_hash: device_id_hash.clone(),
                 link_code_hash: link_code_hash(&link_code),
-                created_at_ms: self.clock.now_ms(),
+                created_at_ms: now_ms,
             };
             match self
                 .storage

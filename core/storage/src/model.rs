@@ -225,7 +225,7 @@ impl fmt::Debug for PasswordlessDeviceRecord {
 /// One code of a device. The code itself is never stored, only the hash of its link form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordlessCodeRecord {
-    /// UUID v4.
+    /// A UUID (version 7, time-ordered, for codes the core makes).
     pub code_id: String,
     /// The device the code belongs to.
     pub device_id_hash: String,

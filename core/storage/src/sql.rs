@@ -236,6 +236,9 @@ pub(crate) struct Queries {
     pub(crate) devices_with_code_by_email: String,
     pub(crate) devices_with_code_by_phone_number: String,
     pub(crate) device_with_code: String,
+    /// `SELECT <device columns>, (SELECT c.created_at FROM passwordless_codes c WHERE
+    /// c.link_code_hash = `, to be continued by `consume_at_once` (SQLite).
+    pub(crate) select_devices_with_code_start: String,
     /// `SELECT <user columns> FROM users`, for dynamic queries.
     pub(crate) select_users: String,
     pub(crate) codes_of_device: String,
@@ -516,6 +519,11 @@ impl Queries {
             )),
             lock_user: q(&format!("{select_users} WHERE user_id = ?{lock}")),
             select_users,
+            select_devices_with_code_start: format!(
+                "SELECT {}, (SELECT c.created_at FROM passwordless_codes c \
+                 WHERE c.link_code_hash = ",
+                d.select_list(DEVICE_COLUMNS)
+            ),
             delete_user_data: [
                 "DELETE FROM sessions WHERE user_id = ?",
                 "DELETE FROM sessions WHERE recipe_user_id = ?",
@@ -1946,14 +1954,14 @@ macro_rules! impl_storage {
                 Ok(SignInUp::Done(user, created))
             }
 
-            /// ` WHERE NOT EXISTS (<a passwordless user of the tenant has this contact>)`.
+            /// ` AND NOT EXISTS (<a passwordless user of the tenant has this contact>)`.
             fn push_no_user_of_contact<'a>(
                 qb: &mut QueryBuilder<'a, $db>,
                 tenant_id: &'a str,
                 column: &'static str,
                 contact: &'a str,
             ) {
-                qb.push(" WHERE NOT EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.tenant_id = ")
+                qb.push(" AND NOT EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.tenant_id = ")
                     .push_bind(tenant_id)
                     .push(" AND ut.recipe_id = ")
                     .push_bind(RECIPE_PASSWORDLESS)
@@ -1964,21 +1972,50 @@ macro_rules! impl_storage {
                     .push(")");
             }
 
-            /// [`sign_in_up_in_tx`] after deleting the contact's devices (`ids`) with their
-            /// codes, all in one multi-statement query (SQLite: see
-            /// [`Dialect::multi_statement`]): the user is inserted only when the contact has
-            /// none, the email marked verified for whichever user has it, and that user
-            /// read back. `new_user` must be of the device's tenant alone.
-            async fn sign_in_up_at_once(
+            /// Condition of the guarded statements of [`consume_at_once`].
+            const CODE_USABLE: &str = " WHERE EXISTS (SELECT 1 FROM temp.st_consume_ok)";
+
+            /// The rules of [`consume_at_once`]'s SQL and of the code that reads its result
+            /// disagreed: nothing is committed.
+            fn at_once_disagreed() -> StorageError {
+                StorageError::Database(
+                    "a passwordless consume was decided differently by its query and by the \
+                     core; nothing was changed"
+                        .to_owned(),
+                )
+            }
+
+            /// What [`consume_at_once`] read.
+            struct ReadAtOnce {
+                /// The contact's devices as they were, each with the creation time of the
+                /// attempted code when it is on that device.
+                devices: Vec<DeviceWithCodeRow>,
+                /// The contact's user after the sign-in-up: only when the code was usable.
+                user: Option<UserRow>,
+            }
+
+            /// SQLite (see [`Dialect::multi_statement`]), a whole consume in one query: reads
+            /// the contact's devices with the attempted code's creation time and, only when
+            /// the code is usable (it is on the attempted device of the contact, created at
+            /// or after `expired_before_ms`, and the device has fewer than `max_attempts`
+            /// failures), deletes the contact's devices with their codes, stores `new_user`
+            /// (with the device's contact) unless the contact has a passwordless user, marks
+            /// an email verified and reads the user back. The caller decides from the
+            /// devices read by the same rules; when the code was not usable nothing was
+            /// written. `Err(outcome)`: a unique key was taken (the transaction must be rolled
+            /// back).
+            async fn consume_at_once(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 q: &Queries,
-                device: &PasswordlessDeviceRecord,
-                ids: &[String],
+                attempt: &CodeAttempt<'_>,
+                email: Option<&str>,
+                phone_number: Option<&str>,
                 new_user: &UserRecord,
-            ) -> Result<SignInUp> {
-                let (column, contact) = match (&device.email, &device.phone_number) {
-                    (Some(email), _) => ("email", email.as_str()),
-                    (None, Some(phone_number)) => ("phone_number", phone_number.as_str()),
+            ) -> Result<std::result::Result<ReadAtOnce, SignInUp>> {
+                use sqlx::{Column, FromRow, Row};
+                let (column, contact) = match (email, phone_number) {
+                    (Some(email), _) => ("email", email),
+                    (None, Some(phone_number)) => ("phone_number", phone_number),
                     (None, None) => {
                         return Err(StorageError::Corrupt(
                             "a passwordless device has neither email nor phone number"
@@ -1986,12 +2023,59 @@ macro_rules! impl_storage {
                         ));
                     }
                 };
-                let tenant_id = device.tenant_id.as_str();
-                let mut qb =
-                    QueryBuilder::<$db>::new("DELETE FROM passwordless_codes WHERE device_id_hash");
-                push_in(&mut qb, ids);
-                qb.push("; DELETE FROM passwordless_devices WHERE device_id_hash");
-                push_in(&mut qb, ids);
+                let tenant_id = attempt.tenant_id;
+                let mut qb = QueryBuilder::<$db>::new(&q.select_devices_with_code_start);
+                qb.push_bind(attempt.link_code_hash)
+                    .push(" AND c.device_id_hash = ")
+                    .push_bind(attempt.device_id_hash)
+                    .push(") AS code_created_at FROM passwordless_devices WHERE tenant_id = ")
+                    .push_bind(tenant_id)
+                    .push(" AND ")
+                    .push(column)
+                    .push(" = ")
+                    .push_bind(contact)
+                    .push(" ORDER BY passwordless_devices.device_id_hash");
+                qb.push(
+                    "; CREATE TEMP TABLE IF NOT EXISTS st_consume_ok (ok INTEGER NOT NULL)\
+                     ; DELETE FROM temp.st_consume_ok\
+                     ; INSERT INTO temp.st_consume_ok SELECT 1 WHERE EXISTS (SELECT 1 \
+                     FROM passwordless_devices d JOIN passwordless_codes c \
+                     ON c.device_id_hash = d.device_id_hash WHERE d.tenant_id = ",
+                )
+                .push_bind(tenant_id)
+                .push(" AND d.device_id_hash = ")
+                .push_bind(attempt.device_id_hash)
+                .push(" AND d.")
+                .push(column)
+                .push(" = ")
+                .push_bind(contact)
+                .push(" AND d.failed_attempts < ")
+                .push_bind(i64::from(attempt.max_attempts))
+                .push(" AND c.link_code_hash = ")
+                .push_bind(attempt.link_code_hash)
+                .push(" AND c.created_at >= ")
+                .push_bind(attempt.expired_before_ms)
+                .push(")");
+                qb.push("; DELETE FROM passwordless_codes")
+                    .push(CODE_USABLE)
+                    .push(
+                        " AND device_id_hash IN (SELECT device_id_hash FROM \
+                         passwordless_devices WHERE tenant_id = ",
+                    )
+                    .push_bind(tenant_id)
+                    .push(" AND ")
+                    .push(column)
+                    .push(" = ")
+                    .push_bind(contact)
+                    .push(")");
+                qb.push("; DELETE FROM passwordless_devices")
+                    .push(CODE_USABLE)
+                    .push(" AND tenant_id = ")
+                    .push_bind(tenant_id)
+                    .push(" AND ")
+                    .push(column)
+                    .push(" = ")
+                    .push_bind(contact);
                 qb.push(
                     "; INSERT INTO users (user_id, recipe_id, email, phone_number, \
                      password_hash, time_joined) SELECT ",
@@ -2000,11 +2084,12 @@ macro_rules! impl_storage {
                     .push(", ")
                     .push_bind(new_user.recipe_id.as_str())
                     .push(", ")
-                    .push_bind(device.email.as_deref())
+                    .push_bind(email)
                     .push(", ")
-                    .push_bind(device.phone_number.as_deref())
+                    .push_bind(phone_number)
                     .push(", NULL, ")
-                    .push_bind(new_user.time_joined_ms);
+                    .push_bind(new_user.time_joined_ms)
+                    .push(CODE_USABLE);
                 push_no_user_of_contact(&mut qb, tenant_id, column, contact);
                 qb.push(
                     "; INSERT INTO user_tenants (user_id, tenant_id, recipe_id, email, \
@@ -2016,28 +2101,32 @@ macro_rules! impl_storage {
                     .push(", ")
                     .push_bind(new_user.recipe_id.as_str())
                     .push(", ")
-                    .push_bind(device.email.as_deref())
+                    .push_bind(email)
                     .push(", ")
-                    .push_bind(device.phone_number.as_deref());
+                    .push_bind(phone_number)
+                    .push(CODE_USABLE);
                 push_no_user_of_contact(&mut qb, tenant_id, column, contact);
-                if let Some(email) = &device.email {
+                if let Some(email) = email {
                     qb.push(
                         "; INSERT INTO emailverification_verified_emails (user_id, email) \
                          SELECT ut.user_id, ",
                     )
-                    .push_bind(email.as_str())
-                    .push(" FROM user_tenants ut WHERE ut.tenant_id = ")
+                    .push_bind(email)
+                    .push(" FROM user_tenants ut")
+                    .push(CODE_USABLE)
+                    .push(" AND ut.tenant_id = ")
                     .push_bind(tenant_id)
                     .push(" AND ut.recipe_id = ")
                     .push_bind(RECIPE_PASSWORDLESS)
                     .push(" AND ut.email = ")
-                    .push_bind(email.as_str())
+                    .push_bind(email)
                     .push(" ON CONFLICT DO NOTHING");
                 }
                 qb.push("; ")
                     .push(&q.select_users)
+                    .push(CODE_USABLE)
                     .push(
-                        " WHERE users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
+                        " AND users.user_id IN (SELECT ut.user_id FROM user_tenants ut \
                          WHERE ut.tenant_id = ",
                     )
                     .push_bind(tenant_id)
@@ -2048,30 +2137,31 @@ macro_rules! impl_storage {
                     .push(" = ")
                     .push_bind(contact)
                     .push(")");
-                let rows = qb.build_query_as::<UserRow>().fetch_all(&mut *conn).await;
-                match rows {
-                    Ok(rows) => match rows.into_iter().next() {
-                        Some(row) => {
-                            let user = UserRecord::from(row);
-                            // Ids are random UUIDs: the new one is the contact's user only
-                            // when it was stored just now.
-                            let created = user.user_id == new_user.user_id;
-                            Ok(SignInUp::Done(user, created))
-                        }
-                        None => Err(StorageError::Database(
-                            "the user of a consumed passwordless code was neither found nor \
-                             stored"
-                                .to_owned(),
-                        )),
-                    },
-                    Err(e) => match unique_violation(&e) {
-                        Some(UniqueKey::Email | UniqueKey::PhoneNumber) => {
-                            Ok(SignInUp::ContactTaken)
-                        }
-                        Some(_) => Ok(SignInUp::UserIdTaken),
-                        None => Err(map_err(e)),
-                    },
+                let rows = match qb.build().fetch_all(&mut *conn).await {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        return match unique_violation(&e) {
+                            Some(UniqueKey::Email | UniqueKey::PhoneNumber) => {
+                                Ok(Err(SignInUp::ContactTaken))
+                            }
+                            Some(_) => Ok(Err(SignInUp::UserIdTaken)),
+                            None => Err(map_err(e)),
+                        };
+                    }
+                };
+                let mut read = ReadAtOnce {
+                    devices: Vec::new(),
+                    user: None,
+                };
+                for row in &rows {
+                    let first = row.columns().first().map(|c| c.name().to_owned());
+                    if first.as_deref() == Some("user_id") {
+                        read.user = Some(UserRow::from_row(row).map_err(map_err)?);
+                    } else {
+                        read.devices.push(DeviceWithCodeRow::from_row(row).map_err(map_err)?);
+                    }
                 }
+                Ok(Ok(read))
             }
 
             impl $ty {
@@ -2783,7 +2873,52 @@ macro_rules! impl_storage {
                         (None, None, false) => (&self.q.lock_device, attempt.device_id_hash),
                         (None, None, true) => (&self.q.device_with_code, attempt.device_id_hash),
                     };
-                    let (contact_devices, read_with_devices) = if one_read {
+                    // SQLite consumes optimistically: one query reads the devices and, when
+                    // the code is usable, does the whole consume (see `consume_at_once`).
+                    let at_once = attempt.new_user.filter(|user| {
+                        one_read
+                            && attempt.consume
+                            && (seen.email.is_some() || seen.phone_number.is_some())
+                            && user.tenant_ids.len() == 1
+                            && user.tenant_ids.first().map(String::as_str)
+                                == Some(attempt.tenant_id)
+                    });
+                    let mut signed_at_once = None;
+                    let (contact_devices, read_with_devices) = if let Some(new_user) = at_once {
+                        let read = match consume_at_once(
+                            &mut tx,
+                            self.q,
+                            attempt,
+                            seen.email.as_deref(),
+                            seen.phone_number.as_deref(),
+                            new_user,
+                        )
+                        .await?
+                        {
+                            Ok(read) => read,
+                            Err(SignInUp::UserIdTaken) => {
+                                tx.rollback().await.map_err(map_err)?;
+                                return Ok(CodeAttemptOutcome::NewUserIdTaken);
+                            }
+                            // Another user was given the contact since the lookup: again.
+                            Err(_) => {
+                                tx.rollback().await.map_err(map_err)?;
+                                continue;
+                            }
+                        };
+                        let created_at = read
+                            .devices
+                            .iter()
+                            .find(|r| r.device.device_id_hash == attempt.device_id_hash)
+                            .and_then(|r| r.code_created_at);
+                        let devices = read
+                            .devices
+                            .into_iter()
+                            .map(|r| PasswordlessDeviceRecord::try_from(r.device))
+                            .collect::<Result<Vec<_>>>()?;
+                        signed_at_once = Some(read.user.map(UserRecord::from));
+                        (devices, Some(created_at))
+                    } else if one_read {
                         let rows = sqlx::query_as::<_, DeviceWithCodeRow>(sql)
                             .bind(attempt.link_code_hash)
                             .bind(attempt.device_id_hash)
@@ -2822,8 +2957,13 @@ macro_rules! impl_storage {
                         tx.rollback().await.map_err(map_err)?;
                         return Ok(CodeAttemptOutcome::RestartFlow);
                     };
+                    // What `consume_at_once` decided in SQL must be what is decided here.
+                    let wrote_at_once = matches!(signed_at_once, Some(Some(_)));
                     let the_device = std::slice::from_ref(&device.device_id_hash);
                     if device.failed_attempts >= attempt.max_attempts {
+                        if wrote_at_once {
+                            return Err(at_once_disagreed());
+                        }
                         delete_devices_with_codes(&mut tx, the_device).await?;
                         tx.commit().await.map_err(map_err)?;
                         return Ok(CodeAttemptOutcome::RestartFlow);
@@ -2876,6 +3016,9 @@ macro_rules! impl_storage {
                             .map_err(map_err)?
                     };
                     let usable = created_at.is_some_and(|t| t >= attempt.expired_before_ms);
+                    if !usable && wrote_at_once {
+                        return Err(at_once_disagreed());
+                    }
                     if !usable {
                         if !attempt.typed {
                             tx.rollback().await.map_err(map_err)?;
@@ -2903,14 +3046,16 @@ macro_rules! impl_storage {
                         tx.rollback().await.map_err(map_err)?;
                         return Ok(CodeAttemptOutcome::Accepted(device));
                     }
-                    let at_once = attempt.new_user.filter(|user| {
-                        one_read
-                            && ids.len() <= ID_CHUNK
-                            && user.tenant_ids.len() == 1
-                            && user.tenant_ids.first().map(String::as_str) == Some(attempt.tenant_id)
-                    });
-                    let signed = if let Some(new_user) = at_once {
-                        sign_in_up_at_once(&mut tx, self.q, &device, &ids, new_user).await?
+                    let signed = if let (Some(signed), Some(new_user)) = (signed_at_once, at_once) {
+                        match signed {
+                            Some(user) => {
+                                // Ids are random UUIDs: the new one is the contact's user
+                                // only when it was stored just now.
+                                let created = user.user_id == new_user.user_id;
+                                SignInUp::Done(user, created)
+                            }
+                            None => return Err(at_once_disagreed()),
+                        }
                     } else {
                         if !consumed_in_one {
                             if self.q.dialect.mysql {
