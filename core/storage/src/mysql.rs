@@ -18,7 +18,8 @@ use crate::apps::{
 };
 use crate::error::{Result, StorageError};
 use crate::sql::{
-    DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err, map_migrate_err,
+    Batcher, ConsumeJob, DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err,
+    map_migrate_err,
 };
 use crate::traits::Storage;
 
@@ -40,6 +41,7 @@ pub struct MySqlStorage {
     q: &'static Queries,
     w: Writer<MySql>,
     batcher: Arc<DeviceBatcher>,
+    consumes: Arc<Batcher<ConsumeJob>>,
 }
 
 impl fmt::Debug for MySqlStorage {
@@ -82,6 +84,7 @@ impl MySqlStorage {
             pool,
             q: &QUERIES,
             batcher: Arc::default(),
+            consumes: Arc::default(),
         }
     }
 

@@ -15,8 +15,8 @@ use crate::ConnectOptions;
 use crate::apps::{APP_IDLE_TIMEOUT, APP_MAX_CONNECTIONS, AppStorages, name_part, validate_app_id};
 use crate::error::{Result, StorageError};
 use crate::sql::{
-    DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err, map_migrate_err,
-    unique_violation,
+    Batcher, ConsumeJob, DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err,
+    map_migrate_err, unique_violation,
 };
 use crate::traits::Storage;
 
@@ -38,6 +38,7 @@ pub struct PostgresStorage {
     q: &'static Queries,
     w: Writer<Postgres>,
     batcher: Arc<DeviceBatcher>,
+    consumes: Arc<Batcher<ConsumeJob>>,
 }
 
 impl fmt::Debug for PostgresStorage {
@@ -80,6 +81,7 @@ impl PostgresStorage {
             pool,
             q: &QUERIES,
             batcher: Arc::default(),
+            consumes: Arc::default(),
         }
     }
 

@@ -1421,21 +1421,49 @@ pub(crate) fn over_budget(
         .collect()
 }
 
-/// Group commit of new devices: calls queue their device and code; one task per store
-/// takes what is queued (up to [`DEVICE_BATCH`]), writes it in one transaction with one
-/// multi-row `INSERT` per table, and answers every caller. The task is started on first
-/// use (and again if its runtime went away) and ends when the store is dropped.
-#[derive(Default)]
-pub(crate) struct DeviceBatcher {
-    sender: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<DeviceJob>>>,
+/// A call queued for a [`Batcher`]'s task.
+pub(crate) trait Queued: Send + 'static {
+    /// Answers the caller with an error.
+    fn fail(self, error: StorageError);
 }
 
-impl DeviceBatcher {
+impl Queued for DeviceJob {
+    fn fail(self, error: StorageError) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+impl Queued for ConsumeJob {
+    fn fail(self, error: StorageError) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+/// Group commit: calls queue a job; one task per store takes what is queued, writes it in
+/// one transaction and answers every caller. Used for new devices (see [`DEVICE_BATCH`])
+/// and, on SQLite, for consumes (see [`CONSUME_BATCH`]). The task is started on first use
+/// (and again if its runtime went away) and ends when the store is dropped.
+pub(crate) struct Batcher<J> {
+    sender: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<J>>>,
+}
+
+impl<J> Default for Batcher<J> {
+    fn default() -> Self {
+        Self {
+            sender: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+/// The group commit of new devices.
+pub(crate) type DeviceBatcher = Batcher<DeviceJob>;
+
+impl<J: Queued> Batcher<J> {
     /// Queues `job`; `start` spawns the task draining a new queue when there is none.
     pub(crate) fn submit(
         &self,
-        job: DeviceJob,
-        start: impl FnOnce(tokio::sync::mpsc::UnboundedReceiver<DeviceJob>),
+        job: J,
+        start: impl FnOnce(tokio::sync::mpsc::UnboundedReceiver<J>),
     ) {
         let mut sender = match self.sender.lock() {
             Ok(sender) => sender,
@@ -1452,18 +1480,38 @@ impl DeviceBatcher {
         start(rx);
         // The receiver is alive: it was just handed to the new task.
         if let Err(tokio::sync::mpsc::error::SendError(job)) = tx.send(job) {
-            let _ = job.reply.send(Err(StorageError::Unavailable(
-                "the device writer stopped".to_owned(),
-            )));
+            job.fail(StorageError::Unavailable(
+                "the batch writer stopped".to_owned(),
+            ));
         }
         *sender = Some(tx);
     }
 }
 
+/// Most consumes written by one batched transaction.
+pub(crate) const CONSUME_BATCH: usize = 64;
+
+/// One queued consume (SQLite; see `consume_at_once` in [`impl_storage!`]): the owned parts
+/// of its [`crate::model::CodeAttempt`].
+pub(crate) struct ConsumeJob {
+    pub(crate) tenant_id: String,
+    pub(crate) device_id_hash: String,
+    pub(crate) link_code_hash: String,
+    pub(crate) typed: bool,
+    pub(crate) expired_before_ms: i64,
+    pub(crate) max_attempts: u32,
+    pub(crate) email: Option<String>,
+    pub(crate) phone_number: Option<String>,
+    pub(crate) new_user: UserRecord,
+    pub(crate) reply:
+        tokio::sync::oneshot::Sender<crate::error::Result<crate::model::CodeAttemptOutcome>>,
+}
+
 /// Implements every storage trait for a backend struct, once for all backends.
 ///
 /// The struct must have fields `pool: sqlx::Pool<$db>`, `q: &'static Queries`,
-/// `w: Writer<$db>` (on the same pool) and `batcher: Arc<DeviceBatcher>`, and an inherent
+/// `w: Writer<$db>` (on the same pool), `batcher: Arc<DeviceBatcher>` and
+/// `consumes: Arc<Batcher<ConsumeJob>>`, and an inherent
 /// `async fn begin(&self) -> sqlx::Result<Tx<$db>>` (normally `self.w.begin()`).
 macro_rules! impl_storage {
     ($ty:ty, $db:ty, $name:literal) => {
@@ -1487,6 +1535,7 @@ macro_rules! impl_storage {
                 AppRow, CodeRow, DeviceRow, DeviceWithCodeRow, EvTokenRow, RateLimitRow, SessionRow, SigningKeyRow,
                 TenantRow, TokenRow, UniqueKey, UserRow, DEVICE_BATCH, DeviceJob, KeyedRateLimitRow,
                 OwnedBudget, Queries, RACE_RETRIES, WindowHits, group_budget_hits, over_budget,
+                CONSUME_BATCH, ConsumeJob, Queued,
                 Writer, config_column, count_to_u64, factors_column,
                 failed_attempts_column, hits_column, is_foreign_key_violation, map_err, merge_metadata,
                 parse_metadata, unique_violation,
@@ -1630,20 +1679,8 @@ macro_rules! impl_storage {
                 if hits.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut upsert = QueryBuilder::<$db>::new(
-                    "INSERT INTO rate_limits (bucket, key_hash, tenant_id, hits, \
-                     window_started_at, last_hit_at, expires_at) ",
-                );
-                upsert.push_values(hits, |mut row, h| {
-                    row.push_bind(h.key.bucket)
-                        .push_bind(h.key.key_hash)
-                        .push_bind(h.key.tenant_id)
-                        .push_bind(hits_column(h.hits))
-                        .push_bind(h.now_ms)
-                        .push_bind(h.now_ms)
-                        .push_bind(h.now_ms.saturating_add(h.window_ms));
-                });
-                upsert.push(&q.hit_windows_upsert);
+                let mut upsert = QueryBuilder::<$db>::new("");
+                push_hit_windows(&mut upsert, q, hits);
                 let rows: Vec<KeyedRateLimitRow> = if q.dialect.mysql {
                     upsert.build().execute(&mut *conn).await.map_err(map_err)?;
                     let mut select = QueryBuilder::<$db>::new(&q.select_keyed_rate_limits);
@@ -1671,6 +1708,37 @@ macro_rules! impl_storage {
                         .await
                         .map_err(map_err)?
                 };
+                counters_in_order(&rows, hits)
+            }
+
+            /// Appends the multi-row upsert of [`hit_windows`] (on PostgreSQL and SQLite it
+            /// returns the counters).
+            fn push_hit_windows<'a>(
+                qb: &mut QueryBuilder<'a, $db>,
+                q: &Queries,
+                hits: &'a [WindowHits<'a>],
+            ) {
+                qb.push(
+                    "INSERT INTO rate_limits (bucket, key_hash, tenant_id, hits, \
+                     window_started_at, last_hit_at, expires_at) ",
+                );
+                qb.push_values(hits, |mut row, h| {
+                    row.push_bind(h.key.bucket)
+                        .push_bind(h.key.key_hash)
+                        .push_bind(h.key.tenant_id)
+                        .push_bind(hits_column(h.hits))
+                        .push_bind(h.now_ms)
+                        .push_bind(h.now_ms)
+                        .push_bind(h.now_ms.saturating_add(h.window_ms));
+                });
+                qb.push(&q.hit_windows_upsert);
+            }
+
+            /// The counters of `rows` in the order of `hits`.
+            fn counters_in_order(
+                rows: &[KeyedRateLimitRow],
+                hits: &[WindowHits<'_>],
+            ) -> Result<Vec<RateLimitRecord>> {
                 hits.iter()
                     .map(|h| {
                         let row = rows.iter().find(|r| {
@@ -1994,7 +2062,9 @@ macro_rules! impl_storage {
                 user: Option<UserRow>,
             }
 
-            /// SQLite (see [`Dialect::multi_statement`]), a whole consume in one query: reads
+            /// SQLite (see [`Dialect::multi_statement`]), a whole consume in one query, inside
+            /// the savepoint `st_consume` (released at its end; on an error the caller rolls
+            /// back to it and releases it): reads
             /// the contact's devices with the attempted code's creation time and, only when
             /// the code is usable (it is on the attempted device of the contact, created at
             /// or after `expired_before_ms`, and the device has fewer than `max_attempts`
@@ -2002,8 +2072,7 @@ macro_rules! impl_storage {
             /// (with the device's contact) unless the contact has a passwordless user, marks
             /// an email verified and reads the user back. The caller decides from the
             /// devices read by the same rules; when the code was not usable nothing was
-            /// written. `Err(outcome)`: a unique key was taken (the transaction must be rolled
-            /// back).
+            /// written. `Err(outcome)`: a unique key was taken.
             async fn consume_at_once(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 q: &Queries,
@@ -2024,7 +2093,8 @@ macro_rules! impl_storage {
                     }
                 };
                 let tenant_id = attempt.tenant_id;
-                let mut qb = QueryBuilder::<$db>::new(&q.select_devices_with_code_start);
+                let mut qb = QueryBuilder::<$db>::new("SAVEPOINT st_consume; ");
+                qb.push(&q.select_devices_with_code_start);
                 qb.push_bind(attempt.link_code_hash)
                     .push(" AND c.device_id_hash = ")
                     .push_bind(attempt.device_id_hash)
@@ -2136,7 +2206,7 @@ macro_rules! impl_storage {
                     .push(column)
                     .push(" = ")
                     .push_bind(contact)
-                    .push(")");
+                    .push("); RELEASE st_consume");
                 let rows = match qb.build().fetch_all(&mut *conn).await {
                     Ok(rows) => rows,
                     Err(e) => {
@@ -2162,6 +2232,191 @@ macro_rules! impl_storage {
                     }
                 }
                 Ok(Ok(read))
+            }
+
+            /// Decides a consume from what [`consume_at_once`] read, by the rules of
+            /// `attempt_passwordless_code` and of the query, and applies a failure (a raised
+            /// count, a used-up device) in the transaction.
+            async fn decide_consume(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                q: &Queries,
+                attempt: &CodeAttempt<'_>,
+                new_user: &UserRecord,
+                read: ReadAtOnce,
+            ) -> Result<CodeAttemptOutcome> {
+                let created_at = read
+                    .devices
+                    .iter()
+                    .find(|r| r.device.device_id_hash == attempt.device_id_hash)
+                    .and_then(|r| r.code_created_at);
+                let devices = read
+                    .devices
+                    .into_iter()
+                    .map(|r| PasswordlessDeviceRecord::try_from(r.device))
+                    .collect::<Result<Vec<_>>>()?;
+                let wrote = read.user.is_some();
+                let Some(device) = devices
+                    .into_iter()
+                    .find(|d| d.device_id_hash == attempt.device_id_hash)
+                else {
+                    return if wrote {
+                        Err(at_once_disagreed())
+                    } else {
+                        Ok(CodeAttemptOutcome::RestartFlow)
+                    };
+                };
+                let the_device = std::slice::from_ref(&device.device_id_hash);
+                let usable = created_at.is_some_and(|t| t >= attempt.expired_before_ms);
+                if device.failed_attempts >= attempt.max_attempts || !usable {
+                    if wrote {
+                        return Err(at_once_disagreed());
+                    }
+                    if device.failed_attempts >= attempt.max_attempts {
+                        delete_devices_with_codes(&mut *conn, the_device).await?;
+                        return Ok(CodeAttemptOutcome::RestartFlow);
+                    }
+                    if !attempt.typed {
+                        return Ok(CodeAttemptOutcome::RestartFlow);
+                    }
+                    let failed_attempts = device.failed_attempts.saturating_add(1);
+                    if failed_attempts >= attempt.max_attempts {
+                        delete_devices_with_codes(&mut *conn, the_device).await?;
+                        return Ok(CodeAttemptOutcome::RestartFlow);
+                    }
+                    sqlx::query(&q.raise_failed_attempts)
+                        .bind(attempt.device_id_hash)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    return Ok(if created_at.is_some() {
+                        CodeAttemptOutcome::ExpiredCode { failed_attempts }
+                    } else {
+                        CodeAttemptOutcome::IncorrectCode { failed_attempts }
+                    });
+                }
+                let Some(user) = read.user else {
+                    return Err(at_once_disagreed());
+                };
+                let user = UserRecord::from(user);
+                // Ids are random UUIDs: the new one is the contact's user only when it was
+                // stored just now.
+                let created_new_user = user.user_id == new_user.user_id;
+                Ok(CodeAttemptOutcome::Consumed {
+                    device,
+                    user,
+                    created_new_user,
+                })
+            }
+
+            /// One queued consume in the batch's transaction (see [`consume_at_once`]).
+            async fn run_consume_job(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                q: &Queries,
+                job: &ConsumeJob,
+            ) -> Result<CodeAttemptOutcome> {
+                let attempt = CodeAttempt {
+                    tenant_id: &job.tenant_id,
+                    device_id_hash: &job.device_id_hash,
+                    link_code_hash: &job.link_code_hash,
+                    typed: job.typed,
+                    expired_before_ms: job.expired_before_ms,
+                    max_attempts: job.max_attempts,
+                    consume: true,
+                    known_device: None,
+                    new_user: Some(&job.new_user),
+                };
+                for _ in 0..RACE_RETRIES {
+                    let taken = match consume_at_once(
+                        &mut *conn,
+                        q,
+                        &attempt,
+                        job.email.as_deref(),
+                        job.phone_number.as_deref(),
+                        &job.new_user,
+                    )
+                    .await?
+                    {
+                        Ok(read) => {
+                            return decide_consume(&mut *conn, q, &attempt, &job.new_user, read)
+                                .await;
+                        }
+                        Err(taken) => taken,
+                    };
+                    // Undo this consume only.
+                    sqlx::query("ROLLBACK TO st_consume; RELEASE st_consume")
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if matches!(taken, SignInUp::UserIdTaken) {
+                        return Ok(CodeAttemptOutcome::NewUserIdTaken);
+                    }
+                    // Another user was given the contact since the lookup: again.
+                }
+                Err(StorageError::Unavailable(format!(
+                    "the contact of a passwordless code was taken {RACE_RETRIES} times while \
+                     the code was being consumed; retry"
+                )))
+            }
+
+            /// Runs these consumes one after another in one transaction.
+            async fn run_consume_batch(
+                w: &Writer<$db>,
+                q: &Queries,
+                jobs: &[ConsumeJob],
+            ) -> Result<Vec<CodeAttemptOutcome>> {
+                let mut tx = w.begin().await.map_err(map_err)?;
+                let mut outcomes = Vec::with_capacity(jobs.len());
+                for job in jobs {
+                    outcomes.push(run_consume_job(&mut tx, q, job).await?);
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(outcomes)
+            }
+
+            /// The task behind the consume [`Batcher`] (SQLite): runs the queued consumes in
+            /// batches of up to [`CONSUME_BATCH`], each batch one transaction, so that
+            /// consumes share the write lock's hand-over and the commit. A batch that fails
+            /// is rolled back whole and its consumes are run again one per transaction, so
+            /// every caller gets its own outcome.
+            async fn write_consume_batches(
+                w: Writer<$db>,
+                q: &'static Queries,
+                mut queue: tokio::sync::mpsc::UnboundedReceiver<ConsumeJob>,
+            ) {
+                let mut jobs = Vec::with_capacity(CONSUME_BATCH);
+                while queue.recv_many(&mut jobs, CONSUME_BATCH).await > 0 {
+                    // Callers that gave up are not consumed.
+                    jobs.retain(|job| !job.reply.is_closed());
+                    if jobs.is_empty() {
+                        continue;
+                    }
+                    match run_consume_batch(&w, q, &jobs).await {
+                        Ok(outcomes) => {
+                            for (job, outcome) in jobs.drain(..).zip(outcomes) {
+                                let _ = job.reply.send(Ok(outcome));
+                            }
+                        }
+                        Err(e) if jobs.len() == 1 || matches!(e, StorageError::Unavailable(_)) => {
+                            for job in jobs.drain(..) {
+                                job.fail(e.clone());
+                            }
+                        }
+                        Err(_) => {
+                            for job in jobs.drain(..) {
+                                let outcome = run_consume_batch(&w, q, std::slice::from_ref(&job))
+                                    .await
+                                    .and_then(|outcomes| {
+                                        outcomes.into_iter().next().ok_or_else(|| {
+                                            StorageError::Database(
+                                                "a consume batch of one gave no outcome".to_owned(),
+                                            )
+                                        })
+                                    });
+                                let _ = job.reply.send(outcome);
+                            }
+                        }
+                    }
+                }
             }
 
             impl $ty {
@@ -2854,6 +3109,36 @@ macro_rules! impl_storage {
                             }
                         }
                     };
+                    // SQLite: consumes are group-committed (see `write_consume_batches`).
+                    let batched = attempt.new_user.filter(|user| {
+                        self.q.dialect.multi_statement
+                            && attempt.consume
+                            && (seen.email.is_some() || seen.phone_number.is_some())
+                            && user.tenant_ids.len() == 1
+                            && user.tenant_ids.first().map(String::as_str)
+                                == Some(attempt.tenant_id)
+                    });
+                    if let Some(new_user) = batched {
+                        let (reply, answer) = tokio::sync::oneshot::channel();
+                        let job = ConsumeJob {
+                            tenant_id: attempt.tenant_id.to_owned(),
+                            device_id_hash: attempt.device_id_hash.to_owned(),
+                            link_code_hash: attempt.link_code_hash.to_owned(),
+                            typed: attempt.typed,
+                            expired_before_ms: attempt.expired_before_ms,
+                            max_attempts: attempt.max_attempts,
+                            email: seen.email.clone(),
+                            phone_number: seen.phone_number.clone(),
+                            new_user: new_user.clone(),
+                            reply,
+                        };
+                        self.consumes.submit(job, |jobs| {
+                            tokio::spawn(write_consume_batches(self.w.clone(), self.q, jobs));
+                        });
+                        return answer.await.map_err(|_| {
+                            StorageError::Unavailable("the consume writer stopped".to_owned())
+                        })?;
+                    }
                     for _ in 0..RACE_RETRIES {
                     let mut tx = self.begin().await.map_err(map_err)?;
                     // SQLite (whose transaction holds the database) reads the code with the
@@ -2873,52 +3158,7 @@ macro_rules! impl_storage {
                         (None, None, false) => (&self.q.lock_device, attempt.device_id_hash),
                         (None, None, true) => (&self.q.device_with_code, attempt.device_id_hash),
                     };
-                    // SQLite consumes optimistically: one query reads the devices and, when
-                    // the code is usable, does the whole consume (see `consume_at_once`).
-                    let at_once = attempt.new_user.filter(|user| {
-                        one_read
-                            && attempt.consume
-                            && (seen.email.is_some() || seen.phone_number.is_some())
-                            && user.tenant_ids.len() == 1
-                            && user.tenant_ids.first().map(String::as_str)
-                                == Some(attempt.tenant_id)
-                    });
-                    let mut signed_at_once = None;
-                    let (contact_devices, read_with_devices) = if let Some(new_user) = at_once {
-                        let read = match consume_at_once(
-                            &mut tx,
-                            self.q,
-                            attempt,
-                            seen.email.as_deref(),
-                            seen.phone_number.as_deref(),
-                            new_user,
-                        )
-                        .await?
-                        {
-                            Ok(read) => read,
-                            Err(SignInUp::UserIdTaken) => {
-                                tx.rollback().await.map_err(map_err)?;
-                                return Ok(CodeAttemptOutcome::NewUserIdTaken);
-                            }
-                            // Another user was given the contact since the lookup: again.
-                            Err(_) => {
-                                tx.rollback().await.map_err(map_err)?;
-                                continue;
-                            }
-                        };
-                        let created_at = read
-                            .devices
-                            .iter()
-                            .find(|r| r.device.device_id_hash == attempt.device_id_hash)
-                            .and_then(|r| r.code_created_at);
-                        let devices = read
-                            .devices
-                            .into_iter()
-                            .map(|r| PasswordlessDeviceRecord::try_from(r.device))
-                            .collect::<Result<Vec<_>>>()?;
-                        signed_at_once = Some(read.user.map(UserRecord::from));
-                        (devices, Some(created_at))
-                    } else if one_read {
+                    let (contact_devices, read_with_devices) = if one_read {
                         let rows = sqlx::query_as::<_, DeviceWithCodeRow>(sql)
                             .bind(attempt.link_code_hash)
                             .bind(attempt.device_id_hash)
@@ -2957,13 +3197,8 @@ macro_rules! impl_storage {
                         tx.rollback().await.map_err(map_err)?;
                         return Ok(CodeAttemptOutcome::RestartFlow);
                     };
-                    // What `consume_at_once` decided in SQL must be what is decided here.
-                    let wrote_at_once = matches!(signed_at_once, Some(Some(_)));
                     let the_device = std::slice::from_ref(&device.device_id_hash);
                     if device.failed_attempts >= attempt.max_attempts {
-                        if wrote_at_once {
-                            return Err(at_once_disagreed());
-                        }
                         delete_devices_with_codes(&mut tx, the_device).await?;
                         tx.commit().await.map_err(map_err)?;
                         return Ok(CodeAttemptOutcome::RestartFlow);
@@ -3016,9 +3251,6 @@ macro_rules! impl_storage {
                             .map_err(map_err)?
                     };
                     let usable = created_at.is_some_and(|t| t >= attempt.expired_before_ms);
-                    if !usable && wrote_at_once {
-                        return Err(at_once_disagreed());
-                    }
                     if !usable {
                         if !attempt.typed {
                             tx.rollback().await.map_err(map_err)?;
@@ -3046,17 +3278,7 @@ macro_rules! impl_storage {
                         tx.rollback().await.map_err(map_err)?;
                         return Ok(CodeAttemptOutcome::Accepted(device));
                     }
-                    let signed = if let (Some(signed), Some(new_user)) = (signed_at_once, at_once) {
-                        match signed {
-                            Some(user) => {
-                                // Ids are random UUIDs: the new one is the contact's user
-                                // only when it was stored just now.
-                                let created = user.user_id == new_user.user_id;
-                                SignInUp::Done(user, created)
-                            }
-                            None => return Err(at_once_disagreed()),
-                        }
-                    } else {
+                    let signed = {
                         if !consumed_in_one {
                             if self.q.dialect.mysql {
                                 delete_devices_and_codes_at_once(&mut tx, &ids).await?;

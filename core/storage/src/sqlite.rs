@@ -20,7 +20,8 @@ use crate::ConnectOptions;
 use crate::apps::{APP_IDLE_TIMEOUT, APP_MAX_CONNECTIONS, AppStorages, validate_app_id};
 use crate::error::{Result, StorageError};
 use crate::sql::{
-    DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err, map_migrate_err,
+    Batcher, ConsumeJob, DeviceBatcher, Dialect, Queries, Tx, Writer, impl_storage, map_err,
+    map_migrate_err,
 };
 use crate::traits::Storage;
 
@@ -65,6 +66,7 @@ pub struct SqliteStorage {
     q: &'static Queries,
     w: Writer<Sqlite>,
     batcher: Arc<DeviceBatcher>,
+    consumes: Arc<Batcher<ConsumeJob>>,
     /// Held by every clone; the background checkpointer stops when the last one is gone.
     alive: Arc<()>,
 }
@@ -151,6 +153,7 @@ impl SqliteStorage {
             pool,
             q: &QUERIES,
             batcher: Arc::default(),
+            consumes: Arc::default(),
             alive: Arc::default(),
         }
     }

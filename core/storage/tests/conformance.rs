@@ -278,6 +278,7 @@ macro_rules! storage_conformance {
             passwordless_concurrent_consume,
             passwordless_consume_signs_in_or_up,
             passwordless_concurrent_sign_up_by_consume,
+            passwordless_concurrent_consumes_of_many_contacts,
             passwordless_concurrent_wrong_codes,
             passwordless_delete_codes,
             passwordless_delete_devices,
@@ -2634,6 +2635,81 @@ mod cases {
             .unwrap();
         assert_eq!(stored.user_id, signed_up[0]);
         assert_eq!(s.users_by_email(PUBLIC, "a@x.com").await.unwrap().len(), 1);
+    }
+
+    /// Many consumes at once (on SQLite they share transactions): each gets the outcome it
+    /// would get alone. Per contact: a wrong code, a right code, or the right code twice.
+    pub(crate) async fn passwordless_concurrent_consumes_of_many_contacts(ctx: Ctx) {
+        let s = &ctx.store;
+        for i in 0..30 {
+            add_device(
+                &**s,
+                &email_device(&format!("dev-{i}"), PUBLIC, &format!("m{i}@x.com")),
+                &format!("c{i}"),
+            )
+            .await;
+        }
+        let mut tasks = Vec::new();
+        for i in 0..30 {
+            let copies = if i % 3 == 2 { 2 } else { 1 };
+            for copy in 0..copies {
+                let s = Arc::clone(s);
+                tasks.push((
+                    i,
+                    tokio::spawn(async move {
+                        let device_id = format!("dev-{i}");
+                        let link = if i % 3 == 0 {
+                            "link-wrong".to_owned()
+                        } else {
+                            format!("link-c{i}")
+                        };
+                        let new_user = user(
+                            &format!("u{i}-{copy}"),
+                            PL,
+                            PUBLIC,
+                            Some(&format!("m{i}@x.com")),
+                            T0,
+                        );
+                        s.attempt_passwordless_code(&CodeAttempt {
+                            new_user: Some(&new_user),
+                            ..typed(&device_id, &link)
+                        })
+                        .await
+                        .unwrap()
+                    }),
+                ));
+            }
+        }
+        let mut consumed = [0; 30];
+        for (i, task) in tasks {
+            match task.await.unwrap() {
+                CodeAttemptOutcome::IncorrectCode { failed_attempts: 1 } if i % 3 == 0 => {}
+                CodeAttemptOutcome::Consumed {
+                    user,
+                    created_new_user: true,
+                    ..
+                } if i % 3 != 0 => {
+                    assert!(user.user_id.starts_with(&format!("u{i}-")), "{i}: {user:?}");
+                    consumed[i] += 1;
+                }
+                CodeAttemptOutcome::RestartFlow if i % 3 == 2 => {}
+                other => panic!("contact {i}: {other:?}"),
+            }
+        }
+        for (i, consumed) in consumed.into_iter().enumerate() {
+            let email = format!("m{i}@x.com");
+            let stored = s.user_by_email(PUBLIC, PL, &email).await.unwrap();
+            if i % 3 == 0 {
+                assert_eq!(consumed, 0);
+                assert_eq!(stored, None, "{i}");
+                assert_eq!(failed_attempts(&**s, PUBLIC, &format!("dev-{i}")).await, 1);
+            } else {
+                assert_eq!(consumed, 1, "contact {i} is consumed exactly once");
+                let stored = stored.unwrap();
+                assert!(s.is_email_verified(&stored.user_id, &email).await.unwrap());
+                assert_device_gone(&**s, PUBLIC, &format!("dev-{i}"), &[&format!("c{i}")]).await;
+            }
+        }
     }
 
     pub(crate) async fn passwordless_concurrent_wrong_codes(ctx: Ctx) {
