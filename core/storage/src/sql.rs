@@ -229,15 +229,9 @@ pub(crate) struct Queries {
     pub(crate) devices_by_phone_number: String,
     pub(crate) lock_devices_by_email: String,
     pub(crate) lock_devices_by_phone_number: String,
-    /// Devices of an email / a phone number / one device, each with the `created_at` of the
-    /// code with a link code hash on the device (`code_created_at`, NULL for none); binds
-    /// link code hash, device id hash, tenant, contact. For SQLite, whose transaction holds
-    /// the database: elsewhere the code must be read after the device locks are granted.
-    pub(crate) devices_with_code_by_email: String,
-    pub(crate) devices_with_code_by_phone_number: String,
-    pub(crate) device_with_code: String,
     /// `SELECT <device columns>, (SELECT c.created_at FROM passwordless_codes c WHERE
-    /// c.link_code_hash = `, to be continued by `consume_at_once` (SQLite).
+    /// c.link_code_hash = `, continued by `consume_at_once` (SQLite): each device of a
+    /// contact with the creation time of the attempted code when it is on that device.
     pub(crate) select_devices_with_code_start: String,
     /// `SELECT <user columns> FROM users`, for dynamic queries.
     pub(crate) select_users: String,
@@ -346,12 +340,6 @@ impl Queries {
             d.select_list(CODE_COLUMNS)
         );
         let devices_order = "ORDER BY passwordless_devices.device_id_hash";
-        let select_devices_with_code = format!(
-            "SELECT {}, (SELECT c.created_at FROM passwordless_codes c \
-             WHERE c.link_code_hash = ? AND c.device_id_hash = ?) AS code_created_at \
-             FROM passwordless_devices",
-            d.select_list(DEVICE_COLUMNS)
-        );
         Self {
             dialect: d,
             select_session_handles: format!(
@@ -473,16 +461,6 @@ impl Queries {
             )),
             lock_devices_by_email: q(&format!(
                 "{select_devices} WHERE tenant_id = ? AND email = ? {devices_order}{lock}"
-            )),
-            devices_with_code_by_email: q(&format!(
-                "{select_devices_with_code} WHERE tenant_id = ? AND email = ? {devices_order}"
-            )),
-            devices_with_code_by_phone_number: q(&format!(
-                "{select_devices_with_code} WHERE tenant_id = ? AND phone_number = ? \
-                 {devices_order}"
-            )),
-            device_with_code: q(&format!(
-                "{select_devices_with_code} WHERE tenant_id = ? AND device_id_hash = ?"
             )),
             lock_devices_by_phone_number: q(&format!(
                 "{select_devices} WHERE tenant_id = ? AND phone_number = ? {devices_order}{lock}"
@@ -966,7 +944,7 @@ impl TryFrom<SigningKeyRow> for SigningKeyRecord {
     }
 }
 
-/// A device with the creation time of one of its codes (see `devices_with_code_by_email`).
+/// A device with the creation time of one of its codes (see `consume_at_once`).
 #[derive(sqlx::FromRow)]
 pub(crate) struct DeviceWithCodeRow {
     #[sqlx(flatten)]
@@ -1890,10 +1868,9 @@ macro_rules! impl_storage {
                                 let _ = job.reply.send(Ok(outcome));
                             }
                         }
-                        Err(StorageError::Unavailable(message)) => {
-                            let e = StorageError::Unavailable(message);
+                        Err(e @ StorageError::Unavailable(_)) => {
                             for job in jobs.drain(..) {
-                                let _ = job.reply.send(Err(e.clone()));
+                                job.fail(e.clone());
                             }
                         }
                         Ok(None) | Err(_) => {
@@ -1967,8 +1944,8 @@ macro_rules! impl_storage {
 
             /// After a consumed code, in its transaction: the passwordless user of the
             /// device's contact in the tenant, or `new_user` stored with the device's email
-            /// and phone number; and the device's email marked verified for that user. Any outcome but `Done` leaves the transaction
-            /// to be rolled back.
+            /// and phone number; and the device's email marked verified for that user. Any
+            /// outcome but `Done` leaves the transaction to be rolled back.
             async fn sign_in_up_in_tx(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 q: &Queries,
@@ -2064,8 +2041,8 @@ macro_rules! impl_storage {
 
             /// SQLite (see [`Dialect::multi_statement`]), a whole consume in one query, inside
             /// the savepoint `st_consume` (released at its end; on an error the caller rolls
-            /// back to it and releases it): reads
-            /// the contact's devices with the attempted code's creation time and, only when
+            /// back to it and releases it): reads the contact's devices with the attempted
+            /// code's creation time and, only when
             /// the code is usable (it is on the attempted device of the contact, created at
             /// or after `expired_before_ms`, and the device has fewer than `max_attempts`
             /// failures), deletes the contact's devices with their codes, stores `new_user`
@@ -2234,6 +2211,42 @@ macro_rules! impl_storage {
                 Ok(Ok(read))
             }
 
+            /// The refusal of an attempt whose device is used up or whose code (created at
+            /// `created_at`, `None` when it is not on the device) is not usable, applied in
+            /// the transaction: a used-up device is deleted; a typed code counts as a failure
+            /// (the device goes with the last one allowed); a bad link changes nothing.
+            async fn refuse_code(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                q: &Queries,
+                attempt: &CodeAttempt<'_>,
+                device: &PasswordlessDeviceRecord,
+                created_at: Option<i64>,
+            ) -> Result<CodeAttemptOutcome> {
+                let the_device = std::slice::from_ref(&device.device_id_hash);
+                if device.failed_attempts >= attempt.max_attempts {
+                    delete_devices_with_codes(&mut *conn, the_device).await?;
+                    return Ok(CodeAttemptOutcome::RestartFlow);
+                }
+                if !attempt.typed {
+                    return Ok(CodeAttemptOutcome::RestartFlow);
+                }
+                let failed_attempts = device.failed_attempts.saturating_add(1);
+                if failed_attempts >= attempt.max_attempts {
+                    delete_devices_with_codes(&mut *conn, the_device).await?;
+                    return Ok(CodeAttemptOutcome::RestartFlow);
+                }
+                sqlx::query(&q.raise_failed_attempts)
+                    .bind(attempt.device_id_hash)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                Ok(if created_at.is_some() {
+                    CodeAttemptOutcome::ExpiredCode { failed_attempts }
+                } else {
+                    CodeAttemptOutcome::IncorrectCode { failed_attempts }
+                })
+            }
+
             /// Decides a consume from what [`consume_at_once`] read, by the rules of
             /// `attempt_passwordless_code` and of the query, and applies a failure (a raised
             /// count, a used-up device) in the transaction.
@@ -2265,34 +2278,12 @@ macro_rules! impl_storage {
                         Ok(CodeAttemptOutcome::RestartFlow)
                     };
                 };
-                let the_device = std::slice::from_ref(&device.device_id_hash);
                 let usable = created_at.is_some_and(|t| t >= attempt.expired_before_ms);
                 if device.failed_attempts >= attempt.max_attempts || !usable {
                     if wrote {
                         return Err(at_once_disagreed());
                     }
-                    if device.failed_attempts >= attempt.max_attempts {
-                        delete_devices_with_codes(&mut *conn, the_device).await?;
-                        return Ok(CodeAttemptOutcome::RestartFlow);
-                    }
-                    if !attempt.typed {
-                        return Ok(CodeAttemptOutcome::RestartFlow);
-                    }
-                    let failed_attempts = device.failed_attempts.saturating_add(1);
-                    if failed_attempts >= attempt.max_attempts {
-                        delete_devices_with_codes(&mut *conn, the_device).await?;
-                        return Ok(CodeAttemptOutcome::RestartFlow);
-                    }
-                    sqlx::query(&q.raise_failed_attempts)
-                        .bind(attempt.device_id_hash)
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(map_err)?;
-                    return Ok(if created_at.is_some() {
-                        CodeAttemptOutcome::ExpiredCode { failed_attempts }
-                    } else {
-                        CodeAttemptOutcome::IncorrectCode { failed_attempts }
-                    });
+                    return refuse_code(&mut *conn, q, attempt, &device, created_at).await;
                 }
                 let Some(user) = read.user else {
                     return Err(at_once_disagreed());
@@ -3140,44 +3131,15 @@ macro_rules! impl_storage {
                         })?;
                     }
                     for _ in 0..RACE_RETRIES {
-                    let mut tx = self.begin().await.map_err(map_err)?;
-                    // SQLite (whose transaction holds the database) reads the code with the
-                    // devices; the others read it after the device locks are granted.
-                    let one_read = self.q.dialect.multi_statement;
-                    let (sql, contact) = match (&seen.email, &seen.phone_number, one_read) {
-                        (Some(email), _, false) => (&self.q.lock_devices_by_email, email.as_str()),
-                        (Some(email), _, true) => {
-                            (&self.q.devices_with_code_by_email, email.as_str())
-                        }
-                        (None, Some(phone), false) => {
-                            (&self.q.lock_devices_by_phone_number, phone.as_str())
-                        }
-                        (None, Some(phone), true) => {
-                            (&self.q.devices_with_code_by_phone_number, phone.as_str())
-                        }
-                        (None, None, false) => (&self.q.lock_device, attempt.device_id_hash),
-                        (None, None, true) => (&self.q.device_with_code, attempt.device_id_hash),
-                    };
-                    let (contact_devices, read_with_devices) = if one_read {
-                        let rows = sqlx::query_as::<_, DeviceWithCodeRow>(sql)
-                            .bind(attempt.link_code_hash)
-                            .bind(attempt.device_id_hash)
-                            .bind(attempt.tenant_id)
-                            .bind(contact)
-                            .fetch_all(&mut *tx)
-                            .await
-                            .map_err(map_err)?;
-                        let created_at = rows
-                            .iter()
-                            .find(|r| r.device.device_id_hash == attempt.device_id_hash)
-                            .and_then(|r| r.code_created_at);
-                        let devices = rows
-                            .into_iter()
-                            .map(|r| PasswordlessDeviceRecord::try_from(r.device))
-                            .collect::<Result<Vec<_>>>()?;
-                        (devices, Some(created_at))
-                    } else {
-                        let devices = sqlx::query_as::<_, DeviceRow>(sql)
+                        let mut tx = self.begin().await.map_err(map_err)?;
+                        let (sql, contact) = match (&seen.email, &seen.phone_number) {
+                            (Some(email), _) => (&self.q.lock_devices_by_email, email.as_str()),
+                            (None, Some(phone)) => {
+                                (&self.q.lock_devices_by_phone_number, phone.as_str())
+                            }
+                            (None, None) => (&self.q.lock_device, attempt.device_id_hash),
+                        };
+                        let contact_devices = sqlx::query_as::<_, DeviceRow>(sql)
                             .bind(attempt.tenant_id)
                             .bind(contact)
                             .fetch_all(&mut *tx)
@@ -3186,99 +3148,76 @@ macro_rules! impl_storage {
                             .into_iter()
                             .map(PasswordlessDeviceRecord::try_from)
                             .collect::<Result<Vec<_>>>()?;
-                        (devices, None)
-                    };
-                    let Some(device) = contact_devices
-                        .iter()
-                        .find(|d| d.device_id_hash == attempt.device_id_hash)
-                        .cloned()
-                    else {
-                        // Deleted since it was read.
-                        tx.rollback().await.map_err(map_err)?;
-                        return Ok(CodeAttemptOutcome::RestartFlow);
-                    };
-                    let the_device = std::slice::from_ref(&device.device_id_hash);
-                    if device.failed_attempts >= attempt.max_attempts {
-                        delete_devices_with_codes(&mut tx, the_device).await?;
-                        tx.commit().await.map_err(map_err)?;
-                        return Ok(CodeAttemptOutcome::RestartFlow);
-                    }
-                    let ids: Vec<String> = contact_devices
-                        .into_iter()
-                        .map(|d| d.device_id_hash)
-                        .collect();
-                    // PostgreSQL consumes in one statement: it reads the code and, when the
-                    // code is usable, deletes the contact's devices with their codes. It runs
-                    // after the locking statement, so its snapshot sees every commit made
-                    // before the locks were granted; codes are only added or removed with
-                    // their device locked, so none can change meanwhile.
-                    let consumed_in_one = attempt.consume
-                        && self.q.dialect.numbered_placeholders
-                        && ids.len() <= ID_CHUNK;
-                    let created_at: Option<i64> = if let Some(created_at) = read_with_devices {
-                        created_at
-                    } else if consumed_in_one {
-                        let mut qb = QueryBuilder::<$db>::new(
-                            "WITH c AS (SELECT created_at FROM passwordless_codes \
-                             WHERE link_code_hash = ",
-                        );
-                        qb.push_bind(attempt.link_code_hash);
-                        qb.push(" AND device_id_hash = ");
-                        qb.push_bind(attempt.device_id_hash);
-                        qb.push("), ok AS (SELECT 1 FROM c WHERE created_at >= ");
-                        qb.push_bind(attempt.expired_before_ms);
-                        qb.push(
-                            "), dc AS (DELETE FROM passwordless_codes \
-                             WHERE EXISTS (SELECT 1 FROM ok) AND device_id_hash",
-                        );
-                        push_in(&mut qb, &ids);
-                        qb.push(
-                            "), dd AS (DELETE FROM passwordless_devices \
-                             WHERE EXISTS (SELECT 1 FROM ok) AND device_id_hash",
-                        );
-                        push_in(&mut qb, &ids);
-                        qb.push(") SELECT created_at FROM c");
-                        qb.build_query_scalar()
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(map_err)?
-                    } else {
-                        sqlx::query_scalar(&self.q.lock_code_of_device)
-                            .bind(attempt.link_code_hash)
-                            .bind(attempt.device_id_hash)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(map_err)?
-                    };
-                    let usable = created_at.is_some_and(|t| t >= attempt.expired_before_ms);
-                    if !usable {
-                        if !attempt.typed {
+                        let Some(device) = contact_devices
+                            .iter()
+                            .find(|d| d.device_id_hash == attempt.device_id_hash)
+                            .cloned()
+                        else {
+                            // Deleted since it was read.
                             tx.rollback().await.map_err(map_err)?;
                             return Ok(CodeAttemptOutcome::RestartFlow);
-                        }
-                        let failed_attempts = device.failed_attempts.saturating_add(1);
-                        if failed_attempts >= attempt.max_attempts {
-                            delete_devices_with_codes(&mut tx, the_device).await?;
+                        };
+                        if device.failed_attempts >= attempt.max_attempts {
+                            let outcome =
+                                refuse_code(&mut tx, self.q, attempt, &device, None).await?;
                             tx.commit().await.map_err(map_err)?;
-                            return Ok(CodeAttemptOutcome::RestartFlow);
+                            return Ok(outcome);
                         }
-                        sqlx::query(&self.q.raise_failed_attempts)
-                            .bind(attempt.device_id_hash)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(map_err)?;
-                        tx.commit().await.map_err(map_err)?;
-                        return Ok(if created_at.is_some() {
-                            CodeAttemptOutcome::ExpiredCode { failed_attempts }
+                        let ids: Vec<String> = contact_devices
+                            .into_iter()
+                            .map(|d| d.device_id_hash)
+                            .collect();
+                        // PostgreSQL consumes in one statement: it reads the code and, when
+                        // the code is usable, deletes the contact's devices with their codes.
+                        // It runs after the locking statement, so its snapshot sees every
+                        // commit made before the locks were granted; codes are only added or
+                        // removed with their device locked, so none can change meanwhile.
+                        let consumed_in_one = attempt.consume
+                            && self.q.dialect.numbered_placeholders
+                            && ids.len() <= ID_CHUNK;
+                        let created_at: Option<i64> = if consumed_in_one {
+                            let mut qb = QueryBuilder::<$db>::new(
+                                "WITH c AS (SELECT created_at FROM passwordless_codes \
+                                 WHERE link_code_hash = ",
+                            );
+                            qb.push_bind(attempt.link_code_hash);
+                            qb.push(" AND device_id_hash = ");
+                            qb.push_bind(attempt.device_id_hash);
+                            qb.push("), ok AS (SELECT 1 FROM c WHERE created_at >= ");
+                            qb.push_bind(attempt.expired_before_ms);
+                            qb.push(
+                                "), dc AS (DELETE FROM passwordless_codes \
+                                 WHERE EXISTS (SELECT 1 FROM ok) AND device_id_hash",
+                            );
+                            push_in(&mut qb, &ids);
+                            qb.push(
+                                "), dd AS (DELETE FROM passwordless_devices \
+                                 WHERE EXISTS (SELECT 1 FROM ok) AND device_id_hash",
+                            );
+                            push_in(&mut qb, &ids);
+                            qb.push(") SELECT created_at FROM c");
+                            qb.build_query_scalar()
+                                .fetch_optional(&mut *tx)
+                                .await
+                                .map_err(map_err)?
                         } else {
-                            CodeAttemptOutcome::IncorrectCode { failed_attempts }
-                        });
-                    }
-                    if !attempt.consume {
-                        tx.rollback().await.map_err(map_err)?;
-                        return Ok(CodeAttemptOutcome::Accepted(device));
-                    }
-                    let signed = {
+                            sqlx::query_scalar(&self.q.lock_code_of_device)
+                                .bind(attempt.link_code_hash)
+                                .bind(attempt.device_id_hash)
+                                .fetch_optional(&mut *tx)
+                                .await
+                                .map_err(map_err)?
+                        };
+                        if !created_at.is_some_and(|t| t >= attempt.expired_before_ms) {
+                            let outcome =
+                                refuse_code(&mut tx, self.q, attempt, &device, created_at).await?;
+                            tx.commit().await.map_err(map_err)?;
+                            return Ok(outcome);
+                        }
+                        if !attempt.consume {
+                            tx.rollback().await.map_err(map_err)?;
+                            return Ok(CodeAttemptOutcome::Accepted(device));
+                        }
                         if !consumed_in_one {
                             if self.q.dialect.mysql {
                                 delete_devices_and_codes_at_once(&mut tx, &ids).await?;
@@ -3290,25 +3229,23 @@ macro_rules! impl_storage {
                             tx.commit().await.map_err(map_err)?;
                             return Ok(CodeAttemptOutcome::Accepted(device));
                         };
-                        sign_in_up_in_tx(&mut tx, self.q, &device, new_user).await?
-                    };
-                    match signed {
-                        SignInUp::Done(user, created_new_user) => {
-                            tx.commit().await.map_err(map_err)?;
-                            return Ok(CodeAttemptOutcome::Consumed {
-                                device,
-                                user,
-                                created_new_user,
-                            });
+                        match sign_in_up_in_tx(&mut tx, self.q, &device, new_user).await? {
+                            SignInUp::Done(user, created_new_user) => {
+                                tx.commit().await.map_err(map_err)?;
+                                return Ok(CodeAttemptOutcome::Consumed {
+                                    device,
+                                    user,
+                                    created_new_user,
+                                });
+                            }
+                            SignInUp::UserIdTaken => {
+                                tx.rollback().await.map_err(map_err)?;
+                                return Ok(CodeAttemptOutcome::NewUserIdTaken);
+                            }
+                            // Another user was given the contact (a contact change) since
+                            // the lookup: start over, and the lookup finds that user.
+                            SignInUp::ContactTaken => tx.rollback().await.map_err(map_err)?,
                         }
-                        SignInUp::UserIdTaken => {
-                            tx.rollback().await.map_err(map_err)?;
-                            return Ok(CodeAttemptOutcome::NewUserIdTaken);
-                        }
-                        // Another user was given the contact (a contact change) since the
-                        // lookup: start over, and the lookup finds that user.
-                        SignInUp::ContactTaken => tx.rollback().await.map_err(map_err)?,
-                    }
                     }
                     Err(StorageError::Unavailable(format!(
                         "the contact of a passwordless code was taken {RACE_RETRIES} times \
