@@ -15,7 +15,9 @@
 //! since the key needs the device id, only the holder of the device can turn a typed code
 //! into its link hash. Checking a code (`attempt_passwordless_code`) is one atomic storage
 //! call: wrong or expired typed codes count against the device, which is deleted when the
-//! attempts run out.
+//! attempts run out; a consume also signs the contact in or up (finding or storing its
+//! user, marking an email verified) in the same transaction. A new code is counted against
+//! its contact's budget (see [`crate::ratelimit`]) in the transaction that stores it.
 
 use std::fmt;
 use std::sync::Arc;

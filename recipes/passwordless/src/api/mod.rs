@@ -9,6 +9,9 @@ mod login_methods;
 mod resend_code;
 pub mod user_shape;
 
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Map, Value};
 use supertokens::{ApiContext, Result, SdkResponse, SuperTokensError};
 use supertokens_session::load_session_for_linking;
@@ -57,31 +60,26 @@ fn string_field<'a>(body: &'a Map<String, Value>, name: &str) -> Result<Option<&
     }
 }
 
-/// Characters of a device id: the core issues the standard base64 of 32 random bytes.
-const DEVICE_ID_CHARS: usize = 43;
+/// Bytes of a device id: the core issues the standard base64 of 32 random bytes.
+const DEVICE_ID_BYTES: usize = 32;
+
+/// Standard base64, padding optional when decoding (the core's decoder of device ids).
+const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// A `deviceId` from the client, checked before it reaches the core: the standard base64 of
 /// 32 bytes that creating the code returned, with or without its `=` (the core's rule, which
 /// would otherwise refuse it with a 400). node leaves the check to the core.
 fn check_device_id(device_id: &str) -> Result<()> {
-    let trimmed = device_id.trim();
-    let digits = trimmed.strip_suffix('=').unwrap_or(trimmed).as_bytes();
-    let in_alphabet = |b: &u8| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/';
-    // 43 digits carry 258 bits: the last digit's two low bits are padding and must be zero,
-    // as the core's decoder requires.
-    let well_formed = digits.len() == DEVICE_ID_CHARS
-        && digits.iter().all(in_alphabet)
-        && digits
-            .last()
-            .is_some_and(|last| b"AEIMQUYcgkosw048".contains(last));
-    if well_formed {
-        Ok(())
-    } else {
-        Err(SuperTokensError::BadInput(
+    match STANDARD_LENIENT.decode(device_id.trim()) {
+        Ok(bytes) if bytes.len() == DEVICE_ID_BYTES => Ok(()),
+        _ => Err(SuperTokensError::BadInput(
             "deviceId is invalid: it must be the deviceId returned when the code was created \
              (the base64 of 32 bytes)"
                 .into(),
-        ))
+        )),
     }
 }
 
