@@ -191,7 +191,8 @@ pub(crate) struct Queries {
     pub(crate) user_by_id: String,
     pub(crate) user_by_email: String,
     /// Always one row: the user id and password hash, NULLs for an unknown email (binds
-    /// tenant, recipe, email).
+    /// tenant, recipe, email). The users table is probed either way (with `''` for an
+    /// unknown email), so that both cost about the same.
     pub(crate) password_hash_by_email: String,
     pub(crate) users_by_email: String,
     pub(crate) users_by_phone_number: String,
@@ -357,7 +358,7 @@ impl Queries {
             password_hash_by_email: q(&format!(
                 "SELECT {}, {} FROM (SELECT 1 AS one) probe \
                  LEFT JOIN user_tenants ut ON ut.tenant_id = ? AND ut.recipe_id = ? \
-                 AND ut.email = ? LEFT JOIN users u ON u.user_id = ut.user_id",
+                 AND ut.email = ? LEFT JOIN users u ON u.user_id = COALESCE(ut.user_id, '')",
                 d.text_as("u.user_id", "user_id"),
                 d.text_as("u.password_hash", "password_hash")
             )),
