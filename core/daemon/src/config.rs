@@ -31,7 +31,7 @@ use supertokens_crypto::password::{
     ARGON2_MAX_ITERATIONS, ARGON2_MAX_MEMORY_KIB, ARGON2_MAX_PARALLELISM, BCRYPT_MAX_COST,
     BCRYPT_MIN_COST, PasswordHashingPolicy,
 };
-use supertokens_storage::ConnectOptions;
+use supertokens_storage::{ConnectOptions, SqliteTuning};
 
 use crate::cli::Cli;
 use crate::logging::{LogFormat, LogLevel};
@@ -54,6 +54,9 @@ use supertokens_core_engine::config::limits::{
 };
 const MAX_HASHING_POOL_SIZE: u64 = 1024;
 const MAX_DB_CONNECTIONS: u32 = 1000;
+const MAX_SQLITE_WAL_AUTOCHECKPOINT_PAGES: u32 = 1_048_576; // 4 GiB of 4 KiB pages
+const MAX_SQLITE_WAL_TRUNCATE_MB: u64 = 65_536;
+const MAX_SQLITE_CACHE_SIZE_MB: u32 = 4096;
 const MAX_CLEANUP_INTERVAL_SECONDS: u64 = 31_536_000; // 1 year
 const MAX_CLEANUP_BATCH_SIZE: u32 = 100_000;
 const MIN_API_KEY_LEN: usize = 20;
@@ -652,6 +655,9 @@ struct RawConfig {
     )]
     database_url_file: Option<String>,
     max_db_connections: u32,
+    sqlite_wal_autocheckpoint_pages: u32,
+    sqlite_wal_truncate_mb: u64,
+    sqlite_cache_size_mb: u32,
     access_token_validity: u64,
     refresh_token_validity: f64,
     password_reset_token_lifetime: u64,
@@ -715,6 +721,9 @@ impl Default for RawConfig {
             database_url: None,
             database_url_file: None,
             max_db_connections: 10,
+            sqlite_wal_autocheckpoint_pages: 65_536,
+            sqlite_wal_truncate_mb: 64,
+            sqlite_cache_size_mb: 8,
             access_token_validity: 3600,
             refresh_token_validity: 144_000.0,
             password_reset_token_lifetime: 3_600_000,
@@ -914,6 +923,27 @@ impl Checker<'_> {
             MAX_DB_CONNECTIONS,
             "",
         );
+        self.range(
+            "sqlite_wal_autocheckpoint_pages",
+            raw.sqlite_wal_autocheckpoint_pages,
+            1,
+            MAX_SQLITE_WAL_AUTOCHECKPOINT_PAGES,
+            " pages",
+        );
+        self.range(
+            "sqlite_wal_truncate_mb",
+            raw.sqlite_wal_truncate_mb,
+            0,
+            MAX_SQLITE_WAL_TRUNCATE_MB,
+            " MB",
+        );
+        self.range(
+            "sqlite_cache_size_mb",
+            raw.sqlite_cache_size_mb,
+            1,
+            MAX_SQLITE_CACHE_SIZE_MB,
+            " MB",
+        );
 
         let access_ok = self.range(
             "access_token_validity",
@@ -1063,6 +1093,11 @@ impl Checker<'_> {
             connect: ConnectOptions {
                 max_connections: raw.max_db_connections,
                 acquire_timeout: ACQUIRE_TIMEOUT,
+                sqlite: SqliteTuning {
+                    wal_autocheckpoint_pages: raw.sqlite_wal_autocheckpoint_pages,
+                    wal_truncate_bytes: raw.sqlite_wal_truncate_mb.saturating_mul(1024 * 1024),
+                    cache_kib: raw.sqlite_cache_size_mb.saturating_mul(1024),
+                },
             },
             core: CoreConfig {
                 access_token_validity,

@@ -41,6 +41,9 @@ pub struct ConnectOptions {
     /// How long a query waits for a free connection before failing with
     /// [`StorageError::Unavailable`].
     pub acquire_timeout: Duration,
+    /// How a SQLite file database keeps its WAL and page cache (ignored by the other
+    /// backends).
+    pub sqlite: SqliteTuning,
 }
 
 impl Default for ConnectOptions {
@@ -48,6 +51,35 @@ impl Default for ConnectOptions {
         Self {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
+            sqlite: SqliteTuning::default(),
+        }
+    }
+}
+
+/// SQLite settings that trade memory and disk for write throughput (see BENCHMARKS.md,
+/// "Passwordless"). They apply to file databases; an in-memory database has no WAL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteTuning {
+    /// WAL pages (4 KiB each) after which a committing writer copies the WAL into the
+    /// database file by itself (`wal_autocheckpoint`; SQLite's default is 1,000). A
+    /// background task copies it every 200 ms, but under sustained writes the WAL only
+    /// starts over after such a checkpoint, which the committing writer waits for.
+    pub wal_autocheckpoint_pages: u32,
+    /// A WAL file larger than this is cut back to nothing once writes pause. Under load
+    /// the WAL keeps its size: writing over its pages again costs far less than growing
+    /// the file again.
+    pub wal_truncate_bytes: u64,
+    /// Most page cache per connection, in KiB (`cache_size`). Pages are cached as they are
+    /// read, so an idle core stays small.
+    pub cache_kib: u32,
+}
+
+impl Default for SqliteTuning {
+    fn default() -> Self {
+        Self {
+            wal_autocheckpoint_pages: 65_536,
+            wal_truncate_bytes: 64 * 1024 * 1024,
+            cache_kib: 8 * 1024,
         }
     }
 }

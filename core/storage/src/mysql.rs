@@ -30,6 +30,7 @@ const DIALECT: Dialect = Dialect {
     mysql: true,
     row_locks: true,
     multi_statement: false,
+    insert_or_fail: false,
 };
 
 static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));

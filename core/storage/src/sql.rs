@@ -36,9 +36,23 @@ pub(crate) struct Dialect {
     /// a transaction holds the whole database: a consume then reads and writes in fewer
     /// round trips to the driver.
     pub(crate) multi_statement: bool,
+    /// `INSERT OR FAIL` (SQLite): a statement that fails keeps the rows it wrote before,
+    /// so SQLite needs no statement journal (a copy of every page the statement changes)
+    /// to undo it. Only for statements whose transaction is rolled back when they fail.
+    pub(crate) insert_or_fail: bool,
 }
 
 impl Dialect {
+    /// How an `INSERT` inside a transaction that is rolled back when the insert fails
+    /// starts (see [`Dialect::insert_or_fail`]).
+    pub(crate) fn insert_rolled_back_on_failure(self) -> &'static str {
+        if self.insert_or_fail {
+            "INSERT OR FAIL INTO "
+        } else {
+            "INSERT INTO "
+        }
+    }
+
     /// Rewrites `?` placeholders to `$1, $2, …` for PostgreSQL. The static SQL of this crate
     /// never contains a literal `?`.
     fn placeholders(self, sql: &str) -> String {
@@ -1174,11 +1188,12 @@ pub(crate) fn merge_metadata(
 /// between its creation and its update).
 pub(crate) const RACE_RETRIES: usize = 5;
 
-/// Where a backend's transactions start: the pool, and for SQLite an in-process lock that
-/// queues transactions (from `BEGIN IMMEDIATE` to the end) so they wait in a fair queue
-/// instead of sleeping in SQLite's busy handler. Single-statement writes and reads do not
-/// take it: serialising those in-process halved refresh throughput (each write's hand-off to
-/// the driver's worker thread would then be paid one after another).
+/// Where a backend's transactions start: a pool (on SQLite, one connection of its own, see
+/// `sqlite.rs`), and for SQLite an in-process lock that queues transactions (from
+/// `BEGIN IMMEDIATE` to the end) so they wait in a fair queue instead of sleeping in
+/// SQLite's busy handler. Single-statement writes and reads do not take it: serialising
+/// those in-process halved refresh throughput (each write's hand-off to the driver's worker
+/// thread would then be paid one after another).
 pub(crate) struct Writer<DB: sqlx::Database> {
     pool: sqlx::Pool<DB>,
     lock: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
@@ -1210,6 +1225,11 @@ impl<DB: sqlx::Database> Writer<DB> {
         }
     }
 
+    /// Closes the pool of the transactions (a no-op when it is already closed).
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Waits for the write lock (when transactions are serialised).
     async fn lock(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match &self.lock {
@@ -1227,6 +1247,17 @@ impl<DB: sqlx::Database> Writer<DB> {
             None => self.pool.begin().await?,
         };
         Ok(Tx { tx, _guard: guard })
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Writer<sqlx::Sqlite> {
+    /// Runs `sql` on the transactions' pool outside a transaction, holding the write lock,
+    /// so that no transaction of this process waits in SQLite's busy handler meanwhile.
+    pub(crate) async fn execute_alone(&self, sql: &'static str) -> sqlx::Result<()> {
+        let _guard = self.lock().await;
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
     }
 }
 
@@ -1658,8 +1689,20 @@ macro_rules! impl_storage {
                 if hits.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut upsert = QueryBuilder::<$db>::new("");
-                push_hit_windows(&mut upsert, q, hits);
+                let mut upsert = QueryBuilder::<$db>::new(
+                    "INSERT INTO rate_limits (bucket, key_hash, tenant_id, hits, \
+                     window_started_at, last_hit_at, expires_at) ",
+                );
+                upsert.push_values(hits, |mut row, h| {
+                    row.push_bind(h.key.bucket)
+                        .push_bind(h.key.key_hash)
+                        .push_bind(h.key.tenant_id)
+                        .push_bind(hits_column(h.hits))
+                        .push_bind(h.now_ms)
+                        .push_bind(h.now_ms)
+                        .push_bind(h.now_ms.saturating_add(h.window_ms));
+                });
+                upsert.push(&q.hit_windows_upsert);
                 let rows: Vec<KeyedRateLimitRow> = if q.dialect.mysql {
                     upsert.build().execute(&mut *conn).await.map_err(map_err)?;
                     let mut select = QueryBuilder::<$db>::new(&q.select_keyed_rate_limits);
@@ -1687,37 +1730,6 @@ macro_rules! impl_storage {
                         .await
                         .map_err(map_err)?
                 };
-                counters_in_order(&rows, hits)
-            }
-
-            /// Appends the multi-row upsert of [`hit_windows`] (on PostgreSQL and SQLite it
-            /// returns the counters).
-            fn push_hit_windows<'a>(
-                qb: &mut QueryBuilder<'a, $db>,
-                q: &Queries,
-                hits: &'a [WindowHits<'a>],
-            ) {
-                qb.push(
-                    "INSERT INTO rate_limits (bucket, key_hash, tenant_id, hits, \
-                     window_started_at, last_hit_at, expires_at) ",
-                );
-                qb.push_values(hits, |mut row, h| {
-                    row.push_bind(h.key.bucket)
-                        .push_bind(h.key.key_hash)
-                        .push_bind(h.key.tenant_id)
-                        .push_bind(hits_column(h.hits))
-                        .push_bind(h.now_ms)
-                        .push_bind(h.now_ms)
-                        .push_bind(h.now_ms.saturating_add(h.window_ms));
-                });
-                qb.push(&q.hit_windows_upsert);
-            }
-
-            /// The counters of `rows` in the order of `hits`.
-            fn counters_in_order(
-                rows: &[KeyedRateLimitRow],
-                hits: &[WindowHits<'_>],
-            ) -> Result<Vec<RateLimitRecord>> {
                 hits.iter()
                     .map(|h| {
                         let row = rows.iter().find(|r| {
@@ -1804,8 +1816,11 @@ macro_rules! impl_storage {
                     .map(|(job, _)| job)
                     .collect();
                 if !within.is_empty() {
-                    let mut devices = QueryBuilder::<$db>::new(concat!(
-                        "INSERT INTO passwordless_devices (device_id_hash, tenant_id, email, ",
+                    // A failed insert rolls the whole batch back.
+                    let insert = q.dialect.insert_rolled_back_on_failure();
+                    let mut devices = QueryBuilder::<$db>::new(insert);
+                    devices.push(concat!(
+                        "passwordless_devices (device_id_hash, tenant_id, email, ",
                         "phone_number, link_code_salt, failed_attempts) "
                     ));
                     devices.push_values(&within, |mut row, job| {
@@ -1817,8 +1832,9 @@ macro_rules! impl_storage {
                             .push_bind(d.link_code_salt.as_str())
                             .push_bind(failed_attempts_column(d.failed_attempts));
                     });
-                    let mut codes = QueryBuilder::<$db>::new(
-                        "INSERT INTO passwordless_codes (code_id, device_id_hash, link_code_hash, created_at) ",
+                    let mut codes = QueryBuilder::<$db>::new(insert);
+                    codes.push(
+                        "passwordless_codes (code_id, device_id_hash, link_code_hash, created_at) ",
                     );
                     codes.push_values(&within, |mut row, job| {
                         let c = &job.code;
@@ -4180,6 +4196,7 @@ macro_rules! impl_storage {
 
                 async fn close(&self) {
                     self.pool.close().await;
+                    self.w.close().await;
                 }
 
                 fn pool_stats(&self) -> Option<crate::traits::PoolStats> {
@@ -4395,12 +4412,14 @@ mod tests {
         mysql: false,
         row_locks: true,
         multi_statement: false,
+        insert_or_fail: false,
     };
     const MYSQL: Dialect = Dialect {
         numbered_placeholders: false,
         mysql: true,
         row_locks: true,
         multi_statement: false,
+        insert_or_fail: false,
     };
 
     #[test]
@@ -4456,6 +4475,7 @@ mod tests {
             mysql: false,
             row_locks: false,
             multi_statement: true,
+            insert_or_fail: true,
         });
         assert!(!sqlite.lock_devices_by_email.contains("FOR UPDATE"));
         let mysql = Queries::new(MYSQL);

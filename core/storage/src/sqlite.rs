@@ -32,29 +32,13 @@ const DIALECT: Dialect = Dialect {
     mysql: false,
     row_locks: false,
     multi_statement: true,
+    insert_or_fail: true,
 };
 
 static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));
 
-/// Most page cache per connection (`cache_size`: negative is KiB). Pages are cached as
-/// they are read, so an idle core stays small; under write load a cache that holds the
-/// hot indexes saves a read of the file for most pages an insert touches.
-const CACHE_SIZE: &str = "-32768";
-
 /// How often the background checkpointer looks whether the WAL changed.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
-
-/// WAL pages (256 MiB of 4 KiB pages) after which a committing writer checkpoints by itself
-/// (SQLite's default is 1,000). Under sustained writes the background checkpointer never
-/// finds the WAL fully copied, so the WAL restarts only after such a checkpoint; at the
-/// default, writers checkpointed several times a second, and a commit that does waits for
-/// the copy and the `fsync` (7.6k new passwordless codes/s at 4,000 pages, 10.2–10.5k at
-/// this value; see BENCHMARKS.md).
-const WAL_AUTOCHECKPOINT_PAGES: &str = "65536";
-
-/// Bytes the WAL file is cut back to when it restarts (it keeps its largest size
-/// otherwise).
-const WAL_SIZE_LIMIT: &str = "67108864";
 
 /// How long a connection waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -107,10 +91,16 @@ impl SqliteStorage {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true)
-            .pragma("cache_size", CACHE_SIZE)
+            // Negative: KiB rather than pages.
+            .pragma("cache_size", format!("-{}", options.sqlite.cache_kib))
             .pragma("temp_store", "memory")
-            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-            .pragma("journal_size_limit", WAL_SIZE_LIMIT);
+            .pragma(
+                "wal_autocheckpoint",
+                options.sqlite.wal_autocheckpoint_pages.to_string(),
+            )
+            // The WAL keeps its size when it starts over; the background checkpointer
+            // truncates it once writes pause.
+            .pragma("journal_size_limit", "-1");
         let mut pool_options = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
@@ -130,26 +120,56 @@ impl SqliteStorage {
             wal.push("-wal");
             PathBuf::from(wal)
         });
+        // Transactions get a connection of their own (see `from_migrated_pools`); opened
+        // on first use, so an idle core holds no extra connection.
+        let write_pool = (!in_memory).then(|| {
+            let mut write_options = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(0)
+                .acquire_timeout(options.acquire_timeout)
+                .test_before_acquire(false);
+            if let Some(idle_timeout) = idle_timeout {
+                write_options = write_options.idle_timeout(idle_timeout);
+            }
+            write_options.connect_lazy_with(connect_options.clone())
+        });
         let pool = pool_options
             .connect_with(connect_options)
             .await
             .map_err(map_err)?;
         MIGRATOR.run(&pool).await.map_err(map_migrate_err)?;
-        let storage = Self::from_migrated_pool(pool);
+        let storage = match write_pool {
+            Some(write_pool) => Self::from_migrated_pools(pool, write_pool),
+            None => Self::from_migrated_pool(pool),
+        };
         if let Some(wal) = wal {
             tokio::spawn(checkpoint_in_background(
                 storage.pool.clone(),
-                wal,
+                storage.w.clone(),
+                WalFile {
+                    path: wal,
+                    truncate_bytes: options.sqlite.wal_truncate_bytes,
+                },
                 Arc::downgrade(&storage.alive),
             ));
         }
         Ok(storage)
     }
 
-    /// Wraps a pool whose database is already migrated.
+    /// Wraps a pool whose database is already migrated; transactions run on the same pool.
     pub fn from_migrated_pool(pool: SqlitePool) -> Self {
+        Self::from_migrated_pools(pool.clone(), pool)
+    }
+
+    /// Wraps `pool` for reads and single-statement writes, and `write_pool` (on the same,
+    /// already migrated database) for transactions. With a one-connection `write_pool` the
+    /// group commits of passwordless codes keep their pages cached between batches: in WAL
+    /// mode a connection drops its whole page cache when it finds that another connection
+    /// wrote, so batches on pool connections taken in turn read every page they touched
+    /// again (see BENCHMARKS.md).
+    fn from_migrated_pools(pool: SqlitePool, write_pool: SqlitePool) -> Self {
         Self {
-            w: Writer::new(pool.clone(), true, Some("BEGIN IMMEDIATE")),
+            w: Writer::new(write_pool, true, Some("BEGIN IMMEDIATE")),
             pool,
             q: &QUERIES,
             batcher: Arc::default(),
@@ -171,13 +191,35 @@ impl SqliteStorage {
     }
 }
 
+/// A database's WAL file, as the background checkpointer sees it.
+struct WalFile {
+    path: PathBuf,
+    /// Above this size the WAL is truncated once writes pause.
+    truncate_bytes: u64,
+}
+
+impl WalFile {
+    /// The file's length and modification time, or `None` while there is no WAL.
+    async fn seen(&self) -> Option<(u64, Option<std::time::SystemTime>)> {
+        let metadata = tokio::fs::metadata(&self.path).await.ok()?;
+        Some((metadata.len(), metadata.modified().ok()))
+    }
+}
+
 /// Copies committed pages from the WAL into the database file (a `PASSIVE` checkpoint,
 /// which never blocks readers or writers) whenever the WAL changed since the last look, so
-/// that writers rarely reach [`WAL_AUTOCHECKPOINT_PAGES`] and checkpoint in their commit
-/// (a checkpoint rewrites and syncs every page it copies: under write load it took ten
-/// times as long as the commit it was attached to). Ends when the store is dropped or its
-/// pool closed.
-async fn checkpoint_in_background(pool: SqlitePool, wal: PathBuf, alive: std::sync::Weak<()>) {
+/// that writers rarely reach the autocheckpoint threshold and checkpoint in their commit (a
+/// checkpoint rewrites and syncs every page it copies: under write load it took ten times
+/// as long as the commit it was attached to). When the WAL did not change since the last
+/// look and is larger than its limit, it is truncated (a `TRUNCATE` checkpoint on the
+/// writers' connection: writes of this process wait for it, others meet the busy
+/// timeout). Ends when the store is dropped or its pool closed.
+async fn checkpoint_in_background(
+    pool: SqlitePool,
+    writer: Writer<Sqlite>,
+    wal: WalFile,
+    alive: std::sync::Weak<()>,
+) {
     let mut interval = tokio::time::interval_at(
         tokio::time::Instant::now() + CHECKPOINT_INTERVAL,
         CHECKPOINT_INTERVAL,
@@ -189,18 +231,23 @@ async fn checkpoint_in_background(pool: SqlitePool, wal: PathBuf, alive: std::sy
         if alive.strong_count() == 0 || pool.is_closed() {
             return;
         }
-        let seen = tokio::fs::metadata(&wal)
-            .await
-            .ok()
-            .map(|m| (m.len(), m.modified().ok()));
-        if seen.is_none() || seen == last_seen {
+        let Some(seen) = wal.seen().await else {
             continue;
-        }
-        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            Ok(_) => last_seen = seen,
+        };
+        let result = if Some(seen) != last_seen {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+                .map(|_| ())
+        } else if seen.0 > wal.truncate_bytes {
+            writer
+                .execute_alone("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await
+        } else {
+            continue;
+        };
+        match result {
+            Ok(()) => last_seen = Some(seen),
             Err(sqlx::Error::PoolClosed) => return,
             Err(e) => tracing::debug!(error = %e, "background WAL checkpoint failed"),
         }

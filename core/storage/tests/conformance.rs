@@ -4596,6 +4596,7 @@ mod connect {
             let options = ConnectOptions {
                 max_connections: 1,
                 acquire_timeout: std::time::Duration::from_secs(2),
+                ..ConnectOptions::default()
             };
             let err = supertokens_storage::connect(url, &options)
                 .await

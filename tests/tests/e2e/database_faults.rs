@@ -16,6 +16,7 @@ async fn database_outage_gives_503_and_the_core_recovers() {
         connect: ConnectOptions {
             max_connections: 4,
             acquire_timeout: Duration::from_secs(2),
+            ..ConnectOptions::default()
         },
         ..TestCoreOptions::default()
     };

@@ -523,6 +523,7 @@ async fn observability_readiness_follows_the_database_and_shutdown() {
     let connect = ConnectOptions {
         max_connections: 2,
         acquire_timeout: Duration::from_secs(1),
+        ..ConnectOptions::default()
     };
     let core = start(&url, connect, None).await;
     let client = reqwest::Client::new();

@@ -77,6 +77,28 @@ pub const KEYS: &[KeyDoc] = &[
         doc: "Size of the database connection pool (1..=1000).",
     },
     KeyDoc {
+        key: "sqlite_wal_autocheckpoint_pages",
+        default: "65536",
+        flag: None,
+        doc: "SQLite files only: WAL pages (4 KiB) after which a committing write copies the \
+              WAL into the database itself (1..=1048576). A background task copies it every \
+              200 ms; under sustained writes the WAL only starts over after such a copy.",
+    },
+    KeyDoc {
+        key: "sqlite_wal_truncate_mb",
+        default: "64",
+        flag: None,
+        doc: "SQLite files only: a WAL file larger than this many MB is truncated once writes \
+              pause (0..=65536); under load it keeps its size.",
+    },
+    KeyDoc {
+        key: "sqlite_cache_size_mb",
+        default: "8",
+        flag: None,
+        doc: "SQLite files only: most page cache per database connection, in MB (1..=4096); \
+              filled as pages are read.",
+    },
+    KeyDoc {
         key: "access_token_validity",
         default: "3600",
         flag: Some("--access-token-validity"),

@@ -109,6 +109,9 @@ password_hashing_alg: bcrypt
 bcrypt_log_rounds: 4
 argon2_hashing_pool_size: 3
 max_db_connections: 5
+sqlite_wal_autocheckpoint_pages: 1000
+sqlite_wal_truncate_mb: 0
+sqlite_cache_size_mb: 2
 cleanup_interval_seconds: 60
 cleanup_batch_size: 10
 log_level: warn
@@ -150,6 +153,14 @@ database_url: "postgres://st:hunter2@db:5432/st"
         );
         assert_eq!(settings.core.password_hashing_pool_size, 3);
         assert_eq!(settings.connect.max_connections, 5);
+        assert_eq!(
+            settings.connect.sqlite,
+            supertokens_storage::SqliteTuning {
+                wal_autocheckpoint_pages: 1000,
+                wal_truncate_bytes: 0,
+                cache_kib: 2048,
+            }
+        );
         assert_eq!(settings.core.cleanup.interval, Duration::from_secs(60));
         assert_eq!(settings.core.cleanup.batch_size, 10);
         assert_eq!(settings.log_level, LogLevel::Warn);
@@ -512,6 +523,21 @@ fn range_validations_name_key_and_env_var() {
         ),
         ("bcrypt_log_rounds", "3", "must be between 4 and 31"),
         ("max_db_connections", "0", "must be between 1 and 1000"),
+        (
+            "sqlite_wal_autocheckpoint_pages",
+            "0",
+            "must be between 1 and 1048576 pages, got 0",
+        ),
+        (
+            "sqlite_wal_truncate_mb",
+            "65537",
+            "must be between 0 and 65536 MB, got 65537",
+        ),
+        (
+            "sqlite_cache_size_mb",
+            "0",
+            "must be between 1 and 4096 MB, got 0",
+        ),
         ("cleanup_interval_seconds", "0", "must be between 1 and"),
         ("cleanup_batch_size", "0", "must be between 1 and 100000"),
         (
