@@ -20,11 +20,17 @@
 //!    [`RELEVANT_KS_DISTANCE`], or a Vargha–Delaney `A` (probability that a request of the
 //!    first class is slower than one of the second) outside the "negligible" band
 //!    `0.5 ± `[`NEGLIGIBLE_A_BAND`] (Vargha & Delaney, 2000).
+//! 4. **Size of the shift.** `D` and `A` are scale-free: when requests take very steady
+//!    times, a shift of 1 % of a request moves `D` past 0.1. A caller can therefore also ask
+//!    for a smallest shift in time ([`Comparison::with_min_shift`]; the shift is where the
+//!    differences of medians and of 10 % trimmed means agree). The quick in-process tests
+//!    use [`QUICK_TEST_MIN_SHIFT`], well below the cheapest step a code path could skip or
+//!    add for one class only, so that such leaks are still found.
 //!
-//! **Verdict:** distinguishable iff (KS p < α or U p < α) and the effect is relevant. With
-//! a few hundred samples per class the critical `D` at α = 0.001 is above 0.1, so the quick
-//! test is decided by the significance tests alone; with thousands the effect bound matters.
-//! Medians and 10 % trimmed means are reported alongside for reading, not for the verdict.
+//! **Verdict:** distinguishable iff (KS p < α or U p < α) and the effect is relevant (and at
+//! least the minimum shift). With a few hundred samples per class the critical `D` at
+//! α = 0.001 is above 0.1, so without a minimum shift the quick test would be decided by the
+//! significance tests alone; with thousands the effect bound matters.
 
 use std::future::Future;
 use std::time::Instant;
@@ -35,6 +41,12 @@ pub const ALPHA: f64 = 0.001;
 pub const RELEVANT_KS_DISTANCE: f64 = 0.1;
 /// Half-width of the band around 0.5 in which Vargha–Delaney's `A` is "negligible".
 pub const NEGLIGIBLE_A_BAND: f64 = 0.06;
+/// Smallest shift, in seconds, that the quick in-process tests (debug build, cheap argon2id)
+/// count as relevant: a quarter of one storage read in that build (≈ 200 µs for a core
+/// lookup on in-memory SQLite) and a sixth of one password verification (≈ 290 µs), the
+/// cheapest steps a code path could skip or add for one class. Shifts of 10–20 µs that come
+/// and go between runs (heap and cache state) stay below it.
+pub const QUICK_TEST_MIN_SHIFT: f64 = 50e-6;
 
 /// Which class a sample belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +161,8 @@ pub struct Comparison {
     pub ks_distance: f64,
     /// Its asymptotic p-value.
     pub ks_p: f64,
+    /// Smallest shift, in seconds, that counts as relevant (0 unless set).
+    pub min_shift: f64,
     /// Mann–Whitney `U` of the first class.
     pub mann_whitney_u: f64,
     /// Its normal approximation `z`.
@@ -174,11 +188,33 @@ impl Comparison {
             trimmed_mean_second: trimmed_mean(second, 0.1),
             ks_distance,
             ks_p,
+            min_shift: 0.0,
             mann_whitney_u: u,
             mann_whitney_z: z,
             mann_whitney_p: p,
             vargha_delaney_a: if pairs > 0.0 { u / pairs } else { 0.5 },
         }
+    }
+
+    /// The same comparison, counting shifts below `seconds` as irrelevant.
+    pub fn with_min_shift(self, seconds: f64) -> Self {
+        Self {
+            min_shift: seconds,
+            ..self
+        }
+    }
+
+    /// The shift in typical duration, in seconds, as far as two estimates agree: the smaller
+    /// of the absolute differences of medians and of 10 % trimmed means, or 0 when they point
+    /// in opposite directions. A real one-class delay moves both; the median of a few hundred
+    /// samples alone wanders by tens of microseconds.
+    pub fn shift(&self) -> f64 {
+        let of_medians = self.median_first - self.median_second;
+        let of_trimmed_means = self.trimmed_mean_first - self.trimmed_mean_second;
+        if of_medians * of_trimmed_means <= 0.0 {
+            return 0.0;
+        }
+        of_medians.abs().min(of_trimmed_means.abs())
     }
 
     /// Whether a test rejects "same distribution" at [`ALPHA`].
@@ -188,8 +224,9 @@ impl Comparison {
 
     /// Whether the effect is large enough to matter (see the module docs).
     pub fn relevant(&self) -> bool {
-        self.ks_distance >= RELEVANT_KS_DISTANCE
-            || (self.vargha_delaney_a - 0.5).abs() >= NEGLIGIBLE_A_BAND
+        self.shift() >= self.min_shift
+            && (self.ks_distance >= RELEVANT_KS_DISTANCE
+                || (self.vargha_delaney_a - 0.5).abs() >= NEGLIGIBLE_A_BAND)
     }
 
     /// The verdict: both significant and relevant.
@@ -202,7 +239,8 @@ impl Comparison {
         let us = |seconds: f64| seconds * 1e6;
         format!(
             "n={}/{} median {:.1}/{:.1} µs (Δ {:+.1} µs), 10%-trimmed mean {:.1}/{:.1} µs \
-             (Δ {:+.1} µs), KS D={:.4} p={:.3e}, Mann–Whitney z={:+.2} p={:.3e}, A={:.4} → {}",
+             (Δ {:+.1} µs), KS D={:.4} p={:.3e}, Mann–Whitney z={:+.2} p={:.3e}, A={:.4}, \
+             shift {:.1} µs (min {:.0} µs) → {}",
             self.n_first,
             self.n_second,
             us(self.median_first),
@@ -216,6 +254,8 @@ impl Comparison {
             self.mann_whitney_z,
             self.mann_whitney_p,
             self.vargha_delaney_a,
+            us(self.shift()),
+            us(self.min_shift),
             if self.distinguishable() {
                 "DISTINGUISHABLE"
             } else {
@@ -404,6 +444,47 @@ mod tests {
         assert!(c.ks_distance > 0.25 && c.ks_p < 1e-6, "{c:?}");
         assert!(c.mann_whitney_z < -5.0 && c.vargha_delaney_a < 0.4, "{c:?}");
         assert!(c.distinguishable());
+    }
+
+    #[test]
+    fn shifts_below_the_minimum_are_not_relevant() {
+        // Very steady durations (1000–1001 µs) shifted by 12 µs: as significant and as far
+        // apart by D as it gets, yet below a 50 µs minimum shift.
+        let mut rng = SplitMix64::new(3);
+        let a: Vec<f64> = (0..400)
+            .map(|_| 1e-3 + (rng.below(1000) as f64) * 1e-9)
+            .collect();
+        let b: Vec<f64> = a.iter().map(|x| x + 12e-6).collect();
+        let c = Comparison::of(&a, &b);
+        assert!(c.significant() && c.ks_distance == 1.0, "{c:?}");
+        assert!(c.distinguishable(), "no minimum shift: {c:?}");
+        assert!((c.shift() - 12e-6).abs() < 1e-9, "{c:?}");
+        let floored = c.with_min_shift(QUICK_TEST_MIN_SHIFT);
+        assert!(!floored.distinguishable(), "{floored:?}");
+        assert!(
+            floored.summary().contains("shift 12.0 µs (min 50 µs)"),
+            "{}",
+            floored.summary()
+        );
+        // The same steady durations shifted by 60 µs pass the minimum.
+        let b: Vec<f64> = a.iter().map(|x| x + 60e-6).collect();
+        let c = Comparison::of(&a, &b).with_min_shift(QUICK_TEST_MIN_SHIFT);
+        assert!(c.distinguishable(), "{c:?}");
+    }
+
+    #[test]
+    fn the_shift_is_where_median_and_trimmed_mean_agree() {
+        let base = Comparison::of(&[1.0, 2.0], &[1.0, 2.0]);
+        let with = |median_first, trimmed_mean_first| Comparison {
+            median_first,
+            trimmed_mean_first,
+            median_second: 10.0,
+            trimmed_mean_second: 10.0,
+            ..base
+        };
+        assert_eq!(with(13.0, 12.0).shift(), 2.0);
+        assert_eq!(with(7.0, 9.0).shift(), 1.0);
+        assert_eq!(with(13.0, 9.0).shift(), 0.0);
     }
 
     #[test]
