@@ -31,6 +31,7 @@ const DIALECT: Dialect = Dialect {
     row_locks: true,
     multi_statement: false,
     insert_or_fail: false,
+    writable_ctes: false,
 };
 
 static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));

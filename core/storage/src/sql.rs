@@ -40,6 +40,9 @@ pub(crate) struct Dialect {
     /// so SQLite needs no statement journal (a copy of every page the statement changes)
     /// to undo it. Only for statements whose transaction is rolled back when they fail.
     pub(crate) insert_or_fail: bool,
+    /// `WITH … AS (INSERT …)`: several writes, and reads deciding them, in one statement
+    /// (PostgreSQL).
+    pub(crate) writable_ctes: bool,
 }
 
 impl Dialect {
@@ -170,8 +173,9 @@ const NON_TEXT_COLUMNS: &[&str] = &[
     "use_static_key",
     "failed_attempts",
 ];
-const USER_COLUMNS: &str = "user_id, recipe_id, email, phone_number, password_hash, time_joined";
-const USER_TENANT_COLUMNS: &str = "user_id, tenant_id, recipe_id, email, phone_number";
+pub(crate) const USER_COLUMNS: &str =
+    "user_id, recipe_id, email, phone_number, password_hash, time_joined";
+pub(crate) const USER_TENANT_COLUMNS: &str = "user_id, tenant_id, recipe_id, email, phone_number";
 const TENANT_COLUMNS: &str =
     "tenant_id, first_factors, required_secondary_factors, core_config, created_at";
 const APP_COLUMNS: &str = "app_id, core_config, created_at";
@@ -1545,7 +1549,7 @@ macro_rules! impl_storage {
                 AppRow, CodeRow, DeviceRow, DeviceWithCodeRow, EvTokenRow, RateLimitRow, SessionRow, SigningKeyRow,
                 TenantRow, TokenRow, UniqueKey, UserRow, DEVICE_BATCH, DeviceJob, KeyedRateLimitRow,
                 OwnedBudget, Queries, RACE_RETRIES, WindowHits, group_budget_hits, over_budget,
-                CONSUME_BATCH, ConsumeJob, Queued,
+                CONSUME_BATCH, ConsumeJob, Queued, USER_COLUMNS, USER_TENANT_COLUMNS,
                 Writer, config_column, count_to_u64, factors_column,
                 failed_attempts_column, hits_column, is_foreign_key_violation, map_err, merge_metadata,
                 parse_metadata, unique_violation,
@@ -1949,6 +1953,55 @@ macro_rules! impl_storage {
                 Ok(InsertUserOutcome::Inserted)
             }
 
+            /// [`insert_user_rows`] for a user of one tenant, and its email (if any) marked
+            /// verified, in one statement (see [`Dialect::writable_ctes`]).
+            async fn insert_verified_user_at_once(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                user: &UserRecord,
+                tenant_id: &str,
+            ) -> Result<InsertUserOutcome> {
+                let mut qb = QueryBuilder::<$db>::new(format!(
+                    "WITH u AS (INSERT INTO users ({USER_COLUMNS}) VALUES ("
+                ));
+                let mut values = qb.separated(", ");
+                values.push_bind(user.user_id.as_str());
+                values.push_bind(user.recipe_id.as_str());
+                values.push_bind(user.email.as_deref());
+                values.push_bind(user.phone_number.as_deref());
+                values.push_bind(user.password_hash.as_deref());
+                values.push_bind(user.time_joined_ms);
+                qb.push(format!(
+                    ") RETURNING user_id), t AS (INSERT INTO user_tenants \
+                     ({USER_TENANT_COLUMNS}) SELECT user_id, "
+                ));
+                let mut values = qb.separated(", ");
+                values.push_bind(tenant_id);
+                values.push_bind(user.recipe_id.as_str());
+                values.push_bind(user.email.as_deref());
+                values.push_bind(user.phone_number.as_deref());
+                qb.push(" FROM u)");
+                if let Some(email) = &user.email {
+                    qb.push(
+                        ", v AS (INSERT INTO emailverification_verified_emails (user_id, email) \
+                         SELECT user_id, ",
+                    );
+                    qb.push_bind(email.as_str());
+                    qb.push(" FROM u ON CONFLICT DO NOTHING)");
+                }
+                qb.push(" SELECT 1");
+                match qb.build().execute(&mut *conn).await {
+                    Ok(_) => Ok(InsertUserOutcome::Inserted),
+                    Err(e) => match unique_violation(&e) {
+                        Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
+                        Some(UniqueKey::PhoneNumber) => Ok(InsertUserOutcome::PhoneNumberTaken),
+                        Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => {
+                            Ok(InsertUserOutcome::UserIdTaken)
+                        }
+                        None => Err(map_err(e)),
+                    },
+                }
+            }
+
             /// What [`sign_in_up_in_tx`] did.
             enum SignInUp {
                 /// The contact's user, and whether it was stored just now.
@@ -1996,6 +2049,22 @@ macro_rules! impl_storage {
                             phone_number: device.phone_number.clone(),
                             ..new_user.clone()
                         };
+                        if q.dialect.writable_ctes
+                            && let [tenant_id] = user.tenant_ids.as_slice()
+                        {
+                            return Ok(
+                                match insert_verified_user_at_once(&mut *conn, &user, tenant_id)
+                                    .await?
+                                {
+                                    InsertUserOutcome::Inserted => SignInUp::Done(user, true),
+                                    InsertUserOutcome::UserIdTaken => SignInUp::UserIdTaken,
+                                    InsertUserOutcome::EmailTaken
+                                    | InsertUserOutcome::PhoneNumberTaken => {
+                                        SignInUp::ContactTaken
+                                    }
+                                },
+                            );
+                        }
                         match insert_user_rows(&mut *conn, q, &user).await? {
                         InsertUserOutcome::Inserted => (user, true),
                         InsertUserOutcome::UserIdTaken => return Ok(SignInUp::UserIdTaken),
@@ -3190,7 +3259,7 @@ macro_rules! impl_storage {
                         // commit made before the locks were granted; codes are only added or
                         // removed with their device locked, so none can change meanwhile.
                         let consumed_in_one = attempt.consume
-                            && self.q.dialect.numbered_placeholders
+                            && self.q.dialect.writable_ctes
                             && ids.len() <= ID_CHUNK;
                         let created_at: Option<i64> = if consumed_in_one {
                             let mut qb = QueryBuilder::<$db>::new(
@@ -4413,6 +4482,7 @@ mod tests {
         row_locks: true,
         multi_statement: false,
         insert_or_fail: false,
+        writable_ctes: true,
     };
     const MYSQL: Dialect = Dialect {
         numbered_placeholders: false,
@@ -4420,6 +4490,7 @@ mod tests {
         row_locks: true,
         multi_statement: false,
         insert_or_fail: false,
+        writable_ctes: false,
     };
 
     #[test]
@@ -4476,6 +4547,7 @@ mod tests {
             row_locks: false,
             multi_statement: true,
             insert_or_fail: true,
+            writable_ctes: false,
         });
         assert!(!sqlite.lock_devices_by_email.contains("FOR UPDATE"));
         let mysql = Queries::new(MYSQL);

@@ -33,6 +33,7 @@ const DIALECT: Dialect = Dialect {
     row_locks: false,
     multi_statement: true,
     insert_or_fail: true,
+    writable_ctes: false,
 };
 
 static QUERIES: LazyLock<Queries> = LazyLock::new(|| Queries::new(DIALECT));
