@@ -825,6 +825,20 @@ pub(crate) fn unique_violation(e: &sqlx::Error) -> Option<UniqueKey> {
     })
 }
 
+/// The outcome of an insert into `user_tenants` (or of users with their `user_tenants` rows)
+/// that failed with `e`: a taken email, phone number or user id, or the error.
+pub(crate) fn user_tenant_conflict(
+    e: sqlx::Error,
+) -> crate::error::Result<crate::model::InsertUserOutcome> {
+    use crate::model::InsertUserOutcome;
+    match unique_violation(&e) {
+        Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
+        Some(UniqueKey::PhoneNumber) => Ok(InsertUserOutcome::PhoneNumberTaken),
+        Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => Ok(InsertUserOutcome::UserIdTaken),
+        None => Err(map_err(e)),
+    }
+}
+
 /// Converts a count column.
 pub(crate) fn count_to_u64(n: i64) -> crate::error::Result<u64> {
     u64::try_from(n).map_err(|_| StorageError::Corrupt(format!("negative count {n}")))
@@ -1552,7 +1566,7 @@ macro_rules! impl_storage {
                 CONSUME_BATCH, ConsumeJob, Queued, USER_COLUMNS, USER_TENANT_COLUMNS,
                 Writer, config_column, count_to_u64, factors_column,
                 failed_attempts_column, hits_column, is_foreign_key_violation, map_err, merge_metadata,
-                parse_metadata, unique_violation,
+                parse_metadata, unique_violation, user_tenant_conflict,
             };
             use $crate::error::StorageError;
             use $crate::traits::{
@@ -1940,14 +1954,7 @@ macro_rules! impl_storage {
                         .execute(&mut *conn)
                         .await;
                     if let Err(e) = result {
-                        return match unique_violation(&e) {
-                            Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
-                            Some(UniqueKey::PhoneNumber) => Ok(InsertUserOutcome::PhoneNumberTaken),
-                            Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => {
-                                Ok(InsertUserOutcome::UserIdTaken)
-                            }
-                            None => Err(map_err(e)),
-                        };
+                        return user_tenant_conflict(e);
                     }
                 }
                 Ok(InsertUserOutcome::Inserted)
@@ -1991,14 +1998,8 @@ macro_rules! impl_storage {
                 qb.push(" SELECT 1");
                 match qb.build().execute(&mut *conn).await {
                     Ok(_) => Ok(InsertUserOutcome::Inserted),
-                    Err(e) => match unique_violation(&e) {
-                        Some(UniqueKey::Email) => Ok(InsertUserOutcome::EmailTaken),
-                        Some(UniqueKey::PhoneNumber) => Ok(InsertUserOutcome::PhoneNumberTaken),
-                        Some(UniqueKey::Primary | UniqueKey::LinkCodeHash) => {
-                            Ok(InsertUserOutcome::UserIdTaken)
-                        }
-                        None => Err(map_err(e)),
-                    },
+                    // The users table's one key is the user id.
+                    Err(e) => user_tenant_conflict(e),
                 }
             }
 
